@@ -1,0 +1,57 @@
+# Everything a fresh machine needs is installed from here (PyPI, Debian): see README.md.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+PYTHON_VERSION := $(shell cat .python-version)
+# pyenv's shims pick the interpreter from .python-version; uv is installed next to it.
+PY := python$(PYTHON_VERSION)
+UV := $(PY) -m uv
+VENV := .venv
+RUN := $(VENV)/bin/python
+DEMO_ENV := DJANGO_DEBUG=true EMAIL_FILE_PATH=var/emails
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install demo test test-unit test-e2e lint browser migrate clean
+
+help:
+	@echo "make demo   - run CodeMentorHub with demo data on http://$(HOST):$(PORT)"
+	@echo "make test   - the whole test suite (unit + browser)"
+
+$(VENV)/.installed: pyproject.toml uv.lock .python-version
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
+	$(UV) sync --frozen --python "$$($(PY) -c 'import sys; print(sys.executable)')"
+	@mkdir -p var
+	@touch $@
+
+install: $(VENV)/.installed
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+migrate: install
+	$(DEMO_ENV) $(RUN) manage.py migrate --noinput
+
+demo: migrate
+	@mkdir -p var/emails
+	@$(DEMO_ENV) $(RUN) manage.py seed_demo --password $${DEMO_PASSWORD:-demo1234}
+	@echo "Emails are written to var/emails/ (one file per delivery run)."
+	@echo "Open http://$(HOST):$(PORT) — Ctrl+C stops the web server and the worker."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(DEMO_ENV) $(RUN) manage.py run_worker --sweep-every 30 & \
+	  $(DEMO_ENV) $(RUN) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install browser
+	$(RUN) -m pytest -q
+	@echo "The suite above ran on $${DATABASE_URL:-SQLite}."
+
+test-unit: install
+	$(RUN) -m pytest -q -m "not e2e"
+
+test-e2e: install browser
+	$(RUN) -m pytest -q -m e2e
+
+lint: install
+	$(VENV)/bin/ruff check .

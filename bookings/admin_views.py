@@ -1,0 +1,169 @@
+"""The staff area under /admin/ (SPEC §4): the sessions dashboard and its actions."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from bookings import selectors, services
+from bookings.forms import AdminSessionFilterForm, ChangeLinkForm, SetStatusForm
+from bookings.models import MentoringSession, Status
+
+PAGE_SIZE = 25
+FILTER_KEYS = ("status", "q", "date_from", "date_to", "page")
+# Carries a refused link back to the dashboard so its dialog re-opens with the error.
+RETRY_KEY = "admin_sessions_retry"
+
+
+def staff_required(view):
+    """Anonymous → login page; logged in but not staff → 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("The admin area is for staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _filter_query(raw: str) -> str:
+    """Keep only the dashboard's own filter parameters (never an arbitrary redirect)."""
+    params = QueryDict(raw[:2000] if isinstance(raw, str) else "")
+    kept = [(key, params[key][:100]) for key in FILTER_KEYS if params.get(key)]
+    return urlencode(kept)
+
+
+def dashboard_url(raw_query: str = "") -> str:
+    query = _filter_query(raw_query)
+    return reverse("admin_sessions") + (f"?{query}" if query else "")
+
+
+@require_GET
+@staff_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    form = AdminSessionFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        messages.warning(request, "Some filters were not understood and were ignored.")
+    sessions = selectors.admin_session_list(form.filters())
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    retry = request.session.pop(RETRY_KEY, None)
+    open_dialog = retry["dialog"] if retry else _requested_dialog(request)
+    return render(
+        request,
+        "bookings/admin/session_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filter_query": _filter_query(request.GET.urlencode()),
+            "filters_without_page": _filter_query(
+                urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+            ),
+            "open_kind": open_dialog.partition("-")[0],
+            "open_id": int(open_dialog.partition("-")[2] or 0),
+            "retry": retry,
+            "Status": Status,
+        },
+    )
+
+
+def _requested_dialog(request: HttpRequest) -> str:
+    """`?dialog=confirm-12` opens that dialog server-side: the no-JavaScript path."""
+    value = request.GET.get("dialog", "")
+    kind, _, pk = value.partition("-")
+    if kind in {"confirm", "cancel", "change"} and pk.isdigit() and len(pk) < 19:
+        return value
+    return ""
+
+
+def _remember_refused_link(request, dialog: str, link: str, error: str) -> None:
+    request.session[RETRY_KEY] = {"dialog": dialog, "link": link[:600], "error": error}
+
+
+@require_POST
+@staff_required
+def set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(MentoringSession, pk=pk)
+    back = dashboard_url(request.POST.get("return_query", ""))
+    form = SetStatusForm(request.POST)
+    if not form.is_valid():
+        if "meeting_link" in form.errors and request.POST.get("action") == Status.CONFIRMED:
+            error = form.errors["meeting_link"][0]
+            _remember_refused_link(
+                request, f"confirm-{pk}", request.POST.get("meeting_link", ""), error
+            )
+            messages.error(request, f"The session was not confirmed: {error}")
+        else:
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    try:
+        session = services.set_status(
+            session,
+            action=action,
+            by=request.user,
+            link=form.cleaned_data["meeting_link"] or None,
+            reason=form.cleaned_data["reason"],
+        )
+    except services.SessionActionError as error:
+        if action == Status.CONFIRMED and "link is required" in str(error):
+            _remember_refused_link(request, f"confirm-{pk}", "", str(error))
+        messages.error(request, str(error))
+    except ValidationError as error:
+        _remember_refused_link(
+            request, f"confirm-{pk}", request.POST.get("meeting_link", ""), error.messages[0]
+        )
+        messages.error(request, f"The session was not confirmed: {error.messages[0]}")
+    else:
+        messages.success(request, _success_message(session, action))
+    return redirect(back)
+
+
+@require_POST
+@staff_required
+def change_link(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(MentoringSession, pk=pk)
+    back = dashboard_url(request.POST.get("return_query", ""))
+    form = ChangeLinkForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["meeting_link"][0])
+        session = services.change_meeting_link(
+            session, link=form.cleaned_data["meeting_link"], by=request.user
+        )
+    except services.SessionActionError as error:
+        messages.error(request, str(error))
+    except ValidationError as error:
+        _remember_refused_link(
+            request, f"change-{pk}", request.POST.get("meeting_link", ""), error.messages[0]
+        )
+        messages.error(request, f"The link was not changed: {error.messages[0]}")
+    else:
+        messages.success(
+            request,
+            f"Meeting link changed for {_who(session)}. Both have been emailed the new link.",
+        )
+    return redirect(back)
+
+
+def _who(session: MentoringSession) -> str:
+    return f"{session.mentor.get_full_name()} – {session.mentee.get_full_name()}"
+
+
+def _success_message(session: MentoringSession, action: str) -> str:
+    if action == Status.CONFIRMED:
+        return (
+            f"Session {_who(session)} confirmed. The meeting link is being emailed to "
+            f"{session.mentee.get_full_name()} and {session.mentor.get_full_name()}."
+        )
+    if action == Status.COMPLETED:
+        return f"Session {_who(session)} marked completed."
+    return f"Session {_who(session)} cancelled. Both have been notified."

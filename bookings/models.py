@@ -1,0 +1,150 @@
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The lifecycle (SPEC §2). Nothing else may move a session between statuses.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PENDING: frozenset({Status.CONFIRMED, Status.CANCELLED}),
+    Status.CONFIRMED: frozenset({Status.COMPLETED, Status.CANCELLED}),
+    Status.COMPLETED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PAID = "paid", "Paid"
+    REFUNDED = "refunded", "Refunded"
+    REFUND_DUE = "refund_due", "Refund due"
+
+
+class MentoringSession(models.Model):
+    """One booked 1-on-1 session between a mentor and a mentee (the seed's `Session`)."""
+
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions_as_mentor"
+    )
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions_as_mentee"
+    )
+    start = models.DateTimeField(help_text="Start instant, stored in UTC.")
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    meeting_link = models.URLField("auto-generated meeting link", max_length=500, blank=True)
+    admin_provided_link = models.URLField(max_length=500, blank=True)
+    link_provided_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField("mentee's notes", blank=True, max_length=2000)
+    amount = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="USD")
+    payment_status = models.CharField(
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    # Calendar invite revision: raised with every invite that is sent (RFC 5545 SEQUENCE).
+    ics_sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "session"
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="session_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(payment_status__in=PaymentStatus.values),
+                name="session_payment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=15, duration_minutes__lte=480),
+                name="session_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="session_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(mentor=models.F("mentee")), name="session_not_with_oneself"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "start", "id"], name="session_status_start"),
+            models.Index(fields=["start", "id"], name="session_start"),
+            models.Index(fields=["mentor", "start"], name="session_mentor_start"),
+            models.Index(fields=["mentee", "start"], name="session_mentee_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} – {self.mentee}, {self.start:%Y-%m-%d %H:%M} UTC ({self.status})"
+
+    @property
+    def get_meeting_link(self) -> str:
+        """The admin-provided link, else the auto-generated one (seed §3)."""
+        return self.admin_provided_link or self.meeting_link
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def meeting_provider_label(self) -> str:
+        from bookings.meeting_links import provider_for
+
+        return provider_for(self.get_meeting_link).label
+
+    @property
+    def ics_uid(self) -> str:
+        return f"session-{self.pk}@codementorhub"
+
+    def allowed_next(self) -> frozenset[str]:
+        return ALLOWED_TRANSITIONS[self.status]
+
+
+class SessionEvent(models.Model):
+    """Audit trail: one row per change to a session (who, when, from → to, link old → new)."""
+
+    class Action(models.TextChoices):
+        CONFIRM = "confirm", "Confirmed"
+        CHANGE_LINK = "change_link", "Changed link"
+        COMPLETE = "complete", "Completed"
+        CANCEL = "cancel", "Cancelled"
+
+    session = models.ForeignKey(MentoringSession, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    from_status = models.CharField(max_length=16, choices=Status.choices)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    old_link = models.CharField(max_length=500, blank=True)
+    new_link = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.from_status} → {self.to_status}"

@@ -1,0 +1,87 @@
+"""Pages for the people in a session: the dashboard and the session detail."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from bookings import selectors, services
+from bookings.forms import CancelForm
+
+DASHBOARD_LIMIT = 50
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "upcoming": list(selectors.upcoming_sessions(user, as_mentor=False)[:DASHBOARD_LIMIT]),
+        "past": list(selectors.past_sessions(user, as_mentor=False)[:DASHBOARD_LIMIT]),
+        "is_mentor": selectors.is_mentor(user),
+    }
+    if context["is_mentor"]:
+        context["mentor_upcoming"] = list(
+            selectors.upcoming_sessions(user, as_mentor=True)[:DASHBOARD_LIMIT]
+        )
+        context["mentor_past"] = list(
+            selectors.past_sessions(user, as_mentor=True)[:DASHBOARD_LIMIT]
+        )
+    return render(request, "bookings/dashboard.html", context)
+
+
+def _participant_session(request: HttpRequest, pk: int):
+    session = selectors.session_for_participant(request.user, pk)
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+@require_GET
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _participant_session(request, pk)
+    is_mentor_view = session.mentor_id == request.user.pk
+    return render(
+        request,
+        "bookings/session_detail.html",
+        {"session": session, "is_mentor_view": is_mentor_view, "cancel_form": CancelForm()},
+    )
+
+
+def _mentor_session(request: HttpRequest, pk: int):
+    session = _participant_session(request, pk)
+    if session.mentor_id != request.user.pk:
+        raise Http404("No such session.")
+    return session
+
+
+@require_POST
+@login_required
+def mentor_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _mentor_session(request, pk)
+    try:
+        services.complete_session(session, by=request.user)
+    except services.SessionActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Session marked completed. Thank you!")
+    return redirect("session_detail", pk=pk)
+
+
+@require_POST
+@login_required
+def mentor_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _mentor_session(request, pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return redirect("session_detail", pk=pk)
+    try:
+        services.cancel_session(session, by=request.user, reason=form.cleaned_data["reason"])
+    except services.SessionActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Session cancelled. The mentee has been notified.")
+    return redirect("session_detail", pk=pk)

@@ -1,0 +1,117 @@
+"""Strict helpers that read settings from the environment.
+
+A bad value stops start-up with a message that names the variable, so a typo in a
+deployment never turns into a silently wrong setting.
+"""
+
+import os
+import zoneinfo
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    # An empty variable counts as unset (dj-database-url and shells both produce them).
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = _raw(name)
+    if value is None:
+        if default is None:
+            raise ImproperlyConfigured(f"{name} must be set.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be a boolean (one of: true, false, 1, 0, yes, no, on, off); got {value!r}."
+    )
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 2**31) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; got {value!r}.") from None
+    if not minimum <= number <= maximum:
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}; got {number}.")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        return default
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        raise ImproperlyConfigured(f"{name} must be a comma-separated list; got {value!r}.")
+    return items
+
+
+def env_url(name: str, default: str) -> str:
+    value = _raw(name) or default
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name} must be an absolute http(s) URL such as https://example.com; got {value!r}."
+        )
+    return value.rstrip("/")
+
+
+def env_time_zone(name: str, default: str) -> str:
+    value = _raw(name) or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be an IANA time zone such as Europe/Berlin; got {value!r}."
+        ) from None
+    return value
+
+
+def env_email(name: str, default: str) -> str:
+    value = _raw(name) or default
+    _, address = parseaddr(value)
+    if any(c in value for c in "\r\n") or "@" not in address or " " in address:
+        raise ImproperlyConfigured(
+            f"{name} must be one email address, e.g. 'CodeMentorHub <hello@example.com>'; "
+            f"got {value!r}."
+        )
+    return value
+
+
+def env_database(name: str, default: str) -> dict:
+    import dj_database_url
+
+    value = _raw(name) or default
+    try:
+        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+    except Exception as error:  # dj-database-url raises several unrelated types
+        raise ImproperlyConfigured(
+            f"{name} must be a database URL such as postgres://user@host:5432/name or "
+            f"sqlite:///path.sqlite3; got {value!r} ({error})."
+        ) from None
+    if not config.get("ENGINE") or not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no database; got {value!r}.")
+    return config

@@ -1,0 +1,115 @@
+"""Emails are data: each is rendered from a template triplet into an outbox row.
+
+`queue_*` functions are called by the booking services *inside* their transaction, so an
+email exists if and only if the change that causes it was committed.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from bookings.models import MentoringSession
+from notifications import ics
+from notifications.models import EmailKind, OutboundEmail
+from notifications.tasks import enqueue_delivery
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(template: str, context: dict, recipient) -> RenderedEmail:
+    """Render templates/emails/<template>.{subject.txt,txt,html} in the recipient's zone."""
+    context = {"recipient": recipient, "site_url": settings.SITE_URL, **context}
+    with timezone.override(recipient.zone):
+        subject = render_to_string(f"emails/{template}.subject.txt", context)
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
+    # A subject is one line: collapse anything a template or a name may have put in it.
+    subject = " ".join(subject.split())
+    return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def queue_email(
+    *,
+    kind: str,
+    recipient,
+    rendered: RenderedEmail,
+    session: MentoringSession | None = None,
+    invite: str = "",
+    invite_method: str = "",
+) -> OutboundEmail:
+    email = OutboundEmail.objects.create(
+        kind=kind,
+        session=session,
+        recipient=recipient,
+        to_email=recipient.email,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        ics=invite,
+        ics_method=invite_method,
+        message_id=OutboundEmail.new_message_id(),
+        next_attempt_at=timezone.now(),
+    )
+    enqueue_delivery(email)
+    return email
+
+
+def _session_participants(session: MentoringSession):
+    """(recipient, the other person) for the mentee, then the mentor."""
+    return [(session.mentee, session.mentor), (session.mentor, session.mentee)]
+
+
+def _queue_to_both(session: MentoringSession, kind: str, template: str, method: str, **extra):
+    invite = ics.build_invite(session, method=method) if method else ""
+    for recipient, other in _session_participants(session):
+        context = {
+            "session": session,
+            "other": other,
+            "is_mentor": recipient.pk == session.mentor_id,
+            "session_url": f"{settings.SITE_URL}/sessions/{session.pk}/",
+            **extra,
+        }
+        queue_email(
+            kind=kind,
+            recipient=recipient,
+            rendered=render_email(template, context, recipient),
+            session=session,
+            invite=invite,
+            invite_method=method if invite else "",
+        )
+
+
+def queue_session_confirmed(session: MentoringSession) -> None:
+    _queue_to_both(session, EmailKind.SESSION_CONFIRMED, "session_confirmed", ics.METHOD_REQUEST)
+
+
+def queue_link_changed(session: MentoringSession, *, old_link: str) -> None:
+    _queue_to_both(
+        session, EmailKind.LINK_CHANGED, "link_changed", ics.METHOD_REQUEST, old_link=old_link
+    )
+
+
+def queue_session_cancelled(session: MentoringSession, *, with_invite: bool) -> None:
+    method = ics.METHOD_CANCEL if with_invite else ""
+    _queue_to_both(session, EmailKind.SESSION_CANCELLED, "session_cancelled", method)
+
+
+def queue_session_completed(session: MentoringSession) -> None:
+    context = {
+        "session": session,
+        "other": session.mentor,
+        "session_url": f"{settings.SITE_URL}/sessions/{session.pk}/",
+    }
+    queue_email(
+        kind=EmailKind.SESSION_COMPLETED,
+        recipient=session.mentee,
+        rendered=render_email("session_completed", context, session.mentee),
+        session=session,
+    )

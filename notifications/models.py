@@ -1,0 +1,67 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class EmailKind(models.TextChoices):
+    SESSION_CONFIRMED = "session_confirmed", "Session confirmed"
+    LINK_CHANGED = "link_changed", "Meeting link changed"
+    SESSION_CANCELLED = "session_cancelled", "Session cancelled"
+    SESSION_COMPLETED = "session_completed", "Session completed"
+
+
+class EmailState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: one row per email per recipient, written in the same transaction as the
+    change that causes it. The row is the truth; the worker only delivers what it says."""
+
+    kind = models.CharField(max_length=32, choices=EmailKind.choices)
+    session = models.ForeignKey(
+        "bookings.MentoringSession",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="emails",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    ics = models.TextField(blank=True)
+    ics_method = models.CharField(max_length=16, blank=True)
+    # Stable across retries, so a receiving server (and our tests) can spot a duplicate.
+    message_id = models.CharField(max_length=255, unique=True)
+    state = models.CharField(max_length=16, choices=EmailState.choices, default=EmailState.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=EmailState.values), name="email_state_valid"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="email_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to_email} ({self.state})"
+
+    @staticmethod
+    def new_message_id() -> str:
+        return f"<{uuid.uuid4().hex}@codementorhub>"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from accounts.forms import EmailAuthenticationForm
+from accounts.forms import EmailAuthenticationForm, OutboxPasswordResetForm
 from bookings import admin_views, views
 
 admin.site.site_header = "CodeMentorHub data repair"
@@ -15,6 +15,11 @@ urlpatterns = [
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
         name="login",
+    ),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
+        name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("dashboard/", views.dashboard, name="dashboard"),

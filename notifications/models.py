@@ -9,6 +9,7 @@ class EmailKind(models.TextChoices):
     LINK_CHANGED = "link_changed", "Meeting link changed"
     SESSION_CANCELLED = "session_cancelled", "Session cancelled"
     SESSION_COMPLETED = "session_completed", "Session completed"
+    PASSWORD_RESET = "password_reset", "Password reset"
 
 
 class EmailState(models.TextChoices):

@@ -1,0 +1,143 @@
+"""Settings come from the environment only, and a bad value stops start-up naming it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("true", True),
+        ("1", True),
+        ("YES", True),
+        ("on", True),
+        ("false", False),
+        ("0", False),
+        ("No", False),
+        ("off", False),
+    ],
+)
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert env.env_bool("SOME_FLAG", not expected) is expected
+
+
+def test_env_bool_refuses_anything_else_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG must be a boolean.*'maybe'"):
+        env.env_bool("SOME_FLAG", False)
+
+
+def test_empty_variable_counts_as_unset(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "")
+    config = env.env_database("DATABASE_URL", "sqlite:///var/x.sqlite3")
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == "var/x.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("EMAIL_PORT", "abc", "EMAIL_PORT must be a whole number; got 'abc'."),
+        ("EMAIL_PORT", "70000", "EMAIL_PORT must be between 1 and 65535; got 70000."),
+        ("EMAIL_USE_TLS", "sometimes", "EMAIL_USE_TLS must be a boolean"),
+        ("TIME_ZONE", "Mars/Olympus", "TIME_ZONE must be an IANA time zone"),
+        ("SITE_URL", "ftp://example.com", "SITE_URL must be an absolute http(s) URL"),
+        ("DATABASE_URL", "foo://x", "DATABASE_URL must be a database URL"),
+        ("DEFAULT_FROM_EMAIL", "not an address", "DEFAULT_FROM_EMAIL must be one email address"),
+        ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG must be a boolean"),
+    ],
+)
+def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value, message):
+    environment = {**os.environ, "DJANGO_DEBUG": "true", name: value}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_start_up_requires_a_secret_key():
+    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY"}}
+    environment["DJANGO_DEBUG"] = "false"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set." in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_values():
+    environment = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "x" * 20
+        + "-production-like-secret-key-with-enough-entropy-1234567890",
+        "DJANGO_ALLOWED_HOSTS": "codementorhub.example.com",
+        "SITE_URL": "https://codementorhub.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_email_variables_map_onto_django_mailers():
+    environment = {
+        **os.environ,
+        "DJANGO_DEBUG": "true",
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": "2525",
+        "EMAIL_HOST_USER": "mailer",
+        "EMAIL_HOST_PASSWORD": "s3cret",
+        "EMAIL_USE_TLS": "yes",
+    }
+    environment.pop("EMAIL_FILE_PATH", None)
+    script = "import json, config.settings as s; print(json.dumps(s.MAILERS, sort_keys=True))"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert json.loads(result.stdout) == {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": "smtp.example.com",
+                "port": 2525,
+                "username": "mailer",
+                "password": "s3cret",
+                "use_tls": True,
+                "timeout": 20,
+            },
+        }
+    }

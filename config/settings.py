@@ -1,5 +1,6 @@
 """CodeMentorHub settings: every value comes from the environment (SPEC §6)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -79,7 +80,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # state changes serialise on SQLite (which ignores SELECT ... FOR UPDATE).
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(BASE_DIR / "var" / "test.sqlite3")
+if TESTING:
+    # One test database per run (a file for SQLite, so a worker process can share it), so
+    # that test runs started side by side never drop each other's database.
+    _name = DATABASES["default"]["NAME"]
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = (
+        str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        else f"test_{_name}_{os.getpid()}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

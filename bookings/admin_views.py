@@ -1,5 +1,6 @@
 """The staff area under /admin/ (SPEC §4): the sessions dashboard and its actions."""
 
+import re
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -18,6 +19,9 @@ from bookings.models import MentoringSession, Status
 
 PAGE_SIZE = 25
 FILTER_KEYS = ("status", "q", "date_from", "date_to", "page")
+# ASCII digits only: str.isdigit() accepts "²", which int() then refuses (a 500).
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,17}")
+DIALOG = re.compile(r"(confirm|cancel|change)-[1-9][0-9]{0,17}")
 # Carries a refused link back to the dashboard so its dialog re-opens with the error.
 RETRY_KEY = "admin_sessions_retry"
 
@@ -47,14 +51,21 @@ def dashboard_url(raw_query: str = "") -> str:
     return reverse("admin_sessions") + (f"?{query}" if query else "")
 
 
-@require_GET
 @staff_required
+@require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
     form = AdminSessionFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         messages.warning(request, "Some filters were not understood and were ignored.")
     sessions = selectors.admin_session_list(form.filters())
-    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    requested_page = request.GET.get("page", "")
+    # A number past the end is clamped silently (e.g. back on page 2 after confirming its
+    # last pending session); only a value that is not a page number at all is reported.
+    page = Paginator(sessions, PAGE_SIZE).get_page(requested_page)
+    if requested_page and not PAGE_NUMBER.fullmatch(requested_page):
+        messages.warning(
+            request, f"There is no page “{requested_page[:20]}”; showing page {page.number}."
+        )
     retry = request.session.pop(RETRY_KEY, None)
     open_dialog = retry["dialog"] if retry else _requested_dialog(request)
     return render(
@@ -78,18 +89,15 @@ def session_list(request: HttpRequest) -> HttpResponse:
 def _requested_dialog(request: HttpRequest) -> str:
     """`?dialog=confirm-12` opens that dialog server-side: the no-JavaScript path."""
     value = request.GET.get("dialog", "")
-    kind, _, pk = value.partition("-")
-    if kind in {"confirm", "cancel", "change"} and pk.isdigit() and len(pk) < 19:
-        return value
-    return ""
+    return value if DIALOG.fullmatch(value) else ""
 
 
 def _remember_refused_link(request, dialog: str, link: str, error: str) -> None:
     request.session[RETRY_KEY] = {"dialog": dialog, "link": link[:600], "error": error}
 
 
-@require_POST
 @staff_required
+@require_POST
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(MentoringSession, pk=pk)
     back = dashboard_url(request.POST.get("return_query", ""))
@@ -123,12 +131,13 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.error(request, f"The session was not confirmed: {error.messages[0]}")
     else:
+        request.session.pop(RETRY_KEY, None)
         messages.success(request, _success_message(session, action))
     return redirect(back)
 
 
-@require_POST
 @staff_required
+@require_POST
 def change_link(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(MentoringSession, pk=pk)
     back = dashboard_url(request.POST.get("return_query", ""))
@@ -147,6 +156,7 @@ def change_link(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.error(request, f"The link was not changed: {error.messages[0]}")
     else:
+        request.session.pop(RETRY_KEY, None)
         messages.success(
             request,
             f"Meeting link changed for {_who(session)}. Both have been emailed the new link.",

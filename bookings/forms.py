@@ -1,5 +1,8 @@
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from bookings.meeting_links import MAX_LINK_LENGTH, canonicalize_meeting_link
 from bookings.models import Status
@@ -12,6 +15,7 @@ class MeetingLinkField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Google Meet Link")
         kwargs.setdefault("max_length", MAX_LINK_LENGTH * 2)  # the validator says "too long"
+        kwargs.setdefault("error_messages", {"required": "A meeting link is required."})
         super().__init__(strip=False, **kwargs)
         self.widget = forms.URLInput(
             attrs={
@@ -39,6 +43,18 @@ class SetStatusForm(forms.Form):
     meeting_link = MeetingLinkField(required=False)
     reason = forms.CharField(required=False, max_length=500, strip=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.data.get("action") != Status.CONFIRMED:
+            # The link only matters when confirming: a stray value must not block a cancel.
+            self.fields["meeting_link"] = forms.CharField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") != Status.CONFIRMED:
+            data["meeting_link"] = ""
+        return data
+
 
 class ChangeLinkForm(forms.Form):
     meeting_link = MeetingLinkField(required=True)
@@ -46,6 +62,7 @@ class ChangeLinkForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
+        label="Reason for cancelling (the mentee will see it)",
         max_length=500,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -53,11 +70,25 @@ class CancelForm(forms.Form):
     )
 
 
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
 class AdminSessionFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
     q = forms.CharField(required=False, max_length=100, strip=True, label="Search")
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded: a day at the very edge of the calendar (9999-12-31, 0001-01-01) overflows
+    # once it is turned into an instant in the admin's zone.
+    date_from = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+    )
+    date_to = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+    )
 
     def clean(self):
         data = super().clean()

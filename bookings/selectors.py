@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import (
     Case,
     DateTimeField,
+    DurationField,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -26,11 +27,13 @@ def _base() -> QuerySet[MentoringSession]:
 
 
 def with_end(queryset: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]:
+    # SQLite only multiplies a duration by a plain IntegerField, and only adds it to a
+    # datetime (django_format_dtdelta) when the product is typed as a duration. Both
+    # wrappers are type hints only: PostgreSQL runs `start + duration_minutes * interval`.
+    minutes = ExpressionWrapper(F("duration_minutes"), output_field=IntegerField())
+    length = ExpressionWrapper(minutes * Value(timedelta(minutes=1)), output_field=DurationField())
     return queryset.annotate(
-        ends_at=ExpressionWrapper(
-            F("start") + F("duration_minutes") * Value(timedelta(minutes=1)),
-            output_field=DateTimeField(),
-        )
+        ends_at=ExpressionWrapper(F("start") + length, output_field=DateTimeField())
     )
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings import selectors, services
@@ -12,8 +13,8 @@ from bookings.forms import CancelForm
 DASHBOARD_LIMIT = 50
 
 
-@require_GET
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
@@ -38,15 +39,20 @@ def _participant_session(request: HttpRequest, pk: int):
     return session
 
 
-@require_GET
 @login_required
+@require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = _participant_session(request, pk)
     is_mentor_view = session.mentor_id == request.user.pk
     return render(
         request,
         "bookings/session_detail.html",
-        {"session": session, "is_mentor_view": is_mentor_view, "cancel_form": CancelForm()},
+        {
+            "session": session,
+            "is_mentor_view": is_mentor_view,
+            "has_started": session.start <= timezone.now(),
+            "cancel_form": CancelForm(),
+        },
     )
 
 
@@ -57,8 +63,8 @@ def _mentor_session(request: HttpRequest, pk: int):
     return session
 
 
-@require_POST
 @login_required
+@require_POST
 def mentor_complete(request: HttpRequest, pk: int) -> HttpResponse:
     session = _mentor_session(request, pk)
     try:
@@ -70,8 +76,8 @@ def mentor_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_detail", pk=pk)
 
 
-@require_POST
 @login_required
+@require_POST
 def mentor_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     session = _mentor_session(request, pk)
     form = CancelForm(request.POST)

@@ -1,0 +1,104 @@
+"""List pages run a fixed number of queries, however many sessions (and emails) they show.
+
+Counts per request: the Django session and the user (2), then the page's own reads.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Status
+from tests.conftest import MEET, client_for
+from tests.factories import SessionFactory
+
+# One session of each kind a list shows; `count` of them are created, cycling through.
+KINDS = ("confirmed", "pending", "cancelled", "completed")
+
+
+def _make_sessions(count: int, *, mentor, mentee, admin) -> None:
+    """Sessions in every state, with their queued emails (confirm/cancel/complete queue some)."""
+    now = timezone.now()
+    for n in range(count):
+        kind = KINDS[n % len(KINDS)]
+        start = now + timedelta(days=n + 1)
+        if kind == "completed":
+            start = now - timedelta(days=n + 1)
+        session = SessionFactory(mentor=mentor, mentee=mentee, start=start)
+        if kind in ("confirmed", "completed"):
+            session = services.confirm_session(session, link=MEET, by=admin)
+        if kind == "completed":
+            services.complete_session(session, by=admin)
+        if kind == "cancelled":
+            services.cancel_session(session, by=admin, reason="Clash.")
+
+
+# session + user, count, page of sessions (with mentor and mentee), their emails
+ADMIN_LIST_QUERIES = 5
+# session + user, upcoming, past, mentor profile
+MENTEE_DASHBOARD_QUERIES = 5
+# ... plus upcoming and past as a mentor
+MENTOR_DASHBOARD_QUERIES = 7
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_admin_session_list_queries(
+    count, django_assert_num_queries, admin_client, admin_user, mentor, mentee
+):
+    _make_sessions(count, mentor=mentor, mentee=mentee, admin=admin_user)
+
+    with django_assert_num_queries(ADMIN_LIST_QUERIES):
+        response = admin_client.get("/admin/sessions/")
+
+    assert response.content.decode().count("<tr data-session-id=") == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_admin_session_list_queries_with_filters(
+    count, django_assert_num_queries, admin_client, admin_user, mentor, mentee
+):
+    _make_sessions(count, mentor=mentor, mentee=mentee, admin=admin_user)
+
+    with django_assert_num_queries(ADMIN_LIST_QUERIES):
+        response = admin_client.get(
+            "/admin/sessions/", {"q": "Jane Doe", "date_from": "2000-01-01", "page": "1"}
+        )
+
+    assert response.content.decode().count("<tr data-session-id=") == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_mentee_dashboard_queries(count, django_assert_num_queries, admin_user, mentor, mentee):
+    _make_sessions(count, mentor=mentor, mentee=mentee, admin=admin_user)
+    client = client_for(mentee)
+
+    with django_assert_num_queries(MENTEE_DASHBOARD_QUERIES):
+        response = client.get("/dashboard/")
+
+    assert response.content.decode().count('class="card session-card"') == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_mentor_dashboard_queries(count, django_assert_num_queries, admin_user, mentor, mentee):
+    _make_sessions(count, mentor=mentor, mentee=mentee, admin=admin_user)
+    client = client_for(mentor)
+
+    with django_assert_num_queries(MENTOR_DASHBOARD_QUERIES):
+        response = client.get("/dashboard/")
+
+    assert response.content.decode().count('class="card session-card"') == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_session_detail_queries(count, django_assert_num_queries, admin_user, mentor, mentee):
+    """The detail page reads one session; other sessions and emails do not add queries."""
+    _make_sessions(count, mentor=mentor, mentee=mentee, admin=admin_user)
+    session = SessionFactory(mentor=mentor, mentee=mentee, status=Status.PENDING)
+    client = client_for(mentor)
+
+    # session + user, the session with mentor and mentee
+    with django_assert_num_queries(3):
+        response = client.get(f"/sessions/{session.pk}/")
+
+    assert response.status_code == 200

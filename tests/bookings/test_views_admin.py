@@ -1,0 +1,837 @@
+"""The admin sessions dashboard and its actions (SPEC §4, seed §1 and §8)."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import escape
+
+from bookings import services
+from bookings.meeting_links import canonicalize_meeting_link
+from bookings.models import MentoringSession, SessionEvent, Status
+from notifications.models import EmailKind, EmailState, OutboundEmail
+from tests.conftest import MEET, client_for
+from tests.factories import SessionFactory, UserFactory
+
+OTHER_MEET = "https://meet.google.com/xyz-wxyz-xyz"
+SNAPSHOT_FIELDS = (
+    "status",
+    "admin_provided_link",
+    "meeting_link",
+    "link_provided_at",
+    "confirmed_by",
+    "confirmed_at",
+    "completed_at",
+    "cancelled_by",
+    "cancelled_at",
+    "cancellation_reason",
+    "ics_sequence",
+    "updated_at",
+)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _row(html: str, pk: int) -> str:
+    match = re.search(rf'<tr data-session-id="{pk}">(.*?)</tr>', html, re.S)
+    assert match, f"no row for session {pk}"
+    return match.group(1)
+
+
+def _cells(html: str, pk: int) -> list[str]:
+    """The row's cells as text (tags removed, whitespace collapsed), without the actions."""
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", _row(html, pk), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells[:-1]]
+
+
+def _row_ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<tr data-session-id="(\d+)">', html)]
+
+
+def _dialog_tag(html: str, dialog_id: str) -> str:
+    match = re.search(rf'<dialog id="{dialog_id}"[^>]*>', html)
+    assert match, f"no dialog {dialog_id}"
+    return match.group(0)
+
+
+def _open_dialogs(html: str) -> list[str]:
+    return re.findall(r'<dialog id="([\w-]+)"[^>]* open[ >]', html)
+
+
+def _messages(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
+
+
+def _snapshot(session: MentoringSession) -> dict:
+    return MentoringSession.objects.values(*SNAPSHOT_FIELDS).get(pk=session.pk)
+
+
+def _set_status(client, session, **data):
+    return client.post(f"/admin/sessions/{session.pk}/set-status/", data)
+
+
+def _refusal(raw: str) -> str:
+    try:
+        canonicalize_meeting_link(raw)
+    except ValidationError as error:
+        return error.messages[0]
+    raise AssertionError(f"{raw!r} was accepted")
+
+
+@pytest.fixture
+def confirmed_session(pending_session, admin_user):
+    return services.confirm_session(pending_session, link=MEET, by=admin_user)
+
+
+def _at(day: int, hour: int = 13) -> datetime:
+    return datetime(2030, 1, day, hour, 0, tzinfo=UTC)
+
+
+# --- the list --------------------------------------------------------------------------
+
+
+def test_row_shows_names_date_time_duration_amount_payment_status_link_and_emails(
+    admin_client, pending_session
+):
+    response = admin_client.get("/admin/sessions/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<th>Time (UTC)</th>" in html
+    assert _cells(html, pending_session.pk) == [
+        "Jane Smith – John Doe jane@example.com john@example.com",
+        "2030-01-15",
+        "13:00",
+        "60 min",
+        "$60.00",
+        "Pending",
+        "PENDING",
+        "—",
+        "—",
+    ]
+
+
+def test_confirmed_row_shows_the_link_and_each_recipients_email_state(
+    admin_client, confirmed_session
+):
+    OutboundEmail.objects.filter(to_email="john@example.com").update(state=EmailState.SENT)
+
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    cells = _cells(html, confirmed_session.pk)
+    assert cells[6:] == [
+        "CONFIRMED",
+        MEET,
+        "Session confirmed john@example.com: Sent jane@example.com: Queued",
+    ]
+    assert f'<a href="{MEET}" target="_blank" rel="noopener noreferrer">{MEET}</a>' in html
+
+
+def test_failed_email_shows_attempts_and_error(admin_client, confirmed_session):
+    OutboundEmail.objects.filter(to_email="jane@example.com").update(
+        state=EmailState.FAILED, attempts=6, last_error="SMTP 550 mailbox unavailable"
+    )
+
+    cells = _cells(admin_client.get("/admin/sessions/").content.decode(), confirmed_session.pk)
+
+    assert cells[-1] == (
+        "Session confirmed john@example.com: Queued "
+        "jane@example.com: Failed after 6 attempts SMTP 550 mailbox unavailable"
+    )
+
+
+def test_times_are_shown_in_the_admins_time_zone(pending_session):
+    tokyo_admin = UserFactory(is_staff=True, time_zone="Asia/Tokyo")
+
+    html = client_for(tokyo_admin).get("/admin/sessions/").content.decode()
+
+    assert "<th>Time (Asia/Tokyo)</th>" in html
+    assert _cells(html, pending_session.pk)[1:3] == ["2030-01-15", "22:00"]
+
+
+def test_default_order_is_pending_first_then_soonest(admin_client, mentor, mentee):
+    confirmed_soonest = SessionFactory(
+        mentor=mentor, mentee=mentee, start=_at(10), status=Status.CONFIRMED
+    )
+    pending_late = SessionFactory(mentor=mentor, mentee=mentee, start=_at(20))
+    cancelled = SessionFactory(mentor=mentor, mentee=mentee, start=_at(12), status="cancelled")
+    pending_early = SessionFactory(mentor=mentor, mentee=mentee, start=_at(15))
+
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    assert _row_ids(html) == [pending_early.pk, pending_late.pk, confirmed_soonest.pk, cancelled.pk]
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.CONFIRMED, Status.CANCELLED])
+def test_filter_by_status_lists_only_that_status(status, admin_client, mentor, mentee):
+    by_status = {
+        s: SessionFactory(mentor=mentor, mentee=mentee, start=_at(day), status=s)
+        for day, s in [(10, Status.PENDING), (11, Status.CONFIRMED), (12, Status.CANCELLED)]
+    }
+
+    html = admin_client.get(f"/admin/sessions/?status={status}").content.decode()
+
+    assert _row_ids(html) == [by_status[status].pk]
+    assert f'<option value="{status}" selected>' in html
+
+
+@pytest.mark.parametrize(
+    "q", ["Olga", "olga", "Other", "olga@example.com", "OLGA@EXAMPLE", "Olga Other"]
+)
+def test_search_by_name_or_email(q, admin_client, mentor, mentee, other_mentee):
+    SessionFactory(mentor=mentor, mentee=mentee, start=_at(10))
+    olgas = SessionFactory(mentor=mentor, mentee=other_mentee, start=_at(11))
+
+    html = admin_client.get("/admin/sessions/", {"q": q}).content.decode()
+
+    assert _row_ids(html) == [olgas.pk]
+
+
+def test_search_by_mentor_name_finds_all_their_sessions(admin_client, mentor, mentee):
+    janes = [SessionFactory(mentor=mentor, mentee=mentee, start=_at(day)) for day in (10, 11)]
+    SessionFactory(start=_at(12))
+
+    html = admin_client.get("/admin/sessions/", {"q": "Jane Smith"}).content.decode()
+
+    assert _row_ids(html) == [s.pk for s in janes]
+
+
+def test_search_without_matches_says_so(admin_client, pending_session):
+    html = admin_client.get("/admin/sessions/", {"q": "nobody"}).content.decode()
+
+    assert _row_ids(html) == []
+    assert "No sessions match these filters." in html
+
+
+def test_date_range_includes_both_end_days(admin_client, mentor, mentee):
+    sessions = {
+        day: SessionFactory(mentor=mentor, mentee=mentee, start=_at(day)) for day in range(14, 19)
+    }
+
+    html = admin_client.get(
+        "/admin/sessions/", {"date_from": "2030-01-15", "date_to": "2030-01-17"}
+    ).content.decode()
+
+    assert _row_ids(html) == [sessions[15].pk, sessions[16].pk, sessions[17].pk]
+
+
+def test_date_range_uses_the_admins_day(mentor, mentee):
+    """23:30 UTC on the 15th is already the 16th in Tokyo."""
+    late = SessionFactory(mentor=mentor, mentee=mentee, start=_at(15, 23) + timedelta(minutes=30))
+    tokyo_admin = UserFactory(is_staff=True, time_zone="Asia/Tokyo")
+
+    html = (
+        client_for(tokyo_admin)
+        .get("/admin/sessions/", {"date_from": "2030-01-16", "date_to": "2030-01-16"})
+        .content.decode()
+    )
+
+    assert _row_ids(html) == [late.pk]
+
+
+def test_date_from_after_date_to_warns_and_keeps_date_from(admin_client, mentor, mentee):
+    early = SessionFactory(mentor=mentor, mentee=mentee, start=_at(10))
+    late = SessionFactory(mentor=mentor, mentee=mentee, start=_at(20))
+
+    response = admin_client.get(
+        "/admin/sessions/", {"date_from": "2030-01-15", "date_to": "2030-01-12"}
+    )
+
+    html = response.content.decode()
+    assert _row_ids(html) == [late.pk]
+    assert early.pk not in _row_ids(html)
+    assert "The “from” date must not be after the “to” date." in html
+
+
+@pytest.fixture
+def thirty_sessions(mentor, mentee):
+    start = _at(1)
+    return [
+        SessionFactory(mentor=mentor, mentee=mentee, start=start + timedelta(hours=n))
+        for n in range(30)
+    ]
+
+
+def test_first_page_has_25_rows(admin_client, thirty_sessions):
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    assert _row_ids(html) == [s.pk for s in thirty_sessions[:25]]
+    assert "Page 1 of 2 · 30 sessions" in html
+    assert '<a href="?page=2">Next →</a>' in html
+
+
+def test_second_page_has_the_rest_and_keeps_filters_in_its_links(admin_client, thirty_sessions):
+    html = admin_client.get("/admin/sessions/?status=pending&q=Jane&page=2").content.decode()
+
+    assert _row_ids(html) == [s.pk for s in thirty_sessions[25:]]
+    assert "Page 2 of 2 · 30 sessions" in html
+    assert '<a href="?status=pending&amp;q=Jane&amp;page=1">← Previous</a>' in html
+    assert (
+        '<input type="hidden" name="return_query" value="status=pending&amp;q=Jane&amp;page=2">'
+        in (html)
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "warning"),
+    [
+        ({"status": "bogus"}, "Some filters were not understood and were ignored."),
+        ({"date_from": "notadate"}, "Some filters were not understood and were ignored."),
+        ({"date_to": "2030-13-45"}, "Some filters were not understood and were ignored."),
+        ({"q": "x" * 5000}, "Some filters were not understood and were ignored."),
+        ({"date_to": "9999-12-31"}, "Some filters were not understood and were ignored."),
+        ({"date_from": "0001-01-01"}, "Some filters were not understood and were ignored."),
+        ({"q": "a\x00b"}, "Some filters were not understood and were ignored."),
+        ({"page": "abc"}, "There is no page “abc”; showing page 1."),
+        ({"page": "0"}, "There is no page “0”; showing page 1."),
+        ({"page": "-1"}, "There is no page “-1”; showing page 1."),
+        ({"page": "²"}, "There is no page “²”; showing page 1."),
+        ({"page": "1.5"}, "There is no page “1.5”; showing page 1."),
+    ],
+    ids=[
+        "status",
+        "date_from",
+        "date_to",
+        "long-q",
+        "date_to-max",
+        "date_from-min",
+        "q-nul",
+        "page-abc",
+        "page-0",
+        "page-neg",
+        "page-superscript",
+        "page-decimal",
+    ],
+)
+def test_invalid_filter_is_ignored_with_a_warning(query, warning, admin_client, pending_session):
+    response = admin_client.get("/admin/sessions/", query)
+
+    assert response.status_code == 200
+    assert ("warning", warning) in [(m.level_tag, m.message) for m in response.context["messages"]]
+    assert _row_ids(response.content.decode()) == [pending_session.pk]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/New_York"])
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31"])
+def test_calendar_edge_dates_never_fail_in_any_zone(zone, query, pending_session):
+    admin = UserFactory(is_staff=True, time_zone=zone)
+
+    response = client_for(admin).get(f"/admin/sessions/?{query}")
+
+    assert response.status_code == 200
+    assert _row_ids(response.content.decode()) == [pending_session.pk]
+
+
+def test_page_past_the_end_shows_the_last_page_without_a_warning(admin_client, thirty_sessions):
+    response = admin_client.get("/admin/sessions/?page=99")
+
+    assert _row_ids(response.content.decode()) == [s.pk for s in thirty_sessions[25:]]
+    assert list(response.context["messages"]) == []
+
+
+# --- the actions each row offers -------------------------------------------------------
+
+ACTION_MARKERS = {
+    "confirm": ('data-open-dialog="confirm-{pk}"', "◇ Confirm with Link"),
+    "cancel": ('data-open-dialog="cancel-{pk}"', "✗ Cancel"),
+    "complete": ('<input type="hidden" name="action" value="completed">', "✓ Complete"),
+    "change": ('data-open-dialog="change-{pk}"', "Change link"),
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        (Status.PENDING, {"confirm", "cancel"}),
+        (Status.CONFIRMED, {"complete", "cancel", "change"}),
+        (Status.COMPLETED, set()),
+        (Status.CANCELLED, set()),
+    ],
+)
+def test_row_offers_only_the_legal_actions(status, offered, admin_client, mentor, mentee):
+    session = SessionFactory(
+        mentor=mentor,
+        mentee=mentee,
+        status=status,
+        admin_provided_link=MEET if status != Status.PENDING else "",
+    )
+
+    row = _row(admin_client.get("/admin/sessions/").content.decode(), session.pk)
+
+    for action, (marker, label) in ACTION_MARKERS.items():
+        present = marker.format(pk=session.pk) in row and label in row
+        assert present == (action in offered), action
+
+
+def test_confirm_dialog_is_a_native_dialog_with_the_seed_wording(admin_client, pending_session):
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    pk = pending_session.pk
+    assert _dialog_tag(html, f"confirm-{pk}") == (
+        f'<dialog id="confirm-{pk}" class="modal" aria-labelledby="confirm-{pk}-title">'
+    )
+    assert f'<h2 id="confirm-{pk}-title">Provide Google Meet Link</h2>' in html
+    assert f'<label for="link-{pk}">Google Meet Link</label>' in html
+    assert f'<form method="post" action="/admin/sessions/{pk}/set-status/" novalidate>' in html
+    assert (
+        '<button type="submit" formmethod="dialog" formnovalidate class="secondary">Cancel</button>'
+        in html
+    )
+    assert '<button type="submit">Confirm &amp; Send Link</button>' in html
+    assert _open_dialogs(html) == []
+
+
+def test_dialog_query_opens_that_dialog_server_side(admin_client, pending_session):
+    pk = pending_session.pk
+
+    html = admin_client.get(f"/admin/sessions/?dialog=confirm-{pk}").content.decode()
+
+    assert _open_dialogs(html) == [f"confirm-{pk}"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage",
+        "confirm-",
+        "confirm-abc",
+        "delete-1",
+        "confirm-1-2",
+        "confirm-999999",
+        "confirm-²",
+        "confirm-٣",
+        "confirm-" + "9" * 40,
+    ],
+)
+def test_unknown_dialog_query_is_ignored(value, admin_client, pending_session):
+    response = admin_client.get("/admin/sessions/", {"dialog": value})
+
+    assert response.status_code == 200
+    assert _open_dialogs(response.content.decode()) == []
+
+
+def test_action_links_keep_the_current_filters(admin_client, pending_session):
+    pk = pending_session.pk
+
+    html = admin_client.get("/admin/sessions/?status=pending&q=Jane").content.decode()
+
+    assert f'href="?status=pending&amp;q=Jane&amp;dialog=confirm-{pk}"' in html
+    assert '<input type="hidden" name="return_query" value="status=pending&amp;q=Jane">' in html
+
+
+def test_no_inline_script_or_style(admin_client, confirmed_session, mentor, mentee):
+    SessionFactory(mentor=mentor, mentee=mentee)
+
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    assert "<script>" not in html and "style=" not in html
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+# --- POST set-status: confirm ----------------------------------------------------------
+
+
+def test_confirm_with_good_link_redirects_back_with_the_filters(admin_client, pending_session):
+    response = _set_status(
+        admin_client,
+        pending_session,
+        action="confirmed",
+        meeting_link=MEET,
+        return_query="status=pending&q=Jane",
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/sessions/?status=pending&q=Jane"
+    assert _messages(response) == [
+        (
+            "success",
+            "Session Jane Smith – John Doe confirmed. The meeting link is being emailed to "
+            "John Doe and Jane Smith.",
+        )
+    ]
+
+
+def test_confirm_stores_the_canonical_link_and_who_confirmed(
+    admin_client, admin_user, pending_session
+):
+    _set_status(
+        admin_client,
+        pending_session,
+        action="confirmed",
+        meeting_link="  https://MEET.google.com/ABC-defg-hij/?authuser=0  ",
+    )
+
+    pending_session.refresh_from_db()
+    assert pending_session.status == Status.CONFIRMED
+    assert pending_session.admin_provided_link == MEET
+    assert pending_session.get_meeting_link == MEET
+    assert pending_session.confirmed_by == admin_user
+    assert abs(pending_session.link_provided_at - timezone.now()) < timedelta(seconds=30)
+
+
+def test_confirm_queues_one_email_to_each_person(admin_client, pending_session):
+    _set_status(admin_client, pending_session, action="confirmed", meeting_link=MEET)
+
+    assert sorted(
+        OutboundEmail.objects.filter(kind=EmailKind.SESSION_CONFIRMED).values_list(
+            "to_email", flat=True
+        )
+    ) == ["jane@example.com", "john@example.com"]
+
+
+def test_confirmed_row_after_redirect_shows_the_link(admin_client, pending_session):
+    response = _set_status(admin_client, pending_session, action="confirmed", meeting_link=MEET)
+
+    html = admin_client.get(response["Location"]).content.decode()
+    assert _cells(html, pending_session.pk)[6:8] == ["CONFIRMED", MEET]
+
+
+BAD_LINKS = [
+    "javascript:alert(1)",
+    "http://meet.google.com/abc-defg-hij",
+    "https://meet.google.com.evil.test/abc-defg-hij",
+    "https://meet.google.com@evil.test/abc-defg-hij",
+    "data:text/html,<script>alert(1)</script>",
+    "https://meet.google.com/abc-defg-hij\nX-Evil: 1",
+]
+
+
+@pytest.mark.parametrize("link", BAD_LINKS)
+def test_bad_link_is_refused_with_an_error_and_changes_nothing(link, admin_client, pending_session):
+    before = _snapshot(pending_session)
+
+    response = _set_status(
+        admin_client,
+        pending_session,
+        action="confirmed",
+        meeting_link=link,
+        return_query="status=pending",
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/sessions/?status=pending"
+    assert _messages(response) == [("error", f"The session was not confirmed: {_refusal(link)}")]
+    assert _snapshot(pending_session) == before
+    assert OutboundEmail.objects.count() == 0
+    assert SessionEvent.objects.count() == 0
+
+
+def test_refused_link_reopens_the_dialog_with_the_error_and_the_typed_value(
+    admin_client, pending_session
+):
+    pk = pending_session.pk
+    typed = 'https://meet.google.com.evil.test/"><script>alert(1)</script>'
+    response = _set_status(admin_client, pending_session, action="confirmed", meeting_link=typed)
+
+    html = admin_client.get(response["Location"]).content.decode()
+
+    assert _open_dialogs(html) == [f"confirm-{pk}"]
+    assert (
+        'value="https://meet.google.com.evil.test/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"'
+        in html
+    )
+    assert "<script>alert(1)</script>" not in html
+    error = escape(_refusal(typed))
+    assert f'<p class="error" id="link-{pk}-error" role="alert">{error}</p>' in html
+
+
+def test_refused_link_dialog_opens_only_once(admin_client, pending_session):
+    response = _set_status(
+        admin_client, pending_session, action="confirmed", meeting_link="javascript:alert(1)"
+    )
+    admin_client.get(response["Location"])
+
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    assert _open_dialogs(html) == []
+
+
+def test_confirm_without_a_link_is_refused_and_reopens_the_dialog(admin_client, pending_session):
+    before = _snapshot(pending_session)
+
+    response = _set_status(admin_client, pending_session, action="confirmed", meeting_link="  ")
+
+    assert _messages(response) == [
+        ("error", "The session was not confirmed: A meeting link is required.")
+    ]
+    assert _snapshot(pending_session) == before
+    html = admin_client.get(response["Location"]).content.decode()
+    assert _open_dialogs(html) == [f"confirm-{pending_session.pk}"]
+
+
+def test_confirming_twice_is_refused_and_sends_nothing_more(admin_client, confirmed_session):
+    before = _snapshot(confirmed_session)
+    emails_before = OutboundEmail.objects.count()
+
+    response = _set_status(
+        admin_client, confirmed_session, action="confirmed", meeting_link=OTHER_MEET
+    )
+
+    assert response["Location"] == "/admin/sessions/"
+    assert _messages(response) == [
+        ("error", "This session is already confirmed; nothing was changed.")
+    ]
+    assert _snapshot(confirmed_session) == before
+    assert OutboundEmail.objects.count() == emails_before
+
+
+# --- POST set-status: refused actions --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"action": "bogus"}, "Unknown action “bogus”; nothing was changed."),
+        ({"action": "delete"}, "Unknown action “delete”; nothing was changed."),
+        ({}, "No action was chosen; nothing was changed."),
+        (
+            {"action": "completed"},
+            "A pending session cannot be completed; nothing was changed.",
+        ),
+        ({"action": "pending"}, "This session is already pending; nothing was changed."),
+    ],
+    ids=["bogus", "delete", "missing", "complete-pending", "pending"],
+)
+def test_refused_action_on_pending_redirects_with_error_and_changes_nothing(
+    data, message, admin_client, pending_session
+):
+    before = _snapshot(pending_session)
+
+    response = _set_status(admin_client, pending_session, **data)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/sessions/"
+    assert _messages(response) == [("error", message)]
+    assert _snapshot(pending_session) == before
+    assert OutboundEmail.objects.count() == 0
+
+
+def test_moving_a_confirmed_session_back_to_pending_is_refused(admin_client, confirmed_session):
+    before = _snapshot(confirmed_session)
+
+    response = _set_status(admin_client, confirmed_session, action="pending")
+
+    assert _messages(response) == [
+        ("error", "A confirmed session cannot be moved back to pending; nothing was changed.")
+    ]
+    assert _snapshot(confirmed_session) == before
+
+
+@pytest.mark.parametrize(
+    ("final", "action", "message"),
+    [
+        (
+            Status.COMPLETED,
+            Status.CONFIRMED,
+            "This session is completed, which is final; it cannot be confirmed. "
+            "Nothing was changed.",
+        ),
+        (
+            Status.COMPLETED,
+            Status.COMPLETED,
+            "This session is already completed; nothing was changed.",
+        ),
+        (
+            Status.COMPLETED,
+            Status.CANCELLED,
+            "This session is completed, which is final; it cannot be cancelled. "
+            "Nothing was changed.",
+        ),
+        (
+            Status.CANCELLED,
+            Status.CONFIRMED,
+            "This session is cancelled, which is final; it cannot be confirmed. "
+            "Nothing was changed.",
+        ),
+        (
+            Status.CANCELLED,
+            Status.COMPLETED,
+            "This session is cancelled, which is final; it cannot be completed. "
+            "Nothing was changed.",
+        ),
+        (
+            Status.CANCELLED,
+            Status.CANCELLED,
+            "This session is already cancelled; nothing was changed.",
+        ),
+    ],
+)
+def test_final_sessions_cannot_change(final, action, message, admin_client, mentor, mentee):
+    session = SessionFactory(mentor=mentor, mentee=mentee, status=final, admin_provided_link=MEET)
+    before = _snapshot(session)
+
+    response = _set_status(admin_client, session, action=action, meeting_link=OTHER_MEET)
+
+    assert response["Location"] == "/admin/sessions/"
+    assert _messages(response) == [("error", message)]
+    assert _snapshot(session) == before
+    assert OutboundEmail.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("return_query", "location"),
+    [
+        ("next=//evil.test", "/admin/sessions/"),
+        ("//evil.test", "/admin/sessions/"),
+        ("https://evil.test/?status=pending", "/admin/sessions/"),
+        ("status=pending&next=https://evil.test", "/admin/sessions/?status=pending"),
+        ("q=Jane&dialog=confirm-1&evil=1", "/admin/sessions/?q=Jane"),
+        (
+            "page=2&date_to=2030-02-01&date_from=2030-01-01&q=Jane&status=confirmed",
+            "/admin/sessions/?status=confirmed&q=Jane&date_from=2030-01-01"
+            "&date_to=2030-02-01&page=2",
+        ),
+        (
+            "q=a%0D%0ALocation:%20https://evil.test",
+            "/admin/sessions/?q=a%0D%0ALocation%3A+https%3A%2F%2Fevil.test",
+        ),
+    ],
+    ids=["next", "scheme-relative", "absolute", "extra-param", "dialog", "all-filters", "crlf"],
+)
+def test_return_query_never_leaves_the_dashboard(
+    return_query, location, admin_client, pending_session
+):
+    response = _set_status(
+        admin_client,
+        pending_session,
+        action="cancelled",
+        reason="Duplicate booking.",
+        return_query=return_query,
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == location
+
+
+# --- complete, cancel and change link from the dashboard -------------------------------
+
+
+def test_admin_completes_a_confirmed_session(admin_client, confirmed_session):
+    response = _set_status(admin_client, confirmed_session, action="completed")
+
+    confirmed_session.refresh_from_db()
+    assert confirmed_session.status == Status.COMPLETED
+    assert _messages(response) == [("success", "Session Jane Smith – John Doe marked completed.")]
+
+
+def test_admin_cancels_with_a_reason(admin_client, admin_user, confirmed_session):
+    response = _set_status(
+        admin_client,
+        confirmed_session,
+        action="cancelled",
+        reason="  Mentor is ill.  ",
+        return_query="status=confirmed",
+    )
+
+    confirmed_session.refresh_from_db()
+    assert response["Location"] == "/admin/sessions/?status=confirmed"
+    assert (confirmed_session.status, confirmed_session.cancellation_reason) == (
+        Status.CANCELLED,
+        "Mentor is ill.",
+    )
+    assert confirmed_session.cancelled_by == admin_user
+    assert _messages(response) == [
+        ("success", "Session Jane Smith – John Doe cancelled. Both have been notified.")
+    ]
+
+
+def test_admin_cancels_a_pending_session_without_a_reason(admin_client, pending_session):
+    _set_status(admin_client, pending_session, action="cancelled")
+
+    pending_session.refresh_from_db()
+    assert (pending_session.status, pending_session.cancellation_reason) == (Status.CANCELLED, "")
+
+
+def test_a_stray_bad_link_does_not_block_a_cancel(admin_client, pending_session):
+    _set_status(
+        admin_client, pending_session, action="cancelled", meeting_link="javascript:alert(1)"
+    )
+
+    pending_session.refresh_from_db()
+    assert pending_session.status == Status.CANCELLED
+    assert pending_session.get_meeting_link == ""
+
+
+def test_change_link_stores_the_new_link_and_notifies_both(admin_client, confirmed_session):
+    emails_before = OutboundEmail.objects.count()
+
+    response = admin_client.post(
+        f"/admin/sessions/{confirmed_session.pk}/change-link/",
+        {"meeting_link": OTHER_MEET, "return_query": "status=confirmed"},
+    )
+
+    confirmed_session.refresh_from_db()
+    assert response["Location"] == "/admin/sessions/?status=confirmed"
+    assert confirmed_session.admin_provided_link == OTHER_MEET
+    assert _messages(response) == [
+        (
+            "success",
+            "Meeting link changed for Jane Smith – John Doe. Both have been emailed the new link.",
+        )
+    ]
+    assert sorted(
+        OutboundEmail.objects.filter(kind=EmailKind.LINK_CHANGED).values_list("to_email", flat=True)
+    ) == ["jane@example.com", "john@example.com"]
+    assert OutboundEmail.objects.count() == emails_before + 2
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "", "https://meet.google.co/abc-defg-hij"])
+def test_change_link_refuses_a_bad_link_and_reopens_its_dialog(
+    link, admin_client, confirmed_session
+):
+    before = _snapshot(confirmed_session)
+    pk = confirmed_session.pk
+
+    response = admin_client.post(f"/admin/sessions/{pk}/change-link/", {"meeting_link": link})
+
+    assert _messages(response) == [("error", f"The link was not changed: {_refusal(link)}")]
+    assert _snapshot(confirmed_session) == before
+    html = admin_client.get(response["Location"]).content.decode()
+    assert _open_dialogs(html) == [f"change-{pk}"]
+
+
+def test_change_link_on_a_pending_session_is_refused(admin_client, pending_session):
+    before = _snapshot(pending_session)
+
+    response = admin_client.post(
+        f"/admin/sessions/{pending_session.pk}/change-link/", {"meeting_link": MEET}
+    )
+
+    assert _messages(response) == [
+        (
+            "error",
+            "Only a confirmed session's link can be changed; this one is pending. "
+            "Nothing was changed.",
+        )
+    ]
+    assert _snapshot(pending_session) == before
+
+
+def test_change_link_to_the_same_link_is_refused(admin_client, confirmed_session):
+    before = _snapshot(confirmed_session)
+
+    response = admin_client.post(
+        f"/admin/sessions/{confirmed_session.pk}/change-link/", {"meeting_link": MEET}
+    )
+
+    assert _messages(response) == [
+        ("error", "That is already the session's link; nothing was changed.")
+    ]
+    assert _snapshot(confirmed_session) == before
+
+
+def test_invalid_stored_link_is_not_rendered_as_a_link(admin_client, pending_session):
+    MentoringSession.objects.filter(pk=pending_session.pk).update(
+        status=Status.CONFIRMED, admin_provided_link="javascript:alert(1)"
+    )
+
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    assert 'href="javascript:' not in html
+    assert _cells(html, pending_session.pk)[7] == (
+        "Invalid link, not shown as a link: javascript:alert(1)"
+    )

@@ -15,8 +15,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 
-# Sync Playwright runs an event loop in this thread; the ORM calls in these tests are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -26,6 +24,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    # Sync Playwright runs an event loop in this thread; the ORM calls in these tests are
+    # plain synchronous calls, so Django's async-safety guard can step aside (here only).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")

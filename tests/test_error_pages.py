@@ -1,0 +1,31 @@
+from django.test import Client
+
+from tests.conftest import client_for
+
+
+def test_someone_elses_session_answers_the_friendly_404(other_mentee, pending_session):
+    response = client_for(other_mentee).get(f"/sessions/{pending_session.pk}/")
+
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.content.decode()
+
+
+def test_non_staff_in_admin_area_answers_the_friendly_403(mentee):
+    response = client_for(mentee).get("/admin/sessions/")
+
+    assert response.status_code == 403
+    assert "<h1>Not allowed</h1>" in response.content.decode()
+
+
+def test_post_without_csrf_token_is_refused_with_a_clear_page(admin_user, pending_session):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+
+    response = client.post(
+        f"/admin/sessions/{pending_session.pk}/set-status/", {"action": "cancelled"}
+    )
+
+    assert response.status_code == 403
+    assert "nothing was changed" in response.content.decode()
+    pending_session.refresh_from_db()
+    assert pending_session.status == "pending"

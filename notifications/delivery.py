@@ -48,13 +48,22 @@ def _classify(error: Exception) -> bool:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return all(code >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        # Our credentials, not this email: once they are fixed the retry goes through.
+        return False
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code >= 500
-    return isinstance(error, PermanentFailure)
+    if isinstance(error, smtplib.SMTPException | OSError):
+        # Connection refused or dropped, timeouts (TimeoutError is an OSError): transient.
+        return False
+    # PermanentFailure, or a message that cannot be built (a malformed address): retrying
+    # the same row can only fail the same way.
+    return True
 
 
 def backoff_delay(attempts: int) -> timedelta:
-    """Exponential backoff with full jitter: base·2^(n-1), jittered to 50–100 %."""
+    """Delay before retry n: base·2^(n-1) (capped at 6 h), jittered to 50–100 % of it so
+    emails that failed together (SMTP down) do not all come back in the same second."""
     base = settings.EMAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
     return timedelta(seconds=min(base, 6 * 3600) * random.uniform(0.5, 1.0))
 
@@ -87,7 +96,9 @@ def deliver(email_id: int) -> str:
         return "skipped"
     try:
         mailers.default.send_messages([build_message(email)])
-    except (TimeoutError, smtplib.SMTPException, OSError, PermanentFailure) as error:
+    except Exception as error:
+        # Anything, not only SMTP errors: a row left in `sending` would be claimed again at
+        # every lease expiry, forever, never reaching `failed`.
         return _record_failure(email, error)
     OutboundEmail.objects.filter(pk=email.pk).update(
         state=EmailState.SENT, sent_at=timezone.now(), last_error="", lease_expires_at=None

@@ -4,10 +4,12 @@
 email exists if and only if the change that causes it was committed.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from bookings.models import MentoringSession
@@ -27,12 +29,26 @@ def render_email(template: str, context: dict, recipient) -> RenderedEmail:
     """Render templates/emails/<template>.{subject.txt,txt,html} in the recipient's zone."""
     context = {"recipient": recipient, "site_url": settings.SITE_URL, **context}
     with timezone.override(recipient.zone):
-        subject = render_to_string(f"emails/{template}.subject.txt", context)
-        text = render_to_string(f"emails/{template}.txt", context)
+        subject = _render_plain(f"emails/{template}.subject.txt", context)
+        text = _render_plain(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
-    # A subject is one line: collapse anything a template or a name may have put in it.
+    # A subject is one line: collapse anything a template or a name may have put in it
+    # (a line break in a header would be refused, or worse, start a new header).
     subject = " ".join(subject.split())
+    # Included blocks leave runs of blank lines behind; a plain-text email reads better
+    # with at most one blank line between paragraphs.
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def _render_plain(template_name: str, context: dict) -> str:
+    """Render a plain-text template without HTML escaping: "Tom & Jerry" must not reach a
+    subject line or a text part as "Tom &amp; Jerry", whether or not the template itself
+    remembered `{% autoescape off %}`."""
+    template = get_template(template_name)
+    # The Django backend's Template.render() takes a dict; to switch escaping off for the
+    # whole render we render the engine-level template with our own Context.
+    return template.template.render(Context(context, autoescape=False))
 
 
 def queue_email(

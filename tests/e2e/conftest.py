@@ -15,7 +15,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
 
-
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 

@@ -1,0 +1,413 @@
+"""Delivery over real SMTP (an aiosmtpd server on 127.0.0.1): exactly once, retries with
+backoff, permanent failures, recovery of stuck work, and the real worker (SPEC §5)."""
+
+import random
+import signal
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
+from icalendar import Calendar
+
+from bookings import services
+from bookings.models import Status
+from notifications.delivery import backoff_delay, deliver, send_due_emails, sweep
+from notifications.models import EmailState, OutboundEmail
+from notifications.tasks import deliver_email
+from tests.conftest import MEET
+
+ADDRESSES = ["jane@example.com", "john@example.com"]
+REFUSED = "ConnectionRefusedError: [Errno 111] Connection refused"
+
+
+def rows_by_address() -> dict[str, OutboundEmail]:
+    return {row.to_email: row for row in OutboundEmail.objects.all()}
+
+
+def delivery_tasks() -> list[DBTaskResult]:
+    return list(
+        DBTaskResult.objects.filter(task_path="notifications.tasks.deliver_email").order_by(
+            "enqueued_at", "run_after"
+        )
+    )
+
+
+@pytest.fixture
+def confirmed(pending_session, admin_user):
+    return services.confirm_session(pending_session, link=MEET, by=admin_user)
+
+
+# --- Delivered, exactly once --------------------------------------------------------------
+
+
+def test_confirmation_emails_arrive_over_smtp_with_their_message_ids(smtp, confirmed):
+    outcome = send_due_emails()
+
+    assert outcome == {"sent": 2}
+    received = smtp.by_recipient()
+    assert sorted(received) == ADDRESSES
+    for address, row in rows_by_address().items():
+        item = received[address]
+        assert item.rcpt_tos == [address]
+        assert item.mail_from == "no-reply@codementorhub.test"
+        assert item.message["Message-ID"] == row.message_id
+        assert item.message["To"] == address
+        assert item.message["Subject"] == row.subject
+        assert MEET in item.message.get_body(("plain",)).get_content()
+        assert f'href="{MEET}"' in item.message.get_body(("html",)).get_content()
+
+
+def test_delivered_invite_is_a_parseable_text_calendar_attachment(smtp, confirmed):
+    send_due_emails()
+
+    for item in smtp.received:
+        attachments = list(item.message.iter_attachments())
+        assert [(a.get_filename(), a.get_content_type()) for a in attachments] == [
+            ("invite.ics", "text/calendar")
+        ]
+        assert attachments[0].get_param("method") == "REQUEST"
+        calendar = Calendar.from_ical(attachments[0].get_content())
+        assert str(calendar["METHOD"]) == "REQUEST"
+        assert str(calendar.walk("VEVENT")[0]["URL"]) == MEET
+
+
+def test_delivered_rows_are_marked_sent_after_one_attempt(smtp, clock, confirmed):
+    send_due_emails()
+
+    for row in OutboundEmail.objects.all():
+        assert (row.state, row.attempts, row.last_error) == (EmailState.SENT, 1, "")
+        assert row.sent_at == clock.now
+        assert row.lease_expires_at is None
+
+
+def test_delivering_again_sends_nothing_more(smtp, confirmed):
+    send_due_emails()
+
+    assert send_due_emails() == {}
+    # The tasks queued at confirmation still run later in a worker: they find nothing to do.
+    assert [deliver_email.call(row.pk) for row in OutboundEmail.objects.all()] == [
+        "skipped",
+        "skipped",
+    ]
+    assert len(smtp.received) == 2
+    assert {row.attempts for row in OutboundEmail.objects.all()} == {1}
+
+
+def test_confirmation_queues_one_delivery_task_per_email(confirmed):
+    tasks = delivery_tasks()
+
+    assert sorted(task.args_kwargs["args"][0] for task in tasks) == sorted(
+        OutboundEmail.objects.values_list("pk", flat=True)
+    )
+    assert {(task.status, task.run_after) for task in tasks} == {
+        (TaskResultStatus.READY, get_date_max())
+    }
+
+
+# --- SMTP down: the request is unaffected, delivery retries with backoff ------------------
+
+
+def test_smtp_down_does_not_affect_the_admins_request(
+    admin_client, smtp_down, clock, no_jitter, pending_session
+):
+    response = admin_client.post(
+        f"/admin/sessions/{pending_session.pk}/set-status/",
+        {"action": "confirmed", "meeting_link": MEET},
+    )
+
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/sessions/")
+    pending_session.refresh_from_db()
+    assert pending_session.status == Status.CONFIRMED
+    assert {row.state for row in OutboundEmail.objects.all()} == {EmailState.QUEUED}
+
+
+def test_smtp_down_keeps_emails_queued_with_backoff(smtp_down, clock, no_jitter, confirmed):
+    outcome = send_due_emails()
+
+    assert outcome == {"queued": 2}
+    retry_at = clock.now + timedelta(seconds=30)
+    for row in OutboundEmail.objects.all():
+        assert (row.state, row.attempts, row.last_error) == (EmailState.QUEUED, 1, REFUSED)
+        assert row.next_attempt_at == retry_at
+        assert row.sent_at is None
+    retries = [task for task in delivery_tasks() if task.run_after != get_date_max()]
+    assert sorted(task.args_kwargs["args"][0] for task in retries) == sorted(
+        OutboundEmail.objects.values_list("pk", flat=True)
+    )
+    assert {task.run_after for task in retries} == {retry_at}
+
+
+def test_once_smtp_is_back_every_email_arrives_exactly_once(smtp_down, clock, no_jitter, confirmed):
+    send_due_emails()
+    smtp_down.start()
+
+    assert send_due_emails() == {}  # the retry is not due yet
+    assert smtp_down.received == []
+    clock.advance(timedelta(seconds=30))
+    assert send_due_emails() == {"sent": 2}
+    assert send_due_emails() == {}
+
+    assert sorted(smtp_down.by_recipient()) == ADDRESSES
+    assert len(smtp_down.received) == 2
+    for row in OutboundEmail.objects.all():
+        assert (row.state, row.attempts, row.last_error) == (EmailState.SENT, 2, "")
+        assert smtp_down.by_recipient()[row.to_email].message["Message-ID"] == row.message_id
+
+
+# --- Refusals: permanent (5xx) and temporary (4xx) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "reply", "error"),
+    [
+        (
+            "rcpt",
+            "550 5.1.1 Mailbox unavailable",
+            "SMTPRecipientsRefused: {'john@example.com': (550, b'5.1.1 Mailbox unavailable')}",
+        ),
+        (
+            "data",
+            "550 5.7.1 Message rejected",
+            "SMTPDataError: (550, b'5.7.1 Message rejected')",
+        ),
+    ],
+)
+def test_permanent_refusal_fails_after_one_attempt(smtp, clock, confirmed, stage, reply, error):
+    setattr(smtp, f"reply_at_{stage}", reply)
+
+    outcome = send_due_emails()
+
+    assert outcome == {"failed": 2}
+    row = rows_by_address()["john@example.com"]
+    assert (row.state, row.attempts, row.last_error) == (EmailState.FAILED, 1, error)
+    assert row.lease_expires_at is None
+    assert [task for task in delivery_tasks() if task.run_after != get_date_max()] == []
+    clock.advance(timedelta(days=1))
+    assert send_due_emails() == {}
+    assert smtp.received == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "reply", "error"),
+    [
+        (
+            "rcpt",
+            "451 4.3.0 Try again later",
+            "SMTPRecipientsRefused: {'john@example.com': (451, b'4.3.0 Try again later')}",
+        ),
+        (
+            "data",
+            "451 4.3.0 Try again later",
+            "SMTPDataError: (451, b'4.3.0 Try again later')",
+        ),
+    ],
+)
+def test_temporary_refusal_is_queued_for_retry(
+    smtp, clock, no_jitter, confirmed, stage, reply, error
+):
+    setattr(smtp, f"reply_at_{stage}", reply)
+
+    outcome = send_due_emails()
+
+    assert outcome == {"queued": 2}
+    row = rows_by_address()["john@example.com"]
+    assert (row.state, row.attempts, row.last_error) == (EmailState.QUEUED, 1, error)
+    assert row.next_attempt_at == clock.now + timedelta(seconds=30)
+
+
+def test_temporary_refusals_fail_for_good_after_the_maximum_attempts(
+    settings, smtp, clock, no_jitter, confirmed
+):
+    settings.EMAIL_MAX_ATTEMPTS = 3
+    smtp.reply_at_data = "451 4.3.0 Try again later"
+
+    outcomes = [send_due_emails()]
+    clock.advance(timedelta(seconds=30))
+    outcomes.append(send_due_emails())
+    clock.advance(timedelta(seconds=60))
+    outcomes.append(send_due_emails())
+    clock.advance(timedelta(days=1))
+    outcomes.append(send_due_emails())
+
+    assert outcomes == [{"queued": 2}, {"queued": 2}, {"failed": 2}, {}]
+    for row in OutboundEmail.objects.all():
+        assert (row.state, row.attempts) == (EmailState.FAILED, 3)
+        assert row.last_error == "SMTPDataError: (451, b'4.3.0 Try again later')"
+    assert sorted(smtp.attempts) == sorted(ADDRESSES * 3)
+    assert smtp.received == []
+
+
+def test_a_message_that_cannot_be_built_fails_instead_of_staying_in_sending(smtp, confirmed):
+    OutboundEmail.objects.filter(to_email="john@example.com").update(
+        to_email="john@example.com, eve@example.com"
+    )
+
+    outcome = send_due_emails()
+
+    assert outcome == {"failed": 1, "sent": 1}
+    row = OutboundEmail.objects.get(to_email__startswith="john@")
+    assert (row.state, row.attempts) == (EmailState.FAILED, 1)
+    assert row.last_error.startswith("ValueError: Invalid address")
+    assert sorted(smtp.by_recipient()) == ["jane@example.com"]
+
+
+# --- Backoff ------------------------------------------------------------------------------
+
+
+def test_backoff_doubles_with_each_attempt(settings, no_jitter):
+    settings.EMAIL_RETRY_BASE_SECONDS = 30
+
+    delays = [backoff_delay(attempt) for attempt in range(1, 7)]
+
+    assert delays == [timedelta(seconds=s) for s in (30, 60, 120, 240, 480, 960)]
+
+
+def test_backoff_jitter_never_goes_below_half(settings, monkeypatch):
+    settings.EMAIL_RETRY_BASE_SECONDS = 30
+    monkeypatch.setattr(random, "uniform", lambda low, high: low)
+
+    delays = [backoff_delay(attempt) for attempt in range(1, 5)]
+
+    assert delays == [timedelta(seconds=s) for s in (15, 30, 60, 120)]
+
+
+@pytest.mark.parametrize("attempt", range(1, 9))
+def test_backoff_stays_within_half_and_full_of_the_exponential_delay(settings, attempt):
+    settings.EMAIL_RETRY_BASE_SECONDS = 30
+    full = timedelta(seconds=30 * 2 ** (attempt - 1))
+
+    delays = [backoff_delay(attempt) for _ in range(200)]
+
+    assert all(full / 2 <= delay <= full for delay in delays)
+    assert len(set(delays)) > 1  # jittered, so failures that happened together spread out
+
+
+def test_backoff_is_capped_at_six_hours(settings, no_jitter):
+    settings.EMAIL_RETRY_BASE_SECONDS = 30
+
+    assert backoff_delay(30) == timedelta(hours=6)
+
+
+# --- Recovery of stuck work ---------------------------------------------------------------
+
+
+def test_sweep_requeues_an_email_stuck_in_sending_and_it_is_delivered(smtp, clock, confirmed):
+    # A worker claimed John's email and was killed before it could record the result.
+    OutboundEmail.objects.filter(to_email="john@example.com").update(
+        state=EmailState.SENDING, attempts=1, lease_expires_at=clock.now - timedelta(seconds=1)
+    )
+    tasks_before = {task.id for task in delivery_tasks()}
+
+    assert sweep() == 1
+
+    stuck = OutboundEmail.objects.get(to_email="john@example.com")
+    [task] = [task for task in delivery_tasks() if task.id not in tasks_before]
+    assert (task.status, task.args_kwargs) == (
+        TaskResultStatus.READY,
+        {"args": [stuck.pk], "kwargs": {}},
+    )
+    assert task.task.call(*task.args_kwargs["args"]) == EmailState.SENT
+    stuck.refresh_from_db()
+    assert (stuck.state, stuck.attempts, stuck.lease_expires_at) == (EmailState.SENT, 2, None)
+    assert [item.rcpt_tos for item in smtp.received] == [["john@example.com"]]
+    assert smtp.received[0].message["Message-ID"] == stuck.message_id
+
+
+def test_an_email_with_a_live_lease_is_left_alone(smtp, clock, confirmed):
+    lease = clock.now + timedelta(seconds=300)
+    OutboundEmail.objects.filter(to_email="john@example.com").update(
+        state=EmailState.SENDING, attempts=1, lease_expires_at=lease
+    )
+
+    assert sweep() == 0
+    assert send_due_emails() == {"sent": 1}  # Jane's only
+    assert deliver(OutboundEmail.objects.get(to_email="john@example.com").pk) == "skipped"
+
+    sending = OutboundEmail.objects.get(to_email="john@example.com")
+    assert (sending.state, sending.attempts, sending.lease_expires_at) == (
+        EmailState.SENDING,
+        1,
+        lease,
+    )
+    assert sorted(smtp.by_recipient()) == ["jane@example.com"]
+
+
+def test_sweep_requeues_queued_emails_whose_task_was_lost(clock, confirmed):
+    DBTaskResult.objects.all().delete()
+
+    clock.advance(timedelta(seconds=60))
+    assert sweep() == 0  # due, but not yet overdue: its task may simply be waiting
+    clock.advance(timedelta(seconds=1))
+    assert sweep() == 2
+
+    assert sorted(task.args_kwargs["args"][0] for task in delivery_tasks()) == sorted(
+        OutboundEmail.objects.values_list("pk", flat=True)
+    )
+
+
+# --- The real worker: django-tasks-db's db_worker, in this process ------------------------
+
+
+@pytest.fixture
+def worker_signals():
+    """db_worker installs its own SIGINT/SIGTERM/SIGQUIT handlers; give pytest its own back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def run_worker_batch() -> None:
+    """Run every ready task, then return (the production worker minus the waiting)."""
+    call_command(
+        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=1
+    )
+
+
+# STACK trap 6, precisely: the worker calls close_old_connections() on every loop, and inside
+# the usual per-test transaction autocommit is off, so Django closes the connection — the test
+# transaction with it ("the connection is closed" on PostgreSQL, "Cannot operate on a closed
+# database" on SQLite). With transaction=True the tests commit for real (tables are flushed
+# afterwards) and the worker runs exactly as in production.
+@pytest.mark.django_db(transaction=True)
+def test_db_worker_delivers_the_confirmation_emails(worker_signals, smtp, confirmed):
+    run_worker_batch()
+
+    assert sorted(smtp.by_recipient()) == ADDRESSES
+    assert [(task.status, task.return_value) for task in delivery_tasks()] == [
+        (TaskResultStatus.SUCCESSFUL, "sent"),
+        (TaskResultStatus.SUCCESSFUL, "sent"),
+    ]
+    assert {(row.state, row.attempts) for row in OutboundEmail.objects.all()} == {
+        (EmailState.SENT, 1)
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_db_worker_retries_after_an_smtp_outage_and_delivers_once(
+    worker_signals, smtp_down, clock, no_jitter, confirmed
+):
+    run_worker_batch()  # SMTP down: both attempts fail, retries are queued for +30 s
+    smtp_down.start()
+    run_worker_batch()  # nothing is due yet
+    assert smtp_down.received == []
+
+    clock.advance(timedelta(seconds=30))
+    run_worker_batch()
+    run_worker_batch()
+
+    assert sorted(smtp_down.by_recipient()) == ADDRESSES
+    assert len(smtp_down.received) == 2
+    # The first two tasks found SMTP down and queued a retry each; the retries delivered.
+    assert sorted((task.status, task.return_value) for task in delivery_tasks()) == [
+        (TaskResultStatus.SUCCESSFUL, "queued"),
+        (TaskResultStatus.SUCCESSFUL, "queued"),
+        (TaskResultStatus.SUCCESSFUL, "sent"),
+        (TaskResultStatus.SUCCESSFUL, "sent"),
+    ]
+    assert {(row.state, row.attempts) for row in OutboundEmail.objects.all()} == {
+        (EmailState.SENT, 2)
+    }

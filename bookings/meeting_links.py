@@ -125,7 +125,10 @@ def canonicalize_meeting_link(raw: object) -> str:
     scheme, _, rest = value.partition("://")
     if scheme.lower() != "https" or not rest:
         raise _refuse(f"The link must start with https://, like {expected}.")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced "[" in the host: urlsplit raises, not parses
+        raise _refuse(f"That is not a valid link; paste a link like {expected}.") from None
     if "@" in parts.netloc or parts.username or parts.password:
         raise _refuse("The link must not contain a user name or password.")
     try:

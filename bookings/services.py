@@ -33,9 +33,11 @@ _STATUS_WORDS = {
 
 def _lock(session: MentoringSession) -> MentoringSession:
     # select_for_update serialises concurrent actions on PostgreSQL; on SQLite the
-    # IMMEDIATE transaction mode already holds the database write lock.
+    # IMMEDIATE transaction mode already holds the database write lock. of=("self",): lock
+    # only the session row, not the joined mentor/mentee user rows (a plain FOR UPDATE on a
+    # join locks those too, serialising unrelated sessions and logins of the same people).
     return (
-        MentoringSession.objects.select_for_update()
+        MentoringSession.objects.select_for_update(of=("self",))
         .select_related("mentor", "mentee")
         .get(pk=session.pk)
     )
@@ -61,7 +63,8 @@ def _check_transition(session: MentoringSession, target: str) -> None:
     )
 
 
-def _audit(session, *, actor, action, from_status, old_link="", note="") -> None:
+def _audit(session, *, actor, action, from_status, old_link: str, note="") -> None:
+    # old_link/new_link are the link before and after the action: equal when it kept the link.
     SessionEvent.objects.create(
         session=session,
         actor=actor,
@@ -76,7 +79,9 @@ def _audit(session, *, actor, action, from_status, old_link="", note="") -> None
 
 def _resolve_link(session: MentoringSession, link: str | None) -> tuple[str, str]:
     """(admin_provided_link, meeting_link) for a confirmation."""
-    if link is not None and link.strip():
+    blank = link is None or (isinstance(link, str) and not link.strip())
+    if not blank:
+        # Anything else, even non-text, goes to the validator: a message, not a crash.
         return canonicalize_meeting_link(link), ""
     provider = auto_link_provider()
     if provider is None:
@@ -93,6 +98,7 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
         session = _lock(session)
         _check_transition(session, Status.CONFIRMED)
         admin_link, auto_link = _resolve_link(session, link)
+        old_link = session.get_meeting_link
         now = timezone.now()
         session.status = Status.CONFIRMED
         session.admin_provided_link = admin_link
@@ -113,7 +119,13 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
                 "updated_at",
             ]
         )
-        _audit(session, actor=by, action=SessionEvent.Action.CONFIRM, from_status=Status.PENDING)
+        _audit(
+            session,
+            actor=by,
+            action=SessionEvent.Action.CONFIRM,
+            from_status=Status.PENDING,
+            old_link=old_link,
+        )
         emails.queue_session_confirmed(session)
     return session
 
@@ -160,7 +172,13 @@ def complete_session(session: MentoringSession, *, by) -> MentoringSession:
         session.status = Status.COMPLETED
         session.completed_at = timezone.now()
         session.save(update_fields=["status", "completed_at", "updated_at"])
-        _audit(session, actor=by, action=SessionEvent.Action.COMPLETE, from_status=Status.CONFIRMED)
+        _audit(
+            session,
+            actor=by,
+            action=SessionEvent.Action.COMPLETE,
+            from_status=Status.CONFIRMED,
+            old_link=session.get_meeting_link,
+        )
         emails.queue_session_completed(session)
     return session
 
@@ -191,6 +209,7 @@ def cancel_session(session: MentoringSession, *, by, reason: str = "") -> Mentor
             actor=by,
             action=SessionEvent.Action.CANCEL,
             from_status=from_status,
+            old_link=session.get_meeting_link,
             note=reason,
         )
         emails.queue_session_cancelled(session, with_invite=had_invite)

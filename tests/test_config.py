@@ -89,7 +89,7 @@ def test_production_start_up_requires_a_secret_key():
 
 def test_check_deploy_is_clean_with_production_values():
     environment = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "x" * 20
         + "-production-like-secret-key-with-enough-entropy-1234567890",

@@ -77,7 +77,7 @@ def test_confirmed_card_shows_the_seed_details_in_the_viewers_zone(mentee, confi
     assert _text(card) == (
         "Jane Smith CONFIRMED "
         "Date 2030-01-15 Time 08:00 (America/New_York) Duration 60 minutes Amount $60.00 "
-        f"📹 Meeting Link Available Join Google Meet {MEET}"
+        f"Meeting Link Available Join Google Meet {MEET}"
     )
 
 

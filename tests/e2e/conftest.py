@@ -25,11 +25,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # Sync Playwright runs an event loop in this thread; the ORM calls in these tests are
-    # plain synchronous calls, so Django's async-safety guard can step aside (here only).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
+    # Sync Playwright runs an event loop in this thread; the ORM calls in these tests (and
+    # the database flush after each) are plain synchronous calls, so Django's async-safety
+    # guard can step aside while browser tests run.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,16 @@ class SessionEventInline(admin.TabularInline):
     model = SessionEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "actor", "action", "from_status", "to_status", "old_link", "new_link",
-              "note"]
+    fields = [
+        "created_at",
+        "actor",
+        "action",
+        "from_status",
+        "to_status",
+        "old_link",
+        "new_link",
+        "note",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -32,15 +40,34 @@ class OutboundEmailInline(admin.TabularInline):
 
 @admin.register(MentoringSession)
 class MentoringSessionAdmin(admin.ModelAdmin):
-    list_display = ["id", "mentor", "mentee", "start", "duration_minutes", "status",
-                    "payment_status", "amount"]
+    list_display = [
+        "id",
+        "mentor",
+        "mentee",
+        "start",
+        "duration_minutes",
+        "status",
+        "payment_status",
+        "amount",
+    ]
     list_filter = ["status", "payment_status"]
     list_select_related = ["mentor", "mentee"]
     search_fields = ["mentor__email", "mentor__last_name", "mentee__email", "mentee__last_name"]
     date_hierarchy = "start"
     raw_id_fields = ["mentor", "mentee"]
-    readonly_fields = ["status", "admin_provided_link", "meeting_link", "link_provided_at",
-                       "confirmed_by", "confirmed_at", "completed_at", "cancelled_by",
-                       "cancelled_at", "cancellation_reason", "ics_sequence", "created_at",
-                       "updated_at"]
+    readonly_fields = [
+        "status",
+        "admin_provided_link",
+        "meeting_link",
+        "link_provided_at",
+        "confirmed_by",
+        "confirmed_at",
+        "completed_at",
+        "cancelled_by",
+        "cancelled_at",
+        "cancellation_reason",
+        "ics_sequence",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [SessionEventInline, OutboundEmailInline]

@@ -92,10 +92,6 @@ def _requested_dialog(request: HttpRequest) -> str:
     return value if DIALOG.fullmatch(value) else ""
 
 
-def _remember_refused_link(request, dialog: str, link: str, error: str) -> None:
-    request.session[RETRY_KEY] = {"dialog": dialog, "link": link[:600], "error": error}
-
-
 @staff_required
 @require_POST
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
@@ -103,12 +99,8 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     back = dashboard_url(request.POST.get("return_query", ""))
     form = SetStatusForm(request.POST)
     if not form.is_valid():
-        if "meeting_link" in form.errors and request.POST.get("action") == Status.CONFIRMED:
-            error = form.errors["meeting_link"][0]
-            _remember_refused_link(
-                request, f"confirm-{pk}", request.POST.get("meeting_link", ""), error
-            )
-            messages.error(request, f"The session was not confirmed: {error}")
+        if "meeting_link" in form.errors:
+            _refuse_link(request, f"confirm-{pk}", form.errors["meeting_link"][0])
         else:
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)
@@ -122,14 +114,9 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except services.SessionActionError as error:
-        if action == Status.CONFIRMED and "link is required" in str(error):
-            _remember_refused_link(request, f"confirm-{pk}", "", str(error))
         messages.error(request, str(error))
     except ValidationError as error:
-        _remember_refused_link(
-            request, f"confirm-{pk}", request.POST.get("meeting_link", ""), error.messages[0]
-        )
-        messages.error(request, f"The session was not confirmed: {error.messages[0]}")
+        _refuse_link(request, f"confirm-{pk}", error.messages[0])
     else:
         request.session.pop(RETRY_KEY, None)
         messages.success(request, _success_message(session, action))
@@ -142,19 +129,17 @@ def change_link(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(MentoringSession, pk=pk)
     back = dashboard_url(request.POST.get("return_query", ""))
     form = ChangeLinkForm(request.POST)
+    if not form.is_valid():
+        _refuse_link(request, f"change-{pk}", form.errors["meeting_link"][0])
+        return redirect(back)
     try:
-        if not form.is_valid():
-            raise ValidationError(form.errors["meeting_link"][0])
         session = services.change_meeting_link(
             session, link=form.cleaned_data["meeting_link"], by=request.user
         )
     except services.SessionActionError as error:
         messages.error(request, str(error))
     except ValidationError as error:
-        _remember_refused_link(
-            request, f"change-{pk}", request.POST.get("meeting_link", ""), error.messages[0]
-        )
-        messages.error(request, f"The link was not changed: {error.messages[0]}")
+        _refuse_link(request, f"change-{pk}", error.messages[0])
     else:
         request.session.pop(RETRY_KEY, None)
         messages.success(
@@ -162,6 +147,18 @@ def change_link(request: HttpRequest, pk: int) -> HttpResponse:
             f"Meeting link changed for {_who(session)}. Both have been emailed the new link.",
         )
     return redirect(back)
+
+
+def _refuse_link(request: HttpRequest, dialog: str, error: str) -> None:
+    """Say why the link was refused, and re-open its dialog with the typed value."""
+    typed = request.POST.get("meeting_link", "")
+    request.session[RETRY_KEY] = {"dialog": dialog, "link": typed[:600], "error": error}
+    outcome = (
+        "The link was not changed"
+        if dialog.startswith("change")
+        else ("The session was not confirmed")
+    )
+    messages.error(request, f"{outcome}: {error}")
 
 
 def _who(session: MentoringSession) -> str:

@@ -85,7 +85,9 @@ def _resolve_link(session: MentoringSession, link: str | None) -> tuple[str, str
         return canonicalize_meeting_link(link), ""
     provider = auto_link_provider()
     if provider is None:
-        raise SessionActionError("A meeting link is required.")
+        # No automatic links: the validator refuses the blank link ("A meeting link is
+        # required.") like any other bad link, next to the field.
+        return canonicalize_meeting_link(""), ""
     return "", canonicalize_meeting_link(provider.create_link(session))
 
 

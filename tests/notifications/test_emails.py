@@ -65,12 +65,12 @@ def test_confirmation_text_to_the_mentee_is_the_seed_email_in_her_time_zone(conf
         "Your session with Jane Smith has been confirmed!\n"
         "\n"
         "Session Details:\n"
-        "─────────────────────────────────────────────\n"
+        "---------------------------------------------\n"
         "Date: 2030-01-15\n"
         "Time: 08:00 (America/New_York)\n"
         "Duration: 60 minutes\n"
         "Meeting Link: https://meet.google.com/abc-defg-hij\n"
-        "─────────────────────────────────────────────\n"
+        "---------------------------------------------\n"
         "\n"
         "Please join the meeting 5 minutes before the scheduled time.\n"
         "\n"
@@ -383,3 +383,12 @@ def test_password_reset_for_an_unknown_email_queues_nothing_and_looks_the_same(c
 
     assert (unknown.status_code, unknown.url) == (known.status_code, known.url)
     assert OutboundEmail.objects.count() == 0
+
+
+def test_text_part_is_readable_in_the_raw_message_not_base64(confirmed_session):
+    # The demo writes raw messages to files for people to read; ASCII text stays plain.
+    raw = build_message(emails_of(EmailKind.SESSION_CONFIRMED)["john@example.com"]).message()
+    text_part = next(p for p in raw.walk() if p.get_content_type() == "text/plain")
+
+    assert text_part["Content-Transfer-Encoding"] in {"7bit", "quoted-printable"}
+    assert "Hello John," in raw.as_string()

@@ -22,7 +22,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(MentorProfile)
 class MentorProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "headline", "hourly_rate", "is_approved"]
-    list_filter = ["is_approved"]
+    list_display = ["user", "headline", "hourly_rate", "status"]
+    list_filter = ["status"]
     list_select_related = ["user"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "headline"]

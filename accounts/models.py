@@ -70,7 +70,18 @@ class User(AbstractUser):
             return zoneinfo.ZoneInfo("UTC")
 
 
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+SESSION_LENGTHS = [(30, "30 minutes"), (45, "45 minutes"), (60, "60 minutes"), (90, "90 minutes")]
+
+
 class MentorProfile(models.Model):
+    """A user's mentor application; once approved, they are listed and bookable."""
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mentor_profile")
     headline = models.CharField(max_length=160)
     bio = models.TextField(blank=True)
@@ -78,7 +89,17 @@ class MentorProfile(models.Model):
     hourly_rate = models.DecimalField(
         max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
-    is_approved = models.BooleanField(default=False, db_index=True)
+    default_session_minutes = models.PositiveSmallIntegerField(choices=SESSION_LENGTHS, default=60)
+    linkedin_url = models.URLField(max_length=300, blank=True)
+    github_url = models.URLField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING
+    )
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,11 +107,20 @@ class MentorProfile(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(hourly_rate__gte=0), name="mentor_rate_not_negative"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ApplicationStatus.values),
+                name="mentor_status_valid",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "id"], name="mentor_status")]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.headline}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ApplicationStatus.APPROVED
 
     @property
     def skill_list(self) -> list[str]:

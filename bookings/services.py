@@ -12,11 +12,11 @@ from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
     MentoringSession,
-    PaymentStatus,
     SessionEvent,
     Status,
 )
 from notifications import emails
+from payments import services as payments
 
 
 class SessionActionError(Exception):
@@ -202,9 +202,7 @@ def cancel_session(session: MentoringSession, *, by, reason: str = "") -> Mentor
         if had_invite:
             session.ics_sequence += 1
             fields.append("ics_sequence")
-        if session.payment_status == PaymentStatus.PAID:
-            session.payment_status = PaymentStatus.REFUND_DUE
-            fields.append("payment_status")
+        fields += payments.on_session_cancelled(session)
         session.save(update_fields=[*fields, "updated_at"])
         _audit(
             session,

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "accounts",
     "bookings",
+    "mentors",
+    "availability",
+    "payments",
     "notifications",
 ]
 

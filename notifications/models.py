@@ -10,6 +10,12 @@ class EmailKind(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", "Session cancelled"
     SESSION_COMPLETED = "session_completed", "Session completed"
     PASSWORD_RESET = "password_reset", "Password reset"
+    BOOKING_RECEIVED = "booking_received", "Booking received"
+    NEEDS_CONFIRMATION = "needs_confirmation", "Booking needs confirmation"
+    PENDING_REMINDER = "pending_reminder", "Pending sessions reminder"
+    SESSION_REMINDER = "session_reminder", "Session reminder"
+    APPLICATION_APPROVED = "application_approved", "Mentor application approved"
+    APPLICATION_REJECTED = "application_rejected", "Mentor application rejected"
 
 
 class EmailState(models.TextChoices):

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from accounts.models import MentorProfile, User
+from accounts.models import ApplicationStatus, MentorProfile, User
 from bookings.models import MentoringSession, Status
 
 PASSWORD = "correct-horse-battery"
@@ -43,7 +43,7 @@ class MentorProfileFactory(factory.django.DjangoModelFactory):
     headline = "Senior engineer"
     skills = "Python, Django"
     hourly_rate = Decimal("60.00")
-    is_approved = True
+    status = ApplicationStatus.APPROVED
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

@@ -227,7 +227,7 @@ def test_an_approved_mentor_sees_their_sessions_as_a_mentor(mentor, pending_sess
 
 def test_an_unapproved_mentor_is_not_shown_mentor_sessions(mentee):
     hopeful = UserFactory()
-    MentorProfileFactory(user=hopeful, is_approved=False)
+    MentorProfileFactory(user=hopeful, status="pending")
     SessionFactory(mentor=hopeful, mentee=mentee)
 
     html = client_for(hopeful).get("/dashboard/").content.decode()

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import MentorProfile, User
+from accounts.models import ApplicationStatus, MentorProfile, User
 from bookings.models import MentoringSession, PaymentStatus, Status
 
 MAX_SESSIONS = 1_000_000
@@ -142,7 +142,7 @@ class Command(BaseCommand):
                 "bio": "Ten years of Django and APIs.",
                 "skills": "Python, Django, System design",
                 "hourly_rate": Decimal("60.00"),
-                "is_approved": True,
+                "status": ApplicationStatus.APPROVED,
             },
         )
         mentee = self._person("mentee@example.com", "John", "Doe", "America/New_York", hashed)
@@ -241,7 +241,7 @@ class Command(BaseCommand):
                             headline=f"{SKILLS[u.id % len(SKILLS)]} mentor",
                             skills=", ".join(random.sample(SKILLS, 3)),
                             hourly_rate=Decimal(40 + (u.id % 8) * 10),
-                            is_approved=True,
+                            status=ApplicationStatus.APPROVED,
                         )
                         for u in users
                     ],

@@ -165,6 +165,19 @@ MEETING_LINK_EXTRA_PROVIDERS = env_list("MEETING_LINK_EXTRA_PROVIDERS", [])
 # Dotted path of a provider that creates meetings automatically; empty = admins paste links.
 MEETING_LINK_AUTO_PROVIDER = env_str("MEETING_LINK_AUTO_PROVIDER", "")
 
+# --- Booking rules ---------------------------------------------------------------------
+BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 12, minimum=0, maximum=24 * 30)
+BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60, minimum=1, maximum=366)
+BOOKING_SLOT_STEP_MINUTES = env_int("BOOKING_SLOT_STEP_MINUTES", 30, minimum=5, maximum=120)
+MENTEE_CANCEL_CUTOFF_HOURS = env_int("MENTEE_CANCEL_CUTOFF_HOURS", 24, minimum=0, maximum=24 * 14)
+# A pending session still unconfirmed this long before its start is cancelled automatically.
+PENDING_EXPIRY_LEAD_HOURS = env_int("PENDING_EXPIRY_LEAD_HOURS", 2, minimum=0, maximum=24 * 7)
+# Admins are reminded of pending sessions starting within this many hours.
+PENDING_REMINDER_WINDOW_HOURS = env_int(
+    "PENDING_REMINDER_WINDOW_HOURS", 24, minimum=1, maximum=24 * 7
+)
+CURRENCY = env_str("CURRENCY", "USD")
+
 # --- Background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

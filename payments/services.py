@@ -12,3 +12,7 @@ def on_session_cancelled(session: MentoringSession) -> list[str]:
         session.payment_status = PaymentStatus.REFUND_DUE
         return ["payment_status"]
     return []
+
+
+def create_for_session(session: MentoringSession) -> None:
+    """Called by the booking service inside its transaction: the session's payment record."""

@@ -57,6 +57,8 @@ class MentoringSessionAdmin(admin.ModelAdmin):
     raw_id_fields = ["mentor", "mentee"]
     readonly_fields = [
         "status",
+        "payment_status",
+        "amount",
         "admin_provided_link",
         "meeting_link",
         "link_provided_at",

@@ -1,8 +1,9 @@
-from datetime import date
+from datetime import date, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 
 from bookings.meeting_links import MAX_LINK_LENGTH, canonicalize_meeting_link
 from bookings.models import Status
@@ -110,3 +111,40 @@ class AdminSessionFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
         )
+
+
+class BookingForm(forms.Form):
+    """A mentee's booking request. There is deliberately no amount field: the amount is
+    computed on the server from the mentor's current rate, and a posted one is ignored."""
+
+    start = forms.CharField(
+        max_length=40,
+        error_messages={"required": "Choose a time from the list."},
+    )
+    duration_minutes = forms.TypedChoiceField(
+        label="Session length",
+        coerce=int,
+        choices=[(30, "30 minutes"), (45, "45 minutes"), (60, "60 minutes"), (90, "90 minutes")],
+        error_messages={
+            "invalid_choice": "Choose a session length of 30, 45, 60 or 90 minutes.",
+            "required": "Choose a session length of 30, 45, 60 or 90 minutes.",
+        },
+    )
+    notes = forms.CharField(
+        label="Notes for your mentor (optional)",
+        required=False,
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "What would you like to work on?"}),
+        error_messages={"max_length": "Notes can be at most 2000 characters long."},
+    )
+
+    def clean_start(self):
+        raw = self.cleaned_data["start"]
+        try:
+            start = datetime.fromisoformat(raw)
+        except ValueError:
+            raise ValidationError("Choose a time from the list.") from None
+        if timezone.is_naive(start):
+            raise ValidationError("Choose a time from the list.")
+        return start

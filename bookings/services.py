@@ -5,9 +5,16 @@ related field, write the audit row and queue the emails — all in one transacti
 change and its side effects commit together or not at all.
 """
 
-from django.db import transaction
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import ApplicationStatus, MentorProfile
+from availability.slots import is_slot_free
+from bookings import cancellation
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
@@ -15,7 +22,8 @@ from bookings.models import (
     SessionEvent,
     Status,
 )
-from notifications import emails
+from bookings.selectors import with_end
+from notifications import emails, emails_booking
 from payments import services as payments
 
 
@@ -99,6 +107,7 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
     with transaction.atomic():
         session = _lock(session)
         _check_transition(session, Status.CONFIRMED)
+        _check_no_confirmed_overlap(session)
         admin_link, auto_link = _resolve_link(session, link)
         old_link = session.get_meeting_link
         now = timezone.now()
@@ -186,11 +195,18 @@ def complete_session(session: MentoringSession, *, by) -> MentoringSession:
 
 
 def cancel_session(session: MentoringSession, *, by, reason: str = "") -> MentoringSession:
-    """pending/confirmed → cancelled; both people are told who cancelled and why."""
+    """pending/confirmed → cancelled; both people are told who cancelled and why.
+
+    by=None is the system (expiry). The mentee may cancel until the cut-off before the
+    start, the mentor until the start, an admin or the system at any time
+    (bookings.cancellation), whichever page or job asks.
+    """
     reason = " ".join((reason or "").split())[:500]
     with transaction.atomic():
         session = _lock(session)
         _check_transition(session, Status.CANCELLED)
+        if refused := cancellation.refusal(session, by, timezone.now()):
+            raise SessionActionError(refused)
         from_status = session.status
         session.status = Status.CANCELLED
         session.cancelled_by = by
@@ -230,3 +246,117 @@ def set_status(
         current = MentoringSession.objects.only("status").get(pk=session.pk)
         _check_transition(current, Status.PENDING)
     raise SessionActionError("Unknown action; nothing was changed.")
+
+
+# --- booking (issue 3, items 4 and 5) ---------------------------------------------------
+
+
+class BookingError(SessionActionError):
+    """A refused booking; the message is written for the mentee who tried it."""
+
+
+BOOKABLE_MINUTES = (30, 45, 60, 90)
+SLOT_TAKEN = "That time is no longer available. Please choose another time."
+# The exclusion constraint of migration bookings/0002 (PostgreSQL only).
+NO_OVERLAP_CONSTRAINT = "session_no_overlap"
+
+
+def session_amount(hourly_rate: Decimal, duration_minutes: int) -> Decimal:
+    """hourly rate × minutes / 60, to the cent (half up)."""
+    amount = Decimal(hourly_rate) * duration_minutes / 60
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _check_no_confirmed_overlap(session: MentoringSession) -> None:
+    """Confirming re-checks the mentor's calendar: on PostgreSQL the exclusion constraint
+    already keeps pending and confirmed sessions apart, but rows written around it (SQLite,
+    data repair, imports) must still never become two confirmed sessions at once."""
+    clash = (
+        with_end(
+            MentoringSession.objects.filter(
+                mentor_id=session.mentor_id, status=Status.CONFIRMED, start__lt=session.end
+            ).exclude(pk=session.pk)
+        )
+        .filter(ends_at__gt=session.start)
+        .exists()
+    )
+    if clash:
+        raise SessionActionError(
+            "This session conflicts with another confirmed session at that time for the "
+            "same mentor; nothing was changed."
+        )
+
+
+def _check_booking(mentor, mentee, start: datetime, duration_minutes, notes: str, now) -> None:
+    """The checks that need no database (cheapest first, each with its own message)."""
+    if mentor.pk == mentee.pk:
+        raise BookingError("You cannot book a session with yourself.")
+    if duration_minutes not in BOOKABLE_MINUTES:
+        raise BookingError("Choose a session length of 30, 45, 60 or 90 minutes.")
+    if not isinstance(start, datetime) or timezone.is_naive(start):
+        raise BookingError("Choose a time from the list.")
+    if len(notes) > 2000:
+        raise BookingError("Notes can be at most 2000 characters long.")
+    if start <= now:
+        raise BookingError("That time is in the past. Please choose a time from the list.")
+    notice = settings.BOOKING_MIN_NOTICE_HOURS
+    if start < now + timedelta(hours=notice):
+        raise BookingError(
+            f"Sessions must be booked at least {notice} hours in advance. "
+            "Please choose a later time."
+        )
+    horizon = settings.BOOKING_HORIZON_DAYS
+    if start > now + timedelta(days=horizon):
+        raise BookingError(
+            f"Sessions can be booked at most {horizon} days ahead. Please choose an earlier time."
+        )
+
+
+def book_session(
+    mentor, mentee, start: datetime, duration_minutes: int, notes: str = "", *, now=None
+) -> MentoringSession:
+    """A pending session in a free slot, with its payment record and its emails ("booking
+    received" to the mentee, "needs confirmation" to the admins), all in one transaction.
+
+    The amount comes from the mentor's rate *now*, read inside the transaction; nothing the
+    client sends can change it. Raises BookingError with a message for the mentee.
+    """
+    now = now or timezone.now()
+    notes = (notes or "").strip()
+    _check_booking(mentor, mentee, start, duration_minutes, notes, now)
+    try:
+        # The check below and the insert must not interleave with another booking of the
+        # same mentor. SQLite: transaction_mode IMMEDIATE (settings) takes the database
+        # write lock when this block begins. PostgreSQL: the mentor's profile row is locked
+        # (FOR UPDATE), so bookings of one mentor queue up; without that lock, concurrent
+        # inserts that conflict wait for each other inside the exclusion constraint and
+        # can deadlock. The constraint stays the guarantee for every other writer; its
+        # violation is translated below. The lock also pins the rate read here.
+        with transaction.atomic():
+            profile = (
+                MentorProfile.objects.select_for_update()
+                .filter(user_id=mentor.pk, status=ApplicationStatus.APPROVED)
+                .first()
+            )
+            if profile is None:
+                raise BookingError("This mentor is not taking bookings.")
+            if not is_slot_free(mentor, start, duration_minutes, now=now):
+                raise BookingError(SLOT_TAKEN)
+            session = MentoringSession.objects.create(
+                mentor=mentor,
+                mentee=mentee,
+                start=start,
+                duration_minutes=duration_minutes,
+                status=Status.PENDING,
+                notes=notes,
+                amount=session_amount(profile.hourly_rate, duration_minutes),
+                currency=settings.CURRENCY,
+            )
+            payments.create_for_session(session)
+            emails_booking.queue_booking_received(session)
+            emails_booking.queue_needs_confirmation(session)
+    except IntegrityError as error:
+        if NO_OVERLAP_CONSTRAINT in str(error):
+            raise BookingError(SLOT_TAKEN) from error
+        raise
+    return session

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from bookings import admin_views, views
+from bookings import admin_views, booking_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("mentors/<int:pk>/book/", booking_views.book_session, name="book_session"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<int:pk>/complete/", views.mentor_complete, name="session_complete"),
-    path("sessions/<int:pk>/cancel/", views.mentor_cancel, name="session_cancel"),
+    path("sessions/<int:pk>/cancel/", views.cancel, name="session_cancel"),
     path("admin/sessions/", admin_views.session_list, name="admin_sessions"),
     path("admin/sessions/<int:pk>/set-status/", admin_views.set_status, name="admin_set_status"),
     path("admin/sessions/<int:pk>/change-link/", admin_views.change_link, name="admin_change_link"),

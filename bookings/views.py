@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings import selectors, services
+from bookings import cancellation, selectors, services
 from bookings.forms import CancelForm
 
 DASHBOARD_LIMIT = 50
@@ -51,7 +51,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "is_mentor_view": is_mentor_view,
             "has_started": session.start <= timezone.now(),
-            "cancel_form": CancelForm(),
+            "cancel_form": _cancel_form(session, request.user),
+            "cancel_window": cancellation.window(session, request.user),
         },
     )
 
@@ -76,18 +77,30 @@ def mentor_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_detail", pk=pk)
 
 
+def _cancel_form(session, user, data=None) -> CancelForm:
+    form = CancelForm(data)
+    if session.mentee_id == user.pk:
+        form.fields["reason"].label = "Reason for cancelling (your mentor will see it)"
+    return form
+
+
 @login_required
 @require_POST
-def mentor_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _mentor_session(request, pk)
-    form = CancelForm(request.POST)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mentee or the mentor cancels; the rules (cut-off, start) live in the service."""
+    session = _participant_session(request, pk)
+    # Back to where the form was: the dashboard card or the session page (no open redirect).
+    back = "dashboard" if request.POST.get("return_to") == "dashboard" else "session_detail"
+    back_args = {} if back == "dashboard" else {"pk": pk}
+    form = _cancel_form(session, request.user, request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["reason"][0])
-        return redirect("session_detail", pk=pk)
+        return redirect(back, **back_args)
     try:
         services.cancel_session(session, by=request.user, reason=form.cleaned_data["reason"])
     except services.SessionActionError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Session cancelled. The mentee has been notified.")
-    return redirect("session_detail", pk=pk)
+        told = "The mentee" if session.mentor_id == request.user.pk else "Your mentor"
+        messages.success(request, f"Session cancelled. {told} has been notified.")
+    return redirect(back, **back_args)

@@ -177,6 +177,8 @@ PENDING_REMINDER_WINDOW_HOURS = env_int(
     "PENDING_REMINDER_WINDOW_HOURS", 24, minimum=1, maximum=24 * 7
 )
 CURRENCY = env_str("CURRENCY", "USD")
+# Payment provider for new bookings: a registered name ("offline") or a dotted class path.
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "offline")
 
 # --- Background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from mentors import admin_views, views
+
+urlpatterns = [
+    path("mentors/", views.directory, name="mentor_directory"),
+    # <pk> is the mentor's user id, like MentoringSession.mentor and /mentors/<pk>/book/.
+    path("mentors/<int:pk>/", views.profile, name="mentor_profile"),
+    path("mentor/apply/", views.apply, name="mentor_apply"),
+    path("mentor/profile/", views.edit_profile, name="mentor_profile_edit"),
+    path("sessions/<int:pk>/feedback/", views.leave_feedback, name="session_feedback"),
+    path("admin/mentors/", admin_views.application_list, name="admin_mentors"),
+    path("admin/mentors/<int:pk>/approve/", admin_views.approve, name="admin_mentor_approve"),
+    path("admin/mentors/<int:pk>/reject/", admin_views.reject, name="admin_mentor_reject"),
+]

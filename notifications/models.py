@@ -72,3 +72,24 @@ class OutboundEmail(models.Model):
     @staticmethod
     def new_message_id() -> str:
         return f"<{uuid.uuid4().hex}@codementorhub>"
+
+
+class PendingReminder(models.Model):
+    """One row per (session, admin) already reminded that the session is pending — so a
+    reminder never lists the same session twice for the same admin. The unique constraint
+    is the last word when two workers remind at once (bookings.jobs)."""
+
+    session = models.ForeignKey(
+        "bookings.MentoringSession", on_delete=models.CASCADE, related_name="+"
+    )
+    admin = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.ForeignKey(OutboundEmail, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "admin"], name="pending_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.session_id} reminded to {self.admin_id}"

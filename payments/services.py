@@ -1,18 +1,177 @@
-"""Payments: the only writers of payment records (filled in by the payments work)."""
+"""Payments: the only writers of payment records and of MentoringSession.payment_status.
 
-from bookings.models import MentoringSession
+Every function changes the Payment and the session's `payment_status` copy in the same
+transaction, with the session row locked first — the same lock (and lock order) the
+booking services take, so marking paid and cancelling a session serialise instead of
+interleaving (a payment can never be marked paid on a session cancelled a moment before).
+"""
+
+import logging
+from collections.abc import Iterable
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import MentoringSession, PaymentStatus, Status
+from payments.models import Payment
+from payments.providers import ProviderError, get_provider
+
+logger = logging.getLogger(__name__)
+
+_STATUS_WORDS = dict(PaymentStatus.choices)
+
+
+class PaymentError(Exception):
+    """A refused payment action; the message is written for the admin who tried it."""
+
+
+def _lock_session(session: MentoringSession) -> MentoringSession:
+    # of=("self",): lock the session row only, not the joined users (as bookings.services).
+    return (
+        MentoringSession.objects.select_for_update(of=("self",))
+        .select_related("mentor", "mentee")
+        .get(pk=session.pk)
+    )
+
+
+def _payment_for(session: MentoringSession) -> Payment:
+    """The session's payment record, locked. Called with the session row locked, so a
+    missing record (a session written without the booking service: demo data from before
+    payments, a data repair) is created here, race-free, mirroring the session."""
+    payment = Payment.objects.select_for_update().filter(session_id=session.pk).first()
+    if payment is None:
+        payment = Payment.objects.create(
+            session=session,
+            amount=session.amount,
+            currency=session.currency,
+            status=session.payment_status,
+            provider=get_provider().name,
+        )
+    return payment
+
+
+def _mirror(session: MentoringSession, payment: Payment) -> list[str]:
+    """Copy the payment status onto the session; returns the session fields changed."""
+    if session.payment_status == payment.status:
+        return []
+    session.payment_status = payment.status
+    return ["payment_status"]
+
+
+def create_for_session(session: MentoringSession) -> Payment:
+    """The payment record of a new session. Called by the booking service inside its
+    transaction (with the new session), so a booking never exists without its payment."""
+    provider = get_provider()
+    payment = Payment(
+        session=session,
+        amount=session.amount,
+        currency=session.currency,
+        status=PaymentStatus.PENDING,
+        provider=provider.name,
+    )
+    provider.start(payment)
+    payment.save()
+    if _mirror(session, payment):
+        session.save(update_fields=["payment_status", "updated_at"])
+    return payment
+
+
+def bulk_create_for_sessions(sessions: Iterable[MentoringSession]) -> None:
+    """Payment records for sessions just bulk-created (demo data, benchmarks): one INSERT
+    per batch, mirroring each session's payment status."""
+    now = timezone.now()
+    provider = get_provider()
+    rows = []
+    for session in sessions:
+        paid = session.payment_status != PaymentStatus.PENDING
+        payment = Payment(
+            session=session,
+            amount=session.amount,
+            currency=session.currency,
+            status=session.payment_status,
+            provider=provider.name,
+            paid_at=now if paid else None,
+            refunded_at=now if session.payment_status == PaymentStatus.REFUNDED else None,
+        )
+        provider.start(payment)
+        rows.append(payment)
+    Payment.objects.bulk_create(rows, batch_size=2000)
+
+
+def mark_paid(session: MentoringSession, *, by, reference: str = "") -> Payment:
+    """pending → paid, by an admin (offline provider: the transfer arrived)."""
+    reference = " ".join((reference or "").split())[:100]
+    with transaction.atomic():
+        session = _lock_session(session)
+        if not getattr(by, "is_staff", False):
+            raise PaymentError("Only an admin can mark a session paid; nothing was changed.")
+        if session.status == Status.CANCELLED:
+            raise PaymentError("A cancelled session cannot be marked paid; nothing was changed.")
+        payment = _payment_for(session)
+        if payment.status != PaymentStatus.PENDING:
+            raise PaymentError(
+                f"This session's payment is already {_STATUS_WORDS[payment.status].lower()}; "
+                "nothing was changed."
+            )
+        try:
+            payment.reference = get_provider(payment.provider).mark_paid(
+                payment, reference=reference
+            )
+        except ProviderError as error:
+            raise PaymentError(f"{error} Nothing was changed.") from error
+        payment.status = PaymentStatus.PAID
+        payment.paid_at = timezone.now()
+        payment.paid_by = by
+        payment.save(update_fields=["status", "reference", "paid_at", "paid_by", "updated_at"])
+        if _mirror(session, payment):
+            session.save(update_fields=["payment_status", "updated_at"])
+    return payment
 
 
 def on_session_cancelled(session: MentoringSession) -> list[str]:
-    """Called by bookings.services.cancel_session inside its transaction, with the row
-    locked: a paid session gets a refund due. Returns the session fields it changed."""
-    from bookings.models import PaymentStatus
+    """Called by bookings.services.cancel_session inside its transaction, with the session
+    row locked: a paid session gets a refund due. Sets the session's `payment_status` copy
+    and returns the session fields it changed (the caller saves the session once)."""
+    payment = _payment_for(session)
+    if payment.status == PaymentStatus.PAID:
+        payment.status = PaymentStatus.REFUND_DUE
+        payment.save(update_fields=["status", "updated_at"])
+        # After the commit: an online provider may start the refund (a network call must
+        # not run inside the transaction, and must not run at all if it rolls back).
+        transaction.on_commit(partial(_refund_due, payment.pk))
+    return _mirror(session, payment)
 
-    if session.payment_status == PaymentStatus.PAID:
-        session.payment_status = PaymentStatus.REFUND_DUE
-        return ["payment_status"]
-    return []
+
+def _refund_due(payment_id: int) -> None:
+    # The cancellation is committed whatever happens here: a provider failure is logged
+    # (the payment stays "refund due" on the dashboard), never turned into an error page.
+    try:
+        payment = Payment.objects.get(pk=payment_id)
+        get_provider(payment.provider).refund_due(payment)
+    except Exception:
+        logger.exception("payment provider could not start the refund of payment %s", payment_id)
 
 
-def create_for_session(session: MentoringSession) -> None:
-    """Called by the booking service inside its transaction: the session's payment record."""
+def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") -> Payment:
+    """refund due → refunded: an admin transferred the money back (offline), or an online
+    provider reports its refund went through (by=None)."""
+    reference = " ".join((reference or "").split())[:100]
+    with transaction.atomic():
+        session = _lock_session(session)
+        if by is not None and not by.is_staff:
+            raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
+        payment = _payment_for(session)
+        if payment.status != PaymentStatus.REFUND_DUE:
+            raise PaymentError(
+                f"No refund is due for this session (its payment is "
+                f"{_STATUS_WORDS[payment.status].lower()}); nothing was changed."
+            )
+        payment.status = PaymentStatus.REFUNDED
+        payment.refunded_at = timezone.now()
+        if reference:
+            payment.reference = reference
+        payment.save(update_fields=["status", "refunded_at", "reference", "updated_at"])
+        if _mirror(session, payment):
+            session.save(update_fields=["payment_status", "updated_at"])
+    return payment

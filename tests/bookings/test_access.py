@@ -107,7 +107,7 @@ POST_TABLE = [
         {"reason": "Something came up."},
         {
             "anonymous": LOGIN,
-            "mentee": 404,
+            "mentee": "/sessions/{id}/",
             "mentor": "/sessions/{id}/",
             "other_mentee": 404,
             "admin": 404,
@@ -160,6 +160,7 @@ def test_refused_post_changes_nothing(role, people, pending_session):
     client = client_for(people[role])
     allowed = {
         "mentor": {"/sessions/{id}/complete/", "/sessions/{id}/cancel/"},
+        "mentee": {"/sessions/{id}/cancel/"},
         "admin": {"/admin/sessions/{id}/set-status/", "/admin/sessions/{id}/change-link/"},
     }.get(role, set())
 

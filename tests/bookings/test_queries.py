@@ -94,7 +94,13 @@ def test_mentor_dashboard_queries(count, django_assert_num_queries, admin_user, 
 def test_session_detail_queries(count, django_assert_num_queries, admin_user, mentor, mentee):
     """The detail page reads one session; other sessions and emails do not add queries."""
     _make_sessions(count, mentor=mentor, mentee=mentee, admin=admin_user)
-    session = SessionFactory(mentor=mentor, mentee=mentee, status=Status.PENDING)
+    # After the others: pending sessions of one mentor may not overlap (bookings/0002).
+    session = SessionFactory(
+        mentor=mentor,
+        mentee=mentee,
+        status=Status.PENDING,
+        start=timezone.now() + timedelta(days=count + 10),
+    )
     client = client_for(mentor)
 
     # session + user, the session with mentor and mentee

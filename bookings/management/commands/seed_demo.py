@@ -2,7 +2,7 @@
 
 import random
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile, User
+from availability.models import WeeklyAvailability
 from bookings.models import MentoringSession, PaymentStatus, Status
+from payments.services import bulk_create_for_sessions
 
 MAX_SESSIONS = 1_000_000
 BULK_MENTOR_DOMAIN = "mentors.example.com"
@@ -85,6 +87,12 @@ def positive_or_zero(value: str) -> int:
     return number
 
 
+def _create_sessions(sessions: list[MentoringSession]) -> None:
+    """Sessions and their payment records, together (bulk: fast enough for benchmarks)."""
+    with transaction.atomic():
+        bulk_create_for_sessions(MentoringSession.objects.bulk_create(sessions))
+
+
 class Command(BaseCommand):
     help = "Create demo accounts and sessions (safe to run again)."
 
@@ -106,6 +114,7 @@ class Command(BaseCommand):
             admin, mentor, mentee = self._core_people(hashed)
             self._core_sessions(mentor, mentee)
             others = self._more_people(hashed, mentors=5, mentees=10, tag="demo")
+            self._weekday_hours()
         if sessions:
             self._bulk_sessions(hashed, sessions)
         self.stdout.write(
@@ -115,6 +124,23 @@ class Command(BaseCommand):
         self.stdout.write(f"  mentor: mentor@example.com / {password}")
         self.stdout.write(f"  mentee: mentee@example.com / {password}")
         self.stdout.write(f"  ({others} more demo mentors and mentees share the same password)")
+
+    def _weekday_hours(self) -> None:
+        """Mon–Fri 09:00–17:00 (each mentor's own zone) for demo mentors without any hours
+        yet, so the demo's booking pages offer free times."""
+        mentors = User.objects.filter(
+            email__in=["mentor@example.com"]
+            + [f"demo-mentor{i}@{BULK_MENTOR_DOMAIN}" for i in range(1, 6)],
+            mentor_profile__status=ApplicationStatus.APPROVED,
+            weekly_availability__isnull=True,
+        ).values_list("id", flat=True)
+        WeeklyAvailability.objects.bulk_create(
+            WeeklyAvailability(
+                mentor_id=mentor_id, weekday=day, start_time=time(9), end_time=time(17)
+            )
+            for mentor_id in mentors
+            for day in range(5)
+        )
 
     def _person(self, email, first, last, zone, hashed, **extra) -> User:
         user, _ = User.objects.update_or_create(
@@ -209,7 +235,7 @@ class Command(BaseCommand):
                 **common,
             ),
         ]
-        MentoringSession.objects.bulk_create(rows)
+        _create_sessions(rows)
 
     def _more_people(self, hashed, *, mentors: int, mentees: int, tag: str) -> int:
         """Create `mentors` approved mentors and `mentees` mentees, if not there yet."""
@@ -272,7 +298,12 @@ class Command(BaseCommand):
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
         batch: list[MentoringSession] = []
         for i in range(missing):
-            offset_hours = rng.randint(-24 * 180, 24 * 60)
+            # A different two-hour block for each of a mentor's sessions (a 1093-step walk
+            # through the 2,880 blocks of these 240 days): one mentor's sessions never
+            # overlap, which PostgreSQL's exclusion constraint refuses (bookings/0002).
+            n = existing + i
+            block = (n // len(mentor_ids) * 1093 + n % len(mentor_ids) * 389) % 2880
+            offset_hours = -24 * 180 + 2 * block
             start = now + timedelta(hours=offset_hours)
             if offset_hours < 0:
                 status = rng.choices(
@@ -306,7 +337,7 @@ class Command(BaseCommand):
                 )
             )
             if len(batch) == 5000:
-                MentoringSession.objects.bulk_create(batch)
+                _create_sessions(batch)
                 batch.clear()
-        MentoringSession.objects.bulk_create(batch)
+        _create_sessions(batch)
         self.stdout.write(f"Created {missing} generated sessions ({total} in all).")

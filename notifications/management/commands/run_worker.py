@@ -1,24 +1,63 @@
-"""The background worker: django-tasks-db's `db_worker`, plus a sweep that recovers
-deliveries whose task was lost (a killed worker, a lease that expired)."""
+"""The background worker: django-tasks-db's `db_worker`, plus a thread that runs the
+periodic jobs — no cron daemon needed:
+
+- the outbox sweep (recovers deliveries whose task was lost: a killed worker, an expired
+  lease),
+- expiry of pending sessions not confirmed in time (bookings.jobs),
+- the admins' reminder of pending sessions starting soon (bookings.jobs).
+
+Any number of workers may run side by side: every job is safe to run concurrently. The
+sweep only re-enqueues (delivery claims each email with SKIP LOCKED, so a row enqueued
+twice is still sent once); expiry and reminders lock what they act on (SELECT … FOR UPDATE
+SKIP LOCKED) and re-check it under the lock, backed by a unique constraint — see
+bookings/jobs.py. A job that fails is logged and does not stop the others.
+"""
 
 import logging
 import threading
+from collections.abc import Callable
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from bookings.jobs import expire_pending_sessions, remind_admins_of_pending
 from notifications.delivery import sweep
 
 logger = logging.getLogger("notifications")
 
+# (name, job) in order: expire before reminding, so an admin is not reminded of a session
+# that is being cancelled in the same round.
+PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
+    ("outbox sweep", sweep),
+    ("expire pending sessions", expire_pending_sessions),
+    ("remind admins of pending sessions", remind_admins_of_pending),
+]
+
+
+def run_periodic_jobs(jobs: list[tuple[str, Callable[[], int]]] | None = None) -> dict[str, int]:
+    """One round of every job; returns what each did (-1: it failed, and was logged)."""
+    results: dict[str, int] = {}
+    for name, job in jobs if jobs is not None else PERIODIC_JOBS:
+        try:
+            results[name] = job()
+        except Exception:  # keep going; the next round may succeed
+            logger.exception("%s failed", name)
+            results[name] = -1
+        finally:
+            close_old_connections()
+    return results
+
 
 class Command(BaseCommand):
-    help = "Run the background worker (email delivery) with the outbox sweep."
+    help = "Run the background worker (email delivery) with its periodic jobs."
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--sweep-every", type=float, default=60.0, help="seconds between sweeps"
+            "--sweep-every",
+            type=float,
+            default=60.0,
+            help="seconds between rounds of the periodic jobs (sweep, expiry, reminders)",
         )
         parser.add_argument("--interval", type=float, default=1.0, help="task polling interval")
 
@@ -27,7 +66,7 @@ class Command(BaseCommand):
             self.stderr.write("--sweep-every and --interval must be positive.")
             raise SystemExit(2)
         stop = threading.Event()
-        thread = threading.Thread(target=self._sweep_loop, args=(stop, sweep_every), daemon=True)
+        thread = threading.Thread(target=self._jobs_loop, args=(stop, sweep_every), daemon=True)
         thread.start()
         try:
             call_command(
@@ -41,14 +80,9 @@ class Command(BaseCommand):
             stop.set()
 
     @staticmethod
-    def _sweep_loop(stop: threading.Event, every: float) -> None:
+    def _jobs_loop(stop: threading.Event, every: float) -> None:
         while not stop.is_set():
-            try:
-                requeued = sweep()
-                if requeued:
-                    logger.warning("sweep queued %s stale deliveries again", requeued)
-            except Exception:  # keep sweeping; the next round may succeed
-                logger.exception("outbox sweep failed")
-            finally:
-                close_old_connections()
+            results = run_periodic_jobs()
+            if results.get("outbox sweep", 0) > 0:
+                logger.warning("sweep queued %s stale deliveries again", results["outbox sweep"])
             stop.wait(every)

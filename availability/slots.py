@@ -1,0 +1,209 @@
+"""Free slots: a mentor's availability minus what is already booked (issue 3, item 3).
+
+A slot is a UTC start instant. Weekly windows and exceptions are wall-clock times in the
+mentor's zone, so they are expanded one local date at a time with zoneinfo: a 09:00 window
+stays 09:00 local on both sides of a DST change. Within a window, candidate starts sit on a
+BOOKING_SLOT_STEP_MINUTES grid aligned to the window start (wall clock); a start that does
+not exist that day (the spring-forward gap) is skipped, an ambiguous one (fall-back) is
+taken once, at its first occurrence. The whole session must fit before the window ends,
+measured in real elapsed time.
+
+Taken away: time off, the mentor's pending and confirmed sessions, anything earlier than
+now + BOOKING_MIN_NOTICE_HOURS, anything later than now + BOOKING_HORIZON_DAYS.
+
+Three queries whatever the range: the weekly windows, the exceptions, the sessions.
+"""
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from availability.models import AvailabilityException, ExceptionKind, WeeklyAvailability
+from bookings.models import MentoringSession, Status
+
+# Statuses that hold their slot (issue 3, item 5).
+HOLDING = (Status.PENDING, Status.CONFIRMED)
+# The longest a session can be (MentoringSession.duration_minutes' validator): a session
+# starting this long before the range may still reach into it.
+LONGEST_SESSION = timedelta(minutes=480)
+
+Interval = tuple[datetime, datetime]
+
+
+# --- wall clock → instant ----------------------------------------------------------------
+
+
+def local_instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
+    """The UTC instant of `wall` on `day` in `zone`; None if that wall time does not exist
+    (skipped by a spring-forward change). An ambiguous time (fall-back) is its first
+    occurrence (fold=0)."""
+    naive = datetime.combine(day, wall)
+    instant = naive.replace(tzinfo=zone).astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != naive:
+        return None
+    return instant
+
+
+def _boundary(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """A window or time-off edge as an instant; an edge inside a DST gap moves to the end of
+    the gap (the first wall time that exists), so a window never grows because of it."""
+    naive = datetime.combine(day, wall)
+    for _ in range(24 * 60):
+        instant = local_instant(naive.date(), naive.time(), zone)
+        if instant is not None:
+            return instant
+        naive += timedelta(minutes=1)
+    raise ValueError(f"No valid local time near {day} {wall} in {zone}.")  # pragma: no cover
+
+
+def _grid(
+    day: date, start: time, end: time, zone: ZoneInfo, *, step: timedelta, length: timedelta
+) -> Iterator[datetime]:
+    """Candidate start instants of one window on one local date."""
+    window_end = _boundary(day, end, zone)
+    wall = datetime.combine(day, start)
+    last = datetime.combine(day, end)
+    while wall < last:
+        instant = local_instant(day, wall.time(), zone)
+        if instant is not None and instant + length <= window_end:
+            yield instant
+        wall += step
+
+
+# --- blocked time ------------------------------------------------------------------------
+
+
+def _merge(intervals: list[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping intervals (so their ends are sorted too, for bisect)."""
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _is_blocked(blocked: list[Interval], ends: list[datetime], start: datetime, end: datetime):
+    # The first blocked interval that ends after `start` is the only one that can overlap.
+    index = bisect_right(ends, start)
+    return index < len(blocked) and blocked[index][0] < end
+
+
+# --- the computation ---------------------------------------------------------------------
+
+
+def _free_starts(
+    mentor, *, length: timedelta, earliest: datetime, latest: datetime, weekday: int | None = None
+) -> list[datetime]:
+    """Free start instants in [earliest, latest]; `weekday` narrows the windows query when
+    the range is a single local date (is_slot_free)."""
+    zone = mentor.zone
+    first_day = earliest.astimezone(zone).date()
+    last_day = latest.astimezone(zone).date()
+    step = timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES)
+
+    windows = WeeklyAvailability.objects.filter(mentor=mentor)
+    if weekday is not None:
+        windows = windows.filter(weekday=weekday)
+    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for day_of_week, start, end in windows.values_list("weekday", "start_time", "end_time"):
+        weekly[day_of_week].append((start, end))
+
+    extra: dict[date, list[tuple[time, time]]] = defaultdict(list)
+    days_off: set[date] = set()
+    blocked: list[Interval] = []
+    exceptions = AvailabilityException.objects.filter(
+        mentor=mentor, date__gte=first_day, date__lte=last_day
+    ).values_list("date", "kind", "start_time", "end_time")
+    for day, kind, start, end in exceptions:
+        if kind == ExceptionKind.EXTRA:
+            extra[day].append((start, end))
+        elif start is None:
+            days_off.add(day)
+        else:
+            blocked.append((_boundary(day, start, zone), _boundary(day, end, zone)))
+
+    sessions = MentoringSession.objects.filter(
+        mentor=mentor,
+        status__in=HOLDING,
+        start__gt=earliest - LONGEST_SESSION,
+        start__lt=latest + length,
+    ).values_list("start", "duration_minutes")
+    blocked += [(start, start + timedelta(minutes=minutes)) for start, minutes in sessions]
+    blocked = _merge(blocked)
+    ends = [end for _, end in blocked]
+
+    free: set[datetime] = set()
+    day = first_day
+    while day <= last_day:
+        if day not in days_off:
+            for start, end in weekly.get(day.weekday(), []) + extra.get(day, []):
+                for instant in _grid(day, start, end, zone, step=step, length=length):
+                    if earliest <= instant <= latest and not _is_blocked(
+                        blocked, ends, instant, instant + length
+                    ):
+                        free.add(instant)
+        day += timedelta(days=1)
+    return sorted(free)
+
+
+def _limits(now: datetime | None, days: int | None = None) -> tuple[datetime, datetime]:
+    now = now or timezone.now()
+    horizon = settings.BOOKING_HORIZON_DAYS
+    if days is not None:
+        horizon = max(0, min(days, horizon))
+    earliest = now + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS)
+    return earliest, now + timedelta(days=horizon)
+
+
+def free_slots(
+    mentor, *, duration_minutes: int, now: datetime | None = None, days: int | None = None
+) -> list[datetime]:
+    """Every free start instant (aware, UTC, ascending) for a session of `duration_minutes`,
+    from now + the minimum notice to now + the horizon (or `days`, if fewer)."""
+    earliest, latest = _limits(now, days)
+    if earliest > latest or duration_minutes <= 0:
+        return []
+    return _free_starts(
+        mentor, length=timedelta(minutes=duration_minutes), earliest=earliest, latest=latest
+    )
+
+
+def is_slot_free(mentor, start: datetime, duration_minutes: int, *, now=None) -> bool:
+    """Whether `start` is one of free_slots() — the same rules, computed for its date only."""
+    if timezone.is_naive(start):
+        raise ValueError("is_slot_free() needs an aware datetime.")
+    earliest, latest = _limits(now)
+    start = start.astimezone(UTC)
+    if duration_minutes <= 0 or not earliest <= start <= latest:
+        return False
+    local_day = start.astimezone(mentor.zone).date()
+    # The whole local date, clipped to the bookable range: the grid depends on the window
+    # start, so the date's windows must be expanded from their beginning.
+    day_start = max(earliest, _boundary(local_day, time.min, mentor.zone))
+    day_end = min(latest, _boundary(local_day + timedelta(days=1), time.min, mentor.zone))
+    free = _free_starts(
+        mentor,
+        length=timedelta(minutes=duration_minutes),
+        earliest=day_start,
+        latest=min(latest, day_end - timedelta(microseconds=1)),
+        weekday=local_day.weekday(),
+    )
+    return start in free
+
+
+def next_free_slots(
+    mentor, *, limit: int = 6, duration_minutes: int | None = None
+) -> list[datetime]:
+    """The first `limit` free starts, for the mentor's profile page. The duration defaults
+    to the mentor's default session length."""
+    if duration_minutes is None:
+        profile = getattr(mentor, "mentor_profile", None)
+        duration_minutes = profile.default_session_minutes if profile else 60
+    return free_slots(mentor, duration_minutes=duration_minutes)[:limit]

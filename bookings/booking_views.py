@@ -1,0 +1,83 @@
+"""The booking page /mentors/<id>/book/ (issue 3, item 4): pick a free slot, book it."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import ApplicationStatus
+from availability.slots import free_slots
+from bookings import services
+from bookings.forms import BookingForm
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of free slots, in the viewer's time zone."""
+
+    date: date
+    slots: list[tuple[str, datetime]]  # (form value: the UTC instant in ISO 8601, instant)
+
+
+def slots_by_day(slots: list[datetime]) -> list[Day]:
+    """Group instants by their date in the active (viewer's) time zone."""
+    days: dict[date, list[tuple[str, datetime]]] = {}
+    for slot in slots:
+        days.setdefault(timezone.localdate(slot), []).append((slot.isoformat(), slot))
+    return [Day(day, day_slots) for day, day_slots in days.items()]
+
+
+def _duration(raw, default: int) -> int:
+    try:
+        minutes = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return minutes if minutes in services.BOOKABLE_MINUTES else default
+
+
+def _prices(rate: Decimal) -> list[tuple[int, Decimal]]:
+    return [
+        (minutes, services.session_amount(rate, minutes)) for minutes in services.BOOKABLE_MINUTES
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book_session(request: HttpRequest, pk: int) -> HttpResponse:
+    mentor = get_object_or_404(
+        get_user_model().objects.select_related("mentor_profile"),
+        pk=pk,
+        mentor_profile__status=ApplicationStatus.APPROVED,
+    )
+    profile = mentor.mentor_profile
+    data = request.POST if request.method == "POST" else request.GET
+    duration = _duration(data.get("duration_minutes"), profile.default_session_minutes)
+    bound = request.POST if request.method == "POST" else None
+    form = BookingForm(bound, initial={"duration_minutes": duration})
+    if form.is_bound and form.is_valid():
+        try:
+            services.book_session(mentor, request.user, **form.cleaned_data)
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Booking received! It is pending until an admin confirms it.")
+            return redirect("dashboard")
+    is_self = mentor.pk == request.user.pk
+    context = {
+        "mentor": mentor,
+        "profile": profile,
+        "form": form,
+        "is_self": is_self,
+        "duration": duration,
+        "amount": services.session_amount(profile.hourly_rate, duration),
+        "prices": _prices(profile.hourly_rate),
+        "days": [] if is_self else slots_by_day(free_slots(mentor, duration_minutes=duration)),
+    }
+    return render(request, "bookings/book.html", context, status=400 if form.is_bound else 200)

@@ -1,0 +1,93 @@
+"""Who may cancel a session, and until when (issue 3, item 7).
+
+One policy for every entry point: bookings.services.cancel_session enforces it, and the
+pages use the same functions to decide whether to offer the control and what to say.
+
+- the mentee: until MENTEE_CANCEL_CUTOFF_HOURS before the start;
+- the mentor: until the start;
+- an admin, and the system (by=None, e.g. expiry): no time limit;
+- anyone else: never.
+
+"Until" is exclusive: at the deadline itself cancelling is closed.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from bookings.models import MentoringSession, Status
+
+MENTEE = "mentee"
+MENTOR = "mentor"
+STAFF = "staff"
+OUTSIDER = "outsider"
+
+
+@dataclass(frozen=True)
+class CancelWindow:
+    role: str
+    deadline: datetime | None  # None: no time limit
+    is_open: bool
+
+    @property
+    def cutoff_words(self) -> str:
+        """ "24 hours before the start" — for the pages."""
+        return _cutoff_words()
+
+
+def _role(session: MentoringSession, user) -> str:
+    # Staff first (as complete_session): an admin who is also this session's mentee can
+    # still cancel it from the admin dashboard after the mentee cut-off.
+    if user is None or user.is_staff:
+        return STAFF
+    if user.pk == session.mentee_id:
+        return MENTEE
+    if user.pk == session.mentor_id:
+        return MENTOR
+    return OUTSIDER
+
+
+def window(session: MentoringSession, user, now: datetime | None = None) -> CancelWindow:
+    """Whether `user` (None: the system) may cancel `session` now, and until when."""
+    now = now or timezone.now()
+    role = _role(session, user)
+    active = session.status in (Status.PENDING, Status.CONFIRMED)
+    if role == STAFF:
+        return CancelWindow(role, None, active)
+    if role == OUTSIDER:
+        return CancelWindow(role, None, False)
+    deadline = session.start
+    if role == MENTEE:
+        deadline -= timedelta(hours=settings.MENTEE_CANCEL_CUTOFF_HOURS)
+    return CancelWindow(role, deadline, active and now < deadline)
+
+
+def refusal(session: MentoringSession, user, now: datetime) -> str:
+    """Why `user` may not cancel this (pending or confirmed) session now; "" if they may.
+    Times are shown in the current time zone (the viewer's, in a request)."""
+    allowed = window(session, user, now)
+    if allowed.is_open:
+        return ""
+    if allowed.role == OUTSIDER:
+        return (
+            "Only the session's mentee, its mentor or an admin can cancel it; nothing was changed."
+        )
+    if allowed.role == MENTOR:
+        return (
+            "This session has already started; it can no longer be cancelled. Nothing was changed."
+        )
+    local = timezone.localtime(allowed.deadline)
+    return (
+        f"It is too late to cancel this session: cancelling closed {_cutoff_words()}, "
+        f"at {local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()}). "
+        "Nothing was changed."
+    )
+
+
+def _cutoff_words() -> str:
+    hours = settings.MENTEE_CANCEL_CUTOFF_HOURS
+    if hours == 0:
+        return "when the session started"
+    return f"{hours} hour{'' if hours == 1 else 's'} before the start"

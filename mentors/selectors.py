@@ -1,0 +1,148 @@
+"""Reads for the mentor directory, profiles and the admin review list.
+
+Ratings are computed by the database in the same query as the profiles (correlated
+subqueries over Feedback), so a page of mentors costs one query however many there are.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, Replace
+
+from accounts.models import ApplicationStatus, MentorProfile
+from bookings.models import MentoringSession, Status
+from mentors.models import Feedback
+from mentors.validation import SKILL_SEPARATOR
+
+MAX_SEARCH_WORDS = 5
+MAX_SKILL_OPTIONS = 60
+
+
+def with_rating(profiles: QuerySet[MentorProfile]) -> QuerySet[MentorProfile]:
+    """Annotate `rating_avg` (float or None) and `rating_count` (int) per mentor."""
+    per_mentor = (
+        Feedback.objects.filter(session__mentor_id=OuterRef("user_id"))
+        .order_by()
+        .values("session__mentor_id")
+    )
+    average = per_mentor.annotate(value=Cast(Avg("rating"), FloatField())).values("value")
+    count = per_mentor.annotate(value=Count("pk")).values("value")
+    return profiles.annotate(
+        rating_avg=Subquery(average, output_field=FloatField()),
+        rating_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+    )
+
+
+def _listed() -> QuerySet[MentorProfile]:
+    """Approved mentors whose account is active: the only ones listed or bookable."""
+    return MentorProfile.objects.filter(
+        status=ApplicationStatus.APPROVED, user__is_active=True
+    ).select_related("user")
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    q: str = ""
+    skill: str = ""
+
+
+def _skill_key():
+    # ", Python, Django," → ",python,django,": a whole skill matches ",<skill>,".
+    spaced = Replace(Lower("skills"), Value(SKILL_SEPARATOR), Value(","))
+    return Concat(Value(","), spaced, Value(","))
+
+
+def directory(filters: DirectoryFilters) -> QuerySet[MentorProfile]:
+    """Listed mentors matching the search and skill, in a stable order: best rated first
+    (mentors without ratings last), then more ratings, then last name, first name, id."""
+    profiles = with_rating(_listed())
+    for word in filters.q.split()[:MAX_SEARCH_WORDS]:
+        profiles = profiles.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(headline__icontains=word)
+            | Q(skills__icontains=word)
+        )
+    if filters.skill:
+        skill = " ".join(filters.skill.split()).lower()
+        profiles = profiles.annotate(skill_key=_skill_key()).filter(
+            skill_key__contains=f",{skill},"
+        )
+    return profiles.order_by(
+        F("rating_avg").desc(nulls_last=True),
+        F("rating_count").desc(),
+        Lower("user__last_name"),
+        Lower("user__first_name"),
+        "id",
+    )
+
+
+def skill_options() -> list[str]:
+    """The skills listed mentors name most often (the directory's skill filter)."""
+    counts: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    for skills in _listed().values_list("skills", flat=True):
+        for skill in skills.split(","):
+            skill = " ".join(skill.split())
+            if skill:
+                key = skill.casefold()
+                counts[key] += 1
+                spelling.setdefault(key, skill)
+    top = [key for key, _n in counts.most_common(MAX_SKILL_OPTIONS)]
+    return sorted((spelling[key] for key in top), key=str.casefold)
+
+
+def listed_mentor(user_id: int) -> MentorProfile | None:
+    """The listed (approved, active) mentor whose user id is `user_id`, with rating."""
+    return with_rating(_listed()).filter(user_id=user_id).first()
+
+
+def own_profile(user) -> MentorProfile | None:
+    return MentorProfile.objects.filter(user=user).first()
+
+
+@dataclass(frozen=True)
+class ApplicationFilters:
+    status: str = ""
+    q: str = ""
+
+
+def applications(filters: ApplicationFilters) -> QuerySet[MentorProfile]:
+    """The admin review list: pending first (oldest application first), then the rest."""
+    profiles = MentorProfile.objects.select_related("user", "reviewed_by")
+    if filters.status:
+        profiles = profiles.filter(status=filters.status)
+    for word in filters.q.split()[:MAX_SEARCH_WORDS]:
+        profiles = profiles.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__email__icontains=word)
+            | Q(headline__icontains=word)
+        )
+    pending_first = Case(
+        When(status=ApplicationStatus.PENDING, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return profiles.order_by(pending_first, "created_at", "id")
+
+
+def session_feedback(session: MentoringSession) -> Feedback | None:
+    """The session's feedback; only a completed session can have one (no query otherwise)."""
+    if session.status != Status.COMPLETED:
+        return None
+    return Feedback.objects.filter(session=session).first()

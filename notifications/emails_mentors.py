@@ -1,0 +1,37 @@
+"""Emails about mentor applications, to the applicant (SPEC §5: emails are data).
+
+Called by mentors.services inside the review transaction, so the email exists if and only
+if the decision was committed.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.models import MentorProfile
+from notifications.emails import queue_email, render_email
+from notifications.models import EmailKind, OutboundEmail
+
+
+def _context(profile: MentorProfile) -> dict:
+    return {
+        "profile": profile,
+        "public_url": settings.SITE_URL + reverse("mentor_profile", args=[profile.user_id]),
+        "edit_url": settings.SITE_URL + reverse("mentor_profile_edit"),
+        "apply_url": settings.SITE_URL + reverse("mentor_apply"),
+    }
+
+
+def queue_application_approved(profile: MentorProfile) -> OutboundEmail:
+    return queue_email(
+        kind=EmailKind.APPLICATION_APPROVED,
+        recipient=profile.user,
+        rendered=render_email("application_approved", _context(profile), profile.user),
+    )
+
+
+def queue_application_rejected(profile: MentorProfile) -> OutboundEmail:
+    return queue_email(
+        kind=EmailKind.APPLICATION_REJECTED,
+        recipient=profile.user,
+        rendered=render_email("application_rejected", _context(profile), profile.user),
+    )

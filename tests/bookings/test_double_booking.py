@@ -1,0 +1,353 @@
+"""No double booking (issue 3, item 5): pending and confirmed sessions hold their slot.
+
+PostgreSQL: an exclusion constraint (migration bookings/0002) refuses overlapping pending
+or confirmed sessions of one mentor, whoever writes them. SQLite: book_session checks and
+inserts inside one IMMEDIATE transaction (the database write lock). Both: many concurrent
+bookings of one slot give exactly one session. Confirming re-checks for a confirmed clash.
+"""
+
+import threading
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django_tasks_db.models import DBTaskResult
+
+from availability import slots
+from bookings import services
+from bookings.models import MentoringSession, SessionEvent, Status
+from bookings.services import BookingError, SessionActionError, book_session
+from notifications.models import EmailKind, OutboundEmail
+from payments.models import Payment
+from tests.availability.factories import WeeklyAvailabilityFactory
+from tests.conftest import MEET
+from tests.factories import SessionFactory, UserFactory
+
+NOW = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
+START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # Monday, inside the mentor's window
+SLOT_TAKEN = "That time is no longer available. Please choose another time."
+CONFLICT = (
+    "This session conflicts with another confirmed session at that time for the same mentor; "
+    "nothing was changed."
+)
+THREADS = 8
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the exclusion constraint exists on PostgreSQL only (SQLite relies on the "
+    "IMMEDIATE transaction held by book_session)",
+)
+
+
+@pytest.fixture(autouse=True)
+def booking_rules(settings):
+    settings.BOOKING_MIN_NOTICE_HOURS = 12
+    settings.BOOKING_HORIZON_DAYS = 60
+    settings.BOOKING_SLOT_STEP_MINUTES = 30
+
+
+@pytest.fixture
+def mentor(mentor):
+    """Jane, Mondays 09:00–17:00 Berlin time (08:00–16:00 UTC in January)."""
+    WeeklyAvailabilityFactory(mentor=mentor, weekday=0, start_time=time(9), end_time=time(17))
+    return mentor
+
+
+@pytest.fixture
+def without_overlap_guard(db):
+    """Overlapping rows as SQLite, a data repair or an import could leave them. On
+    PostgreSQL the constraint is dropped inside the test's transaction (rolled back after)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE bookings_mentoringsession DROP CONSTRAINT session_no_overlap"
+            )
+
+
+def counts() -> dict[str, int]:
+    return {
+        "sessions": MentoringSession.objects.count(),
+        "payments": Payment.objects.count(),
+        "emails": OutboundEmail.objects.count(),
+        "tasks": DBTaskResult.objects.count(),
+    }
+
+
+# --- the database constraint itself (bypassing the service) --------------------------------
+
+
+@postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("held", [Status.PENDING, Status.CONFIRMED])
+@pytest.mark.parametrize("new", [Status.PENDING, Status.CONFIRMED])
+@pytest.mark.parametrize("offset, minutes", [(0, 60), (30, 60), (-30, 45), (-60, 90), (15, 30)])
+def test_database_refuses_an_overlapping_session(
+    mentor, mentee, other_mentee, held, new, offset, minutes
+):
+    SessionFactory(mentor=mentor, mentee=mentee, start=START, duration_minutes=60, status=held)
+
+    with pytest.raises(IntegrityError, match="session_no_overlap"), transaction.atomic():
+        SessionFactory(
+            mentor=mentor,
+            mentee=other_mentee,
+            start=START + timedelta(minutes=offset),
+            duration_minutes=minutes,
+            status=new,
+        )
+
+    assert MentoringSession.objects.count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_database_refuses_moving_a_session_onto_another(mentor, mentee, other_mentee):
+    SessionFactory(mentor=mentor, mentee=mentee, start=START)
+    later = SessionFactory(mentor=mentor, mentee=other_mentee, start=START + timedelta(hours=2))
+
+    with pytest.raises(IntegrityError, match="session_no_overlap"), transaction.atomic():
+        MentoringSession.objects.filter(pk=later.pk).update(start=START + timedelta(minutes=30))
+
+    assert MentoringSession.objects.get(pk=later.pk).start == START + timedelta(hours=2)
+
+
+@postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "mentor_of_second, start, status",
+    [
+        ("same", START + timedelta(hours=1), Status.PENDING),  # back to back: [start, end)
+        ("same", START - timedelta(hours=1), Status.CONFIRMED),  # ends as the first begins
+        ("same", START, Status.CANCELLED),
+        ("same", START, Status.COMPLETED),
+        ("other", START, Status.PENDING),
+    ],
+)
+def test_database_allows_what_does_not_overlap(mentor, mentee, mentor_of_second, start, status):
+    SessionFactory(mentor=mentor, mentee=mentee, start=START, duration_minutes=60)
+    second_mentor = mentor if mentor_of_second == "same" else UserFactory()
+
+    SessionFactory(mentor=second_mentor, mentee=mentee, start=start, status=status)
+
+    assert MentoringSession.objects.count() == 2
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_cancelling_frees_the_slot_for_the_database_too(mentor, mentee, other_mentee, admin_user):
+    first = book_session(mentor, mentee, START, 60, now=NOW)
+    services.cancel_session(first, by=admin_user, reason="Clash.")
+
+    second = book_session(mentor, other_mentee, START, 60, now=NOW)
+
+    assert MentoringSession.objects.get(pk=second.pk).status == Status.PENDING
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_service_turns_the_constraint_into_the_slot_taken_message(
+    mentor, mentee, other_mentee, monkeypatch
+):
+    # A check that misses the clash (as concurrent transactions do): the constraint refuses.
+    SessionFactory(mentor=mentor, mentee=other_mentee, start=START)
+    before = counts()
+    monkeypatch.setattr(services, "is_slot_free", lambda *args, **kwargs: True)
+
+    with pytest.raises(BookingError, match=f"^{SLOT_TAKEN}$"):
+        book_session(mentor, mentee, START + timedelta(minutes=30), 60, now=NOW)
+
+    assert counts() == before
+
+
+# --- many concurrent bookings of one slot ----------------------------------------------
+
+
+def _book_in_thread(mentor, mentee, start, barrier, outcomes) -> None:
+    try:
+        barrier.wait(timeout=10)
+        session = book_session(mentor, mentee, start, 60, "Race", now=NOW)
+        outcomes.append(("booked", session.mentee_id))
+    except BookingError as error:
+        outcomes.append(("refused", str(error)))
+    except Exception as error:  # surfaces in the assertion instead of dying in the thread
+        outcomes.append(("crashed", repr(error)))
+    finally:
+        connection.close()  # each thread has its own connection; the test must not leak it
+
+
+def _race(mentor, mentees, starts) -> list[tuple[str, object]]:
+    barrier = threading.Barrier(len(mentees))
+    outcomes: list[tuple[str, object]] = []
+    threads = [
+        threading.Thread(target=_book_in_thread, args=(mentor, m, s, barrier, outcomes))
+        for m, s in zip(mentees, starts, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def racers(transactional_db):
+    return [UserFactory(email=f"racer{n}@example.com") for n in range(THREADS)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_of_one_slot_exactly_one_wins(mentor, racers, admin_user):
+    outcomes = _race(mentor, racers, [START] * THREADS)
+
+    booked = [who for what, who in outcomes if what == "booked"]
+    assert len(booked) == 1, outcomes
+    assert sorted(outcomes) == sorted(
+        [("booked", booked[0])] + [("refused", SLOT_TAKEN)] * (THREADS - 1)
+    )
+    session = MentoringSession.objects.get()
+    assert (session.mentee_id, session.start, session.status, session.amount) == (
+        booked[0],
+        START,
+        Status.PENDING,
+        Decimal("60.00"),
+    )
+    assert counts() == {"sessions": 1, "payments": 1, "emails": 2, "tasks": 2}
+    assert sorted(OutboundEmail.objects.values_list("kind", "recipient_id")) == sorted(
+        [(EmailKind.BOOKING_RECEIVED, booked[0]), (EmailKind.NEEDS_CONFIRMATION, admin_user.pk)]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_of_overlapping_slots_exactly_one_wins(mentor, racers):
+    # Every start is within 60 minutes of every other: any two would overlap.
+    starts = [START + timedelta(minutes=30 * (n % 2)) for n in range(THREADS)]
+
+    outcomes = _race(mentor, racers, starts)
+
+    assert [what for what, _ in outcomes].count("booked") == 1, outcomes
+    assert [what for what, _ in outcomes].count("refused") == THREADS - 1, outcomes
+    assert MentoringSession.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_of_separate_slots_all_succeed(mentor, racers):
+    # 08:00 … 14:00 UTC hourly (7 sessions), and 14:30, which overlaps the 14:00 one.
+    starts = [START + timedelta(hours=n - 1) for n in range(THREADS - 1)]
+    starts.append(START + timedelta(hours=5, minutes=30))
+
+    outcomes = _race(mentor, racers, starts)
+
+    assert [o for o in outcomes if o[0] != "booked"] == [("refused", SLOT_TAKEN)], outcomes
+    assert MentoringSession.objects.count() == THREADS - 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_constraint_alone_stops_a_race_the_check_misses(mentor, racers, monkeypatch):
+    # Every thread's check says "free" (as it may in concurrent transactions on
+    # PostgreSQL): the exclusion constraint still lets exactly one insert through.
+    monkeypatch.setattr(services, "is_slot_free", lambda *args, **kwargs: True)
+
+    outcomes = _race(mentor, racers, [START] * THREADS)
+
+    assert [what for what, _ in outcomes].count("booked") == 1, outcomes
+    assert sorted(o for o in outcomes if o[0] != "booked") == [("refused", SLOT_TAKEN)] * (
+        THREADS - 1
+    )
+    assert counts()["sessions"] == 1
+
+
+# --- confirming re-checks for a confirmed clash -------------------------------------------
+
+
+def _overlapping_pair(mentor, mentee, other_mentee, admin_user, *, offset=30):
+    """A confirmed session and a pending one that overlaps it (only possible without the
+    database guard)."""
+    confirmed = SessionFactory(mentor=mentor, mentee=mentee, start=START)
+    services.confirm_session(confirmed, link=MEET, by=admin_user)
+    pending = SessionFactory(
+        mentor=mentor, mentee=other_mentee, start=START + timedelta(minutes=offset)
+    )
+    return confirmed, pending
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", [0, 30, -30, -59, 59])
+def test_confirm_refuses_a_clash_with_a_confirmed_session(
+    without_overlap_guard, mentor, mentee, other_mentee, admin_user, offset
+):
+    _, pending = _overlapping_pair(mentor, mentee, other_mentee, admin_user, offset=offset)
+    events, emails = SessionEvent.objects.count(), OutboundEmail.objects.count()
+
+    with pytest.raises(SessionActionError, match=f"^{CONFLICT}$"):
+        services.confirm_session(pending, link=MEET, by=admin_user)
+
+    pending.refresh_from_db()
+    assert (pending.status, pending.admin_provided_link, pending.confirmed_at) == (
+        Status.PENDING,
+        "",
+        None,
+    )
+    assert (SessionEvent.objects.count(), OutboundEmail.objects.count()) == (events, emails)
+
+
+@pytest.mark.django_db
+def test_confirm_through_set_status_shows_the_clash(
+    without_overlap_guard, admin_client, mentor, mentee, other_mentee, admin_user
+):
+    _, pending = _overlapping_pair(mentor, mentee, other_mentee, admin_user)
+
+    response = admin_client.post(
+        f"/admin/sessions/{pending.pk}/set-status/",
+        {"action": "confirmed", "meeting_link": MEET},
+        follow=True,
+    )
+
+    assert CONFLICT in response.content.decode()
+    assert MentoringSession.objects.get(pk=pending.pk).status == Status.PENDING
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", [60, -60, 120])
+def test_confirm_allows_back_to_back_sessions(mentor, mentee, other_mentee, admin_user, offset):
+    _, pending = _overlapping_pair(mentor, mentee, other_mentee, admin_user, offset=offset)
+
+    services.confirm_session(pending, link=MEET, by=admin_user)
+
+    assert MentoringSession.objects.get(pk=pending.pk).status == Status.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_confirm_ignores_other_mentors_and_cancelled_sessions(
+    mentor, mentee, other_mentee, admin_user
+):
+    elsewhere = SessionFactory(mentee=mentee, start=START)
+    services.confirm_session(elsewhere, link=MEET, by=admin_user)
+    cancelled = SessionFactory(mentor=mentor, mentee=mentee, start=START)
+    services.cancel_session(cancelled, by=admin_user, reason="Clash.")
+    pending = SessionFactory(mentor=mentor, mentee=other_mentee, start=START)
+
+    services.confirm_session(pending, link=MEET, by=admin_user)
+
+    assert MentoringSession.objects.get(pk=pending.pk).status == Status.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_confirm_ignores_a_pending_clash_but_then_holds_the_time(
+    without_overlap_guard, mentor, mentee, other_mentee, admin_user
+):
+    first = SessionFactory(mentor=mentor, mentee=mentee, start=START)
+    second = SessionFactory(mentor=mentor, mentee=other_mentee, start=START)
+
+    services.confirm_session(first, link=MEET, by=admin_user)
+    with pytest.raises(SessionActionError, match=f"^{CONFLICT}$"):
+        services.confirm_session(second, link=MEET, by=admin_user)
+
+    assert dict(MentoringSession.objects.values_list("pk", "status")) == {
+        first.pk: Status.CONFIRMED,
+        second.pk: Status.PENDING,
+    }
+
+
+def test_slots_and_constraint_agree_on_what_holds_a_slot():
+    # The constraint's WHERE lists the statuses free_slots treats as holding.
+    assert set(slots.HOLDING) == {Status.PENDING, Status.CONFIRMED}

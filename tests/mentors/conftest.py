@@ -1,0 +1,102 @@
+"""Personas and helpers for the mentor tests: an applicant, applications in each state,
+a completed session to rate."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.utils import timezone
+
+from accounts.models import ApplicationStatus, MentorProfile
+from bookings import services as session_services
+from mentors.services import MentorDetails
+from tests.conftest import MEET
+from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
+
+
+def details(**overrides) -> MentorDetails:
+    values = {
+        "headline": "Staff engineer at Acme",
+        "bio": "Ten years of Python.",
+        "skills": "Python, Django",
+        "hourly_rate": Decimal("75.00"),
+        "default_session_minutes": 45,
+        "time_zone": "Asia/Kolkata",
+        "linkedin_url": "",
+        "github_url": "",
+    }
+    return MentorDetails(**{**values, **overrides})
+
+
+def form_data(**overrides) -> dict:
+    """A valid application as the browser posts it."""
+    return {
+        "headline": "Staff engineer at Acme",
+        "bio": "Ten years of Python.",
+        "skills": " python , Django,, PYTHON , SQL ",
+        "hourly_rate": "75.50",
+        "default_session_minutes": "45",
+        "time_zone": "Asia/Kolkata",
+        "linkedin_url": "https://www.linkedin.com/in/ada-lovelace/",
+        "github_url": "https://github.com/ada",
+        **overrides,
+    }
+
+
+def messages_of(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
+
+
+def profile_snapshot(profile: MentorProfile) -> dict:
+    return MentorProfile.objects.values().get(pk=profile.pk)
+
+
+@pytest.fixture
+def applicant(db):
+    """A registered user with no mentor profile. Created after a spare user, so that user
+    ids and profile ids differ (the URLs use the user id)."""
+    UserFactory()
+    return UserFactory(
+        first_name="Ada", last_name="Lovelace", email="ada@example.com", time_zone="UTC"
+    )
+
+
+def _profile(user, status: str, **extra) -> MentorProfile:
+    return MentorProfileFactory(
+        user=user,
+        status=status,
+        headline="Staff engineer at Acme",
+        skills="Python, Django",
+        hourly_rate=Decimal("75.00"),
+        **extra,
+    )
+
+
+@pytest.fixture
+def pending_application(applicant):
+    return _profile(applicant, ApplicationStatus.PENDING)
+
+
+@pytest.fixture
+def approved_profile(applicant):
+    return _profile(applicant, ApplicationStatus.APPROVED)
+
+
+@pytest.fixture
+def rejected_application(applicant, admin_user):
+    return _profile(
+        applicant,
+        ApplicationStatus.REJECTED,
+        rejection_reason="Please add more detail about your experience.",
+        reviewed_by=admin_user,
+        reviewed_at=timezone.now() - timedelta(days=1),
+    )
+
+
+@pytest.fixture
+def completed_session(mentor, mentee, admin_user):
+    """Jane Smith mentored John Doe yesterday; the session is completed."""
+    session = SessionFactory(mentor=mentor, mentee=mentee, start=timezone.now() - timedelta(days=1))
+    session = session_services.confirm_session(session, link=MEET, by=admin_user)
+    return session_services.complete_session(session, by=admin_user)

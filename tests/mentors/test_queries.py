@@ -1,0 +1,102 @@
+"""The mentor pages run a fixed number of queries, however many mentors, applications or
+ratings they show (ratings are aggregated inside the page's one query)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from accounts.models import ApplicationStatus
+from bookings.models import Status
+from mentors.models import Feedback
+from tests.conftest import client_for
+from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
+
+# skill options, count, the page of mentors (with user and ratings)
+DIRECTORY_QUERIES = 3
+# ... plus the Django session and the user
+DIRECTORY_QUERIES_LOGGED_IN = DIRECTORY_QUERIES + 2
+# the mentor with user and ratings (free times are stubbed: another module's queries)
+PROFILE_QUERIES = 1
+# session + user, count, the page of applications (with user and reviewer)
+ADMIN_LIST_QUERIES = 4
+
+
+def _rated_mentors(count: int, ratings_each: int):
+    """`count` approved mentors, each with `ratings_each` rated completed sessions."""
+    mentors = []
+    for n in range(count):
+        profile = MentorProfileFactory(user=UserFactory(), skills=f"Python, Skill{n}")
+        for day in range(ratings_each):
+            session = SessionFactory(
+                mentor=profile.user,
+                start=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
+                status=Status.COMPLETED,
+            )
+            Feedback.objects.create(session=session, rating=1 + (n + day) % 5)
+        mentors.append(profile)
+    return mentors
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_directory_queries(db, count, django_assert_num_queries):
+    _rated_mentors(count, ratings_each=count)
+
+    with django_assert_num_queries(DIRECTORY_QUERIES):
+        response = Client().get("/mentors/")
+
+    assert response.content.decode().count("data-mentor-id=") == count
+    assert response.content.decode().count("★") == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_directory_queries_with_search_skill_and_page(db, count, mentee, django_assert_num_queries):
+    _rated_mentors(count, ratings_each=2)
+    client = client_for(mentee)
+
+    with django_assert_num_queries(DIRECTORY_QUERIES_LOGGED_IN):
+        response = client.get("/mentors/", {"q": "engineer", "skill": "python", "page": "1"})
+
+    assert response.content.decode().count("data-mentor-id=") == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_profile_queries(db, count, django_assert_num_queries, monkeypatch):
+    from mentors import views
+
+    monkeypatch.setattr(views, "_next_free_slots", lambda mentor: [])
+    (profile,) = _rated_mentors(1, ratings_each=count)
+
+    with django_assert_num_queries(PROFILE_QUERIES):
+        response = Client().get(f"/mentors/{profile.user_id}/")
+
+    assert f"({count} review{'s' if count > 1 else ''})" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_profile_queries_with_real_free_times_do_not_grow_with_ratings(
+    db, count, django_assert_max_num_queries
+):
+    """With the real availability module (weekly hours, exceptions, booked sessions: 3
+    queries today) the page stays within a small fixed budget."""
+    (profile,) = _rated_mentors(1, ratings_each=count)
+
+    with django_assert_max_num_queries(PROFILE_QUERIES + 4):
+        response = Client().get(f"/mentors/{profile.user_id}/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_admin_application_list_queries(count, admin_client, admin_user, django_assert_num_queries):
+    for n in range(count):
+        MentorProfileFactory(
+            user=UserFactory(),
+            status=[ApplicationStatus.PENDING, ApplicationStatus.APPROVED][n % 2],
+            reviewed_by=admin_user if n % 2 else None,
+        )
+
+    with django_assert_num_queries(ADMIN_LIST_QUERIES):
+        response = admin_client.get("/admin/mentors/", {"q": "", "page": "1"})
+
+    assert response.content.decode().count("<tr data-application-id=") == count

@@ -1,0 +1,417 @@
+"""/mentors/ (the directory) and /mentors/<id>/ (a mentor's profile), open to everyone."""
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from accounts.models import ApplicationStatus, MentorProfile
+from bookings.models import Status
+from mentors.models import Feedback
+from tests.conftest import client_for
+from tests.factories import MentorFactory, MentorProfileFactory, SessionFactory, UserFactory
+
+
+def _mentor(first: str, last: str = "Mentor", **profile) -> MentorProfile:
+    user = UserFactory(first_name=first, last_name=last)
+    return MentorProfileFactory(user=user, **profile)
+
+
+def _rate(profile: MentorProfile, *ratings: int) -> None:
+    """Completed sessions of the mentor, rated; each on its own day (no overlap)."""
+    for day, rating in enumerate(ratings):
+        session = SessionFactory(
+            mentor=profile.user,
+            start=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
+            status=Status.COMPLETED,
+        )
+        Feedback.objects.create(session=session, rating=rating)
+
+
+def _card_ids(page: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-mentor-id="(\d+)"', page)]
+
+
+def _card(page: str, user_id: int) -> str:
+    match = re.search(rf'data-mentor-id="{user_id}">(.*?)</div>\s*</li>', page, re.S)
+    assert match, f"no card for mentor {user_id}"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+# --- the directory -------------------------------------------------------------------------
+
+
+def test_everyone_may_see_the_directory(db, mentee):
+    for client in (Client(), client_for(mentee)):
+        assert client.get("/mentors/").status_code == 200
+
+
+def test_only_approved_active_mentors_are_listed(db):
+    listed = _mentor("Listed")
+    _mentor("Pending", status=ApplicationStatus.PENDING)
+    _mentor("Rejected", status=ApplicationStatus.REJECTED)
+    inactive = _mentor("Inactive")
+    inactive.user.is_active = False
+    inactive.user.save()
+
+    page = Client().get("/mentors/").content.decode()
+
+    assert _card_ids(page) == [listed.user_id]
+
+
+def test_a_card_shows_name_headline_skills_rate_and_rating(db):
+    profile = _mentor(
+        "Grace",
+        "Hopper",
+        headline="Compiler pioneer",
+        skills="COBOL, Compilers",
+        hourly_rate=Decimal("95.50"),
+    )
+    _rate(profile, 5, 4, 4)
+
+    page = Client().get("/mentors/").content.decode()
+
+    assert _card(page, profile.user_id) == (
+        "Grace Hopper Compiler pioneer COBOL Compilers $95.50 / hour ★ 4.3 (3 reviews)"
+    )
+    assert f'href="/mentors/{profile.user_id}/"' in page
+
+
+def test_a_mentor_without_ratings_says_so(db):
+    profile = _mentor("New")
+
+    page = Client().get("/mentors/").content.decode()
+
+    assert _card(page, profile.user_id).endswith("$60.00 / hour No reviews yet")
+
+
+def test_order_is_best_rated_then_more_ratings_then_name_then_id(db):
+    unrated_b = _mentor("Bea", "Brown")
+    unrated_a = _mentor("Al", "Adams")
+    twin_1 = _mentor("Al", "Adams")
+    five_once = _mentor("Five", "Once")
+    _rate(five_once, 5)
+    five_twice = _mentor("Five", "Twice")
+    _rate(five_twice, 5, 5)
+    three = _mentor("Three", "Stars")
+    _rate(three, 3)
+
+    page = Client().get("/mentors/").content.decode()
+
+    assert _card_ids(page) == [
+        five_twice.user_id,
+        five_once.user_id,
+        three.user_id,
+        unrated_a.user_id,
+        twin_1.user_id,  # same name: the older profile (lower id) first
+        unrated_b.user_id,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("grace", ["grace"]),
+        ("HOPPER", ["grace"]),
+        ("Grace Hopper", ["grace"]),
+        ("compiler", ["grace"]),  # headline
+        ("kubernetes", ["linus"]),  # skill
+        ("python", ["grace", "linus"]),  # skill of both
+        ("nobody", []),
+        ("100%", []),  # LIKE wildcards are literal
+    ],
+)
+def test_search_matches_name_headline_and_skill(db, q, expected):
+    people = {
+        "grace": _mentor("Grace", "Hopper", headline="Compiler pioneer", skills="COBOL, Python"),
+        "linus": _mentor(
+            "Linus", "Torvalds", headline="Kernel hacker", skills="Kubernetes, Python"
+        ),
+    }
+
+    page = Client().get("/mentors/", {"q": q}).content.decode()
+
+    assert sorted(_card_ids(page)) == sorted(people[name].user_id for name in expected)
+
+
+def test_a_search_over_100_characters_is_ignored_with_a_message(db):
+    profile = _mentor("Grace")
+
+    response = Client().get("/mentors/", {"q": "x" * 101})
+
+    page = response.content.decode()
+    assert _card_ids(page) == [profile.user_id]
+    assert "Search for at most 100 characters; the search was ignored." in page
+
+
+def test_the_skill_filter_matches_whole_skills_ignoring_case(db):
+    go = _mentor("Gopher", skills="Go, SQL")
+    django = _mentor("Djangonaut", skills="Django, Python")
+    _mentor("Pending", skills="Go", status=ApplicationStatus.PENDING)
+
+    assert _card_ids(Client().get("/mentors/", {"skill": "go"}).content.decode()) == [go.user_id]
+    assert _card_ids(Client().get("/mentors/", {"skill": "Django"}).content.decode()) == [
+        django.user_id
+    ]
+    assert _card_ids(Client().get("/mentors/", {"skill": "Djan"}).content.decode()) == []
+
+
+def test_the_skill_filter_offers_listed_mentors_skills(db):
+    _mentor("A", skills="Python, Go")
+    _mentor("B", skills="python, Rust")
+    _mentor("Hidden", skills="Secret", status=ApplicationStatus.PENDING)
+
+    page = Client().get("/mentors/", {"skill": "Go"}).content.decode()
+
+    options = re.findall(r'<option value="([^"]*)"( selected)?>', page)
+    assert options == [("", ""), ("Go", " selected"), ("Python", ""), ("Rust", "")]
+
+
+def test_search_and_skill_combine(db):
+    both = _mentor("Ada", skills="Python")
+    _mentor("Ada", skills="Go")
+    _mentor("Bob", skills="Python")
+
+    page = Client().get("/mentors/", {"q": "ada", "skill": "python"}).content.decode()
+
+    assert _card_ids(page) == [both.user_id]
+    assert "1 mentor matches “ada” and the skill “python”" in page
+
+
+def test_pagination_shows_12_per_page_and_keeps_the_filters(db):
+    profiles = [_mentor(f"M{n:02d}", "Python", skills="Python") for n in range(13)]
+    ids = [p.user_id for p in profiles]  # same ratings (none): by last name, first name
+
+    first = Client().get("/mentors/", {"skill": "Python"}).content.decode()
+    second = Client().get("/mentors/", {"skill": "Python", "page": "2"}).content.decode()
+
+    assert _card_ids(first) == ids[:12]
+    assert _card_ids(second) == ids[12:]
+    assert 'href="?skill=Python&amp;page=2" rel="next"' in first
+    assert "Page 2 of 2" in second
+
+
+def test_a_bad_page_number_shows_a_valid_page(db):
+    profile = _mentor("Only")
+
+    for page in ("0", "abc", "99", "²"):
+        response = Client().get("/mentors/", {"page": page})
+        assert response.status_code == 200
+        assert _card_ids(response.content.decode()) == [profile.user_id]
+
+
+def test_names_and_headlines_are_escaped(db):
+    _mentor("<script>alert(1)</script>", headline="<img src=x onerror=alert(1)>")
+
+    page = Client().get("/mentors/").content.decode()
+
+    assert "<script>alert(1)" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# --- a mentor's profile --------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_slots(monkeypatch):
+    """Profile tests that are not about free times do not depend on availability."""
+    from mentors import views
+
+    monkeypatch.setattr(views, "_next_free_slots", lambda mentor: [])
+
+
+@pytest.fixture
+def grace(db):
+    UserFactory()  # so that user ids and profile ids differ
+    profile = _mentor(
+        "Grace",
+        "Hopper",
+        headline="Compiler pioneer",
+        skills="COBOL, Compilers",
+        hourly_rate=Decimal("95.50"),
+        bio="Invented the first compiler.\n\nAsk me anything.",
+        linkedin_url="https://www.linkedin.com/in/grace-hopper",
+        github_url="https://github.com/grace",
+        default_session_minutes=45,
+    )
+    _rate(profile, 5, 4)
+    return profile
+
+
+def test_everyone_may_see_an_approved_mentors_profile(grace, mentee, admin_user, no_slots):
+    for client in (Client(), client_for(mentee), client_for(admin_user), client_for(grace.user)):
+        assert client.get(f"/mentors/{grace.user_id}/").status_code == 200
+
+
+def test_the_profile_is_found_by_the_mentors_user_id(grace, no_slots):
+    assert grace.pk != grace.user_id
+
+    assert Client().get(f"/mentors/{grace.user_id}/").context["mentor"] == grace
+
+
+def test_the_profile_shows_rate_skills_bio_and_rating(grace, no_slots):
+    page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
+
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "<h1>Grace Hopper</h1>" in page
+    assert "Compiler pioneer" in text
+    assert "Hourly rate $95.50 per hour" in text
+    assert "Default session 45 minutes" in text
+    assert '<li class="skill">COBOL</li><li class="skill">Compilers</li>' in page
+    assert "<p>Invented the first compiler.</p>\n\n<p>Ask me anything.</p>" in page
+    assert "★ 4.5 (2 reviews)" in text
+
+
+def test_profile_links_open_safely(grace, no_slots):
+    page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
+
+    assert (
+        '<a href="https://www.linkedin.com/in/grace-hopper" target="_blank" '
+        'rel="noopener noreferrer">LinkedIn</a>'
+    ) in page
+    assert (
+        '<a href="https://github.com/grace" target="_blank" rel="noopener noreferrer">GitHub</a>'
+    ) in page
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:text/html,x",
+        "http://github.com/grace",
+        "https://github.com.evil.test/grace",
+        "https://github.com@evil.test/grace",
+        "https://github.com/grace\n<script>",
+    ],
+)
+def test_a_bad_stored_link_is_never_rendered(grace, no_slots, stored):
+    MentorProfile.objects.filter(pk=grace.pk).update(github_url=stored, linkedin_url=stored)
+
+    page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
+
+    assert "GitHub</a>" not in page
+    assert "LinkedIn</a>" not in page
+    assert "javascript:" not in page.lower()
+    assert "evil.test" not in page
+
+
+@pytest.mark.parametrize("status", [ApplicationStatus.PENDING, ApplicationStatus.REJECTED])
+def test_an_unapproved_mentors_profile_is_404_for_everyone(grace, admin_user, status, no_slots):
+    MentorProfile.objects.filter(pk=grace.pk).update(status=status)
+
+    for client in (Client(), client_for(admin_user), client_for(grace.user)):
+        assert client.get(f"/mentors/{grace.user_id}/").status_code == 404
+
+
+def test_an_unknown_id_or_a_user_without_profile_is_404(grace, mentee, no_slots):
+    assert Client().get("/mentors/999999/").status_code == 404
+    assert Client().get(f"/mentors/{mentee.pk}/").status_code == 404
+    assert Client().get(f"/mentors/{grace.pk + 1000}/").status_code == 404
+
+
+def test_the_profile_links_to_booking(grace, mentee, no_slots):
+    page = client_for(mentee).get(f"/mentors/{grace.user_id}/").content.decode()
+
+    assert f'<a class="button book-button" href="/mentors/{grace.user_id}/book/">' in page
+
+
+def test_a_mentor_sees_an_edit_link_instead_of_booking_themselves(grace, no_slots):
+    page = client_for(grace.user).get(f"/mentors/{grace.user_id}/").content.decode()
+
+    assert "book-button" not in page
+    assert 'href="/mentor/profile/"' in page
+
+
+# --- next free times ---------------------------------------------------------------------
+
+
+SLOTS = [datetime(2030, 1, 15, 13, 0, tzinfo=UTC), datetime(2030, 1, 15, 14, 30, tzinfo=UTC)]
+
+
+def _with_slots(monkeypatch, slots):
+    calls = []
+
+    def fake_next_free_slots(mentor_user, *, limit):
+        calls.append((mentor_user, limit))
+        return slots
+
+    import availability.slots
+
+    monkeypatch.setattr(availability.slots, "next_free_slots", fake_next_free_slots)
+    return calls
+
+
+def test_free_times_are_shown_in_the_viewers_time_zone_and_labelled(grace, mentee, monkeypatch):
+    calls = _with_slots(monkeypatch, SLOTS)
+
+    page = client_for(mentee).get(f"/mentors/{grace.user_id}/").content.decode()
+
+    assert calls == [(grace.user, 6)]
+    assert "Times in your time zone (America/New_York)." in page
+    assert '<time datetime="2030-01-15T13:00:00+00:00">Tue, Jan 15 · 08:00</time>' in page
+    assert '<time datetime="2030-01-15T14:30:00+00:00">Tue, Jan 15 · 09:30</time>' in page
+
+
+def test_anonymous_visitors_see_free_times_in_utc_labelled(grace, monkeypatch):
+    _with_slots(monkeypatch, SLOTS)
+
+    page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
+
+    assert "Times in UTC" in page
+    assert ">Tue, Jan 15 · 13:00</time>" in page
+
+
+def test_no_free_times_says_so(grace, monkeypatch):
+    _with_slots(monkeypatch, [])
+
+    page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
+
+    assert "No free times in the coming weeks." in page
+    assert "book-button" in page
+
+
+def test_the_profile_still_works_without_the_availability_module(grace, monkeypatch):
+    monkeypatch.setitem(sys.modules, "availability.slots", None)  # import fails
+
+    response = Client().get(f"/mentors/{grace.user_id}/")
+
+    assert response.status_code == 200
+    assert "Free times are not available right now." in response.content.decode()
+
+
+def test_the_profile_still_works_when_free_times_fail(grace, monkeypatch, caplog):
+    def broken(mentor_user, *, limit):
+        raise RuntimeError("boom")
+
+    import availability.slots
+
+    monkeypatch.setattr(availability.slots, "next_free_slots", broken)
+
+    response = Client().get(f"/mentors/{grace.user_id}/")
+
+    assert response.status_code == 200
+    assert "Free times are not available right now." in response.content.decode()
+    assert "could not be computed" in caplog.text
+
+
+def test_free_times_come_from_the_mentors_weekly_hours(db, mentee):
+    """With the real availability module: the mentor's weekly hours become free times."""
+    from datetime import time
+
+    from availability.models import WeeklyAvailability
+
+    mentor = MentorFactory(time_zone="UTC")
+    for weekday in range(7):
+        WeeklyAvailability.objects.create(
+            mentor=mentor, weekday=weekday, start_time=time(9), end_time=time(17)
+        )
+
+    page = client_for(mentee).get(f"/mentors/{mentor.pk}/").content.decode()
+
+    assert len(re.findall(r"<time datetime=", page)) == 6

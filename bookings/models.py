@@ -126,6 +126,7 @@ class SessionEvent(models.Model):
     """Audit trail: one row per change to a session (who, when, from → to, link old → new)."""
 
     class Action(models.TextChoices):
+        BOOK = "book", "Booked"
         CONFIRM = "confirm", "Confirmed"
         CHANGE_LINK = "change_link", "Changed link"
         COMPLETE = "complete", "Completed"

@@ -352,6 +352,13 @@ def book_session(
                 amount=session_amount(profile.hourly_rate, duration_minutes),
                 currency=settings.CURRENCY,
             )
+            SessionEvent.objects.create(
+                session=session,
+                actor=mentee,
+                action=SessionEvent.Action.BOOK,
+                from_status=Status.PENDING,
+                to_status=Status.PENDING,
+            )
             payments.create_for_session(session)
             emails_booking.queue_booking_received(session)
             emails_booking.queue_needs_confirmation(session)

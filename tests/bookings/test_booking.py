@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import ApplicationStatus
 from availability.slots import free_slots
 from bookings import services
-from bookings.models import MentoringSession, PaymentStatus, Status
+from bookings.models import MentoringSession, PaymentStatus, SessionEvent, Status
 from bookings.services import BookingError, book_session
 from notifications.models import EmailKind, OutboundEmail
 from payments.models import Payment
@@ -27,7 +27,7 @@ from tests.factories import MentorFactory, MentorProfileFactory, SessionFactory,
 NOW = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)  # a Tuesday
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin (the mentor's zone)
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
-NOTHING = {"sessions": 0, "payments": 0, "emails": 0, "tasks": 0}
+NOTHING = {"sessions": 0, "events": 0, "payments": 0, "emails": 0, "tasks": 0}
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +47,7 @@ def mentor(mentor):
 def created() -> dict[str, int]:
     return {
         "sessions": MentoringSession.objects.count(),
+        "events": SessionEvent.objects.count(),
         "payments": Payment.objects.count(),
         "emails": OutboundEmail.objects.count(),
         "tasks": DBTaskResult.objects.count(),
@@ -92,6 +93,19 @@ def test_booking_creates_a_pending_session_with_exact_values(mentor, mentee):
         "meeting_link": "",
         "confirmed_at": None,
     }
+
+
+@pytest.mark.django_db
+def test_booking_writes_a_booked_audit_entry_by_the_mentee(mentor, mentee):
+    session = book(mentor, mentee)
+
+    event = SessionEvent.objects.get(session=session)
+    assert (event.action, event.actor, event.from_status, event.to_status) == (
+        SessionEvent.Action.BOOK,
+        mentee,
+        Status.PENDING,
+        Status.PENDING,
+    )
 
 
 @pytest.mark.django_db
@@ -217,7 +231,7 @@ def test_booking_queues_needs_confirmation_to_every_active_admin(mentor, mentee,
 def test_each_email_has_its_delivery_task(mentor, mentee, admins):
     book(mentor, mentee)
 
-    assert created() == {"sessions": 1, "payments": 1, "emails": 3, "tasks": 3}
+    assert created() == {"sessions": 1, "events": 1, "payments": 1, "emails": 3, "tasks": 3}
 
 
 # --- the service: refusals change nothing -------------------------------------------------
@@ -520,7 +534,7 @@ def test_booking_from_the_page(available_mentor, mentee, admin_user):
         Decimal("60.00"),
         "Goroutines",
     )
-    assert created() == {"sessions": 1, "payments": 1, "emails": 2, "tasks": 2}
+    assert created() == {"sessions": 1, "events": 1, "payments": 1, "emails": 2, "tasks": 2}
 
 
 @pytest.mark.django_db

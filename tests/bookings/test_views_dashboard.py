@@ -457,3 +457,18 @@ def test_session_at_utc_midnight_shows_the_previous_day_in_new_york(mentee, ment
     card = _card(client_for(mentee).get("/dashboard/").content.decode(), session.pk)
 
     assert "Date 2030-02-28 Time 21:30 (America/New_York)" in _text(card)
+
+
+def test_mentor_dashboard_links_to_availability_and_profile(mentor):
+    html = client_for(mentor).get("/dashboard/").content.decode()
+
+    assert '<a href="/mentor/availability/">My availability</a>' in html
+    assert '<a href="/mentor/profile/">My mentor profile</a>' in html
+    assert "Become a mentor" not in html
+
+
+def test_mentee_dashboard_invites_to_become_a_mentor(mentee):
+    html = client_for(mentee).get("/dashboard/").content.decode()
+
+    assert '<a href="/mentor/apply/">Become a mentor</a>' in html
+    assert "My availability" not in html

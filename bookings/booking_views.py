@@ -34,6 +34,31 @@ def slots_by_day(slots: list[datetime]) -> list[Day]:
     return [Day(day, day_slots) for day, day_slots in days.items()]
 
 
+DAYS_PER_PAGE = 7
+
+
+def _page_of_days(
+    days: list[Day], raw_from, chosen: str
+) -> tuple[list[Day], date | None, date | None]:
+    """Seven days with free times at a time: from `?from=<date>`, else the page holding the
+    chosen slot, else the first. Returns (days, earlier page's date, later page's date)."""
+    index = 0
+    if chosen:
+        index = next((i for i, day in enumerate(days) if any(v == chosen for v, _ in day.slots)), 0)
+        index -= index % DAYS_PER_PAGE
+    elif raw_from:
+        try:
+            wanted = date.fromisoformat(str(raw_from)[:10])
+        except ValueError:
+            wanted = None
+        if wanted:
+            index = next((i for i, day in enumerate(days) if day.date >= wanted), 0)
+    shown = days[index : index + DAYS_PER_PAGE]
+    earlier = days[max(index - DAYS_PER_PAGE, 0)].date if index > 0 else None
+    later = days[index + DAYS_PER_PAGE].date if index + DAYS_PER_PAGE < len(days) else None
+    return shown, earlier, later
+
+
 def _duration(raw, default: int) -> int:
     try:
         minutes = int(raw)
@@ -60,7 +85,8 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     duration = _duration(data.get("duration_minutes"), profile.default_session_minutes)
     bound = request.POST if request.method == "POST" else None
-    form = BookingForm(bound, initial={"duration_minutes": duration})
+    chosen = str(data.get("start", ""))[:40]
+    form = BookingForm(bound, initial={"duration_minutes": duration, "start": chosen})
     if form.is_bound and form.is_valid():
         try:
             services.book_session(mentor, request.user, **form.cleaned_data)
@@ -70,6 +96,8 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Booking received! It is pending until an admin confirms it.")
             return redirect("dashboard")
     is_self = mentor.pk == request.user.pk
+    all_days = [] if is_self else slots_by_day(free_slots(mentor, duration_minutes=duration))
+    days, earlier, later = _page_of_days(all_days, request.GET.get("from"), chosen)
     context = {
         "mentor": mentor,
         "profile": profile,
@@ -78,6 +106,8 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
         "duration": duration,
         "amount": services.session_amount(profile.hourly_rate, duration),
         "prices": _prices(profile.hourly_rate),
-        "days": [] if is_self else slots_by_day(free_slots(mentor, duration_minutes=duration)),
+        "days": days,
+        "earlier": earlier,
+        "later": later,
     }
     return render(request, "bookings/book.html", context, status=400 if form.is_bound else 200)

@@ -371,6 +371,12 @@ def available_mentor(db):
     return mentor
 
 
+def first_week(slots: list[datetime], viewer) -> list[datetime]:
+    """The slots on the first seven of the viewer's local days that have any (one page)."""
+    dates = sorted({slot.astimezone(viewer.zone).date() for slot in slots})[:7]
+    return [slot for slot in slots if slot.astimezone(viewer.zone).date() in dates]
+
+
 def a_free_slot(mentor, minutes=45) -> datetime:
     return free_slots(mentor, duration_minutes=minutes)[4]
 
@@ -444,7 +450,7 @@ def test_page_shows_free_times_in_the_viewers_zone(available_mentor, mentee):
 
     html = response.content.decode()
     slots = free_slots(available_mentor, duration_minutes=45)
-    assert html.count('name="start"') == len(slots)
+    assert html.count('name="start"') == len(first_week(slots, mentee))
     first = slots[0]
     local = first.astimezone(mentee.zone)
     assert f'value="{first.isoformat()}"> <span>{local:%H:%M}</span>' in html
@@ -456,7 +462,8 @@ def test_page_lists_times_for_the_chosen_length(available_mentor, mentee):
     response = client_for(mentee).get(URL.format(available_mentor.pk), {"duration_minutes": 90})
 
     html = response.content.decode()
-    assert html.count('name="start"') == len(free_slots(available_mentor, duration_minutes=90))
+    slots = free_slots(available_mentor, duration_minutes=90)
+    assert html.count('name="start"') == len(first_week(slots, mentee))
     assert 'type="hidden" name="duration_minutes" value="90"' in html
     assert "$120.00 for 90 minutes" in text_of(response)
 
@@ -671,3 +678,36 @@ def test_booking_page_queries(count, django_assert_num_queries, mentee, other_me
         response = client.get(URL.format(mentor.pk))
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_page_shows_seven_days_of_times_with_a_link_to_later_ones(available_mentor, mentee):
+    html = client_for(mentee).get(f"/mentors/{available_mentor.pk}/book/").content.decode()
+
+    assert html.count('<fieldset class="slot-day">') == 7
+    assert "Later times →" in html
+    assert "← Earlier times" not in html
+
+
+@pytest.mark.django_db
+def test_a_start_chosen_on_the_profile_is_preselected(available_mentor, mentee):
+    from availability.slots import free_slots
+
+    later = free_slots(available_mentor, duration_minutes=60)[-1].isoformat()
+    response = client_for(mentee).get(
+        f"/mentors/{available_mentor.pk}/book/", {"start": later, "duration_minutes": 60}
+    )
+
+    html = response.content.decode()
+    assert f'value="{later}" checked' in html
+    assert "← Earlier times" in html
+
+
+@pytest.mark.django_db
+def test_profile_free_times_link_to_the_booking_page_with_that_start(available_mentor, mentee):
+    from urllib.parse import quote
+
+    html = client_for(mentee).get(f"/mentors/{available_mentor.pk}/").content.decode()
+
+    first = free_slots(available_mentor, duration_minutes=45)[0].isoformat()
+    assert f'href="/mentors/{available_mentor.pk}/book/?start={quote(first)}"' in html

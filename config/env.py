@@ -59,6 +59,21 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 2**31) 
     return number
 
 
+def env_int_item(name: str, item: str, *, minimum: int = 1, maximum: int = 24 * 14) -> int:
+    """One whole number of a list variable such as SESSION_REMINDER_HOURS=24,1."""
+    try:
+        number = int(item)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a comma-separated list of whole numbers; got {item!r}."
+        ) from None
+    if not minimum <= number <= maximum:
+        raise ImproperlyConfigured(
+            f"{name} items must be between {minimum} and {maximum}; got {number}."
+        )
+    return number
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
     if value is None:

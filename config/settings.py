@@ -11,6 +11,7 @@ from config.env import (
     env_database,
     env_email,
     env_int,
+    env_int_item,
     env_list,
     env_str,
     env_time_zone,
@@ -158,6 +159,15 @@ EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1, maximum=3600)
 # How long a worker may hold an email it is sending before another may take it over.
 EMAIL_LEASE_SECONDS = env_int("EMAIL_LEASE_SECONDS", 300, minimum=5, maximum=86400)
+
+# Reminders before a confirmed session, in hours before its start (comma-separated).
+SESSION_REMINDER_HOURS = sorted(
+    {
+        env_int_item("SESSION_REMINDER_HOURS", item)
+        for item in env_list("SESSION_REMINDER_HOURS", ["24", "1"])
+    },
+    reverse=True,
+)
 
 # --- Meeting links ---------------------------------------------------------------------
 # Providers accepted besides Google Meet (opt-in): zoom, teams, jitsi, whereby.

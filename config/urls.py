@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("mentors.urls")),
     path("", include("availability.urls")),
     path("", include("payments.urls")),
+    path("", include("notifications.urls")),
     path("django-admin/", admin.site.urls),
 ]

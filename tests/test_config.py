@@ -56,6 +56,9 @@ def test_empty_variable_counts_as_unset(monkeypatch):
         ("DATABASE_URL", "foo://x", "DATABASE_URL must be a database URL"),
         ("DEFAULT_FROM_EMAIL", "not an address", "DEFAULT_FROM_EMAIL must be one email address"),
         ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG must be a boolean"),
+        ("SESSION_REMINDER_HOURS", "24,x", "SESSION_REMINDER_HOURS must be a comma-separated"),
+        ("SESSION_REMINDER_HOURS", "0", "SESSION_REMINDER_HOURS items must be between 1 and 336"),
+        ("BOOKING_HORIZON_DAYS", "0", "BOOKING_HORIZON_DAYS must be between 1 and 366; got 0."),
     ],
 )
 def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value, message):

@@ -11,8 +11,11 @@ RUN := $(VENV)/bin/python
 DEMO_ENV := DJANGO_DEBUG=true EMAIL_FILE_PATH=var/emails
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The email benchmark's own PostgreSQL database (created, migrated and emptied by the script).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/codementorhub_bench
+BENCH_EMAILS ?= 1000
 
-.PHONY: help install demo test test-unit test-e2e lint browser migrate clean
+.PHONY: help install demo test test-unit test-e2e lint browser migrate clean bench-email
 
 help:
 	@echo "make demo   - run CodeMentorHub with demo data on http://$(HOST):$(PORT)"
@@ -55,3 +58,7 @@ test-e2e: install browser
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Delivery throughput with 1 and 2 workers on PostgreSQL (README, "Benchmarks").
+bench-email: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(RUN) scripts/bench_email.py --create-database --emails $(BENCH_EMAILS)

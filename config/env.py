@@ -130,3 +130,21 @@ def env_database(name: str, default: str) -> dict:
     if not config.get("ENGINE") or not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} names no database; got {value!r}.")
     return config
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    """One of a fixed set of names (case-insensitive), e.g. EMAIL_PROVIDER=postmark."""
+    value = (_raw(name) or default).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"{name} must be one of: {', '.join(choices)}; got {_raw(name)!r}."
+        )
+    return value
+
+
+def env_required(name: str, because: str) -> str:
+    """A value that must be set because of another setting, e.g. a provider's API key."""
+    value = _raw(name)
+    if value is None:
+        raise ImproperlyConfigured(f"{name} must be set {because}.")
+    return value

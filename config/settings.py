@@ -4,15 +4,18 @@ import os
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.env import (
     env_bool,
+    env_choice,
     env_database,
     env_email,
     env_int,
     env_int_item,
     env_list,
+    env_required,
     env_str,
     env_time_zone,
     env_url,
@@ -131,12 +134,51 @@ STORAGES = {
 DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "CodeMentorHub <no-reply@codementorhub.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 _email_file_path = env_str("EMAIL_FILE_PATH", "")
+_email_timeout = env_int("EMAIL_TIMEOUT", 20, minimum=1, maximum=600)
+# Production delivery through a provider's HTTP API (django-anymail) instead of SMTP:
+# EMAIL_PROVIDER → (backend, {OPTIONS key: required variable}, {OPTIONS key: optional
+# variable}). Only providers that need no package beyond django-anymail itself (Amazon SES
+# would add boto3) and take our calendar invite as it is (anymail refuses it for Resend);
+# the backends are anymail's, see notifications/mail_providers.py.
+EMAIL_PROVIDERS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "postmark": (
+        "notifications.mail_providers.PostmarkBackend",
+        {"server_token": "POSTMARK_SERVER_TOKEN"},
+        {"message_stream": "POSTMARK_MESSAGE_STREAM"},
+    ),
+    "mailgun": (
+        "notifications.mail_providers.MailgunBackend",
+        {"api_key": "MAILGUN_API_KEY", "sender_domain": "MAILGUN_SENDER_DOMAIN"},
+        {"api_url": "MAILGUN_API_URL"},  # EU region: https://api.eu.mailgun.net/v3
+    ),
+    "brevo": ("notifications.mail_providers.BrevoBackend", {"api_key": "BREVO_API_KEY"}, {}),
+}
+EMAIL_PROVIDER = env_choice("EMAIL_PROVIDER", "smtp", ["smtp", *EMAIL_PROVIDERS])
+if _email_file_path and EMAIL_PROVIDER != "smtp":
+    raise ImproperlyConfigured(
+        f"EMAIL_FILE_PATH (write emails to files) and EMAIL_PROVIDER={EMAIL_PROVIDER} "
+        "(send them through a provider) exclude each other; unset one."
+    )
 if _email_file_path:
     # The demo writes each email to a file a person can open.
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "OPTIONS": {"file_path": _email_file_path},
+        }
+    }
+elif EMAIL_PROVIDER != "smtp":
+    _backend, _required, _optional = EMAIL_PROVIDERS[EMAIL_PROVIDER]
+    _because = f"when EMAIL_PROVIDER={EMAIL_PROVIDER}"
+    MAILERS = {
+        "default": {
+            "BACKEND": _backend,
+            "OPTIONS": {
+                **{key: env_required(name, _because) for key, name in _required.items()},
+                **{key: value for key, name in _optional.items() if (value := env_str(name, ""))},
+                # Seconds anymail waits for the provider's API (its default is 30).
+                "timeout": _email_timeout,
+            },
         }
     }
 else:
@@ -149,7 +191,7 @@ else:
                 "username": env_str("EMAIL_HOST_USER", ""),
                 "password": env_str("EMAIL_HOST_PASSWORD", ""),
                 "use_tls": env_bool("EMAIL_USE_TLS", False),
-                "timeout": env_int("EMAIL_TIMEOUT", 20, minimum=1, maximum=600),
+                "timeout": _email_timeout,
             },
         }
     }

@@ -4,6 +4,9 @@ Exactly-once in practice: a row is claimed in a short transaction (state → sen
 lease), sent outside any transaction, then marked sent. A worker killed between sending and
 marking leaves the row `sending` until its lease expires; the sweep then queues it again, so
 that one email may arrive twice — the only duplicate the design allows (docs/ARCHITECTURE.md).
+
+An email whose content went out of date while it waited (a reminder for a session cancelled
+or re-linked since it was written) is marked skipped at its turn instead of being sent.
 """
 
 import logging
@@ -14,10 +17,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from notifications.models import EmailState, OutboundEmail
+from notifications import reminders
+from notifications.models import EmailKind, EmailState, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +42,13 @@ def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
     )
     message.attach_alternative(email.body_html, "text/html")
     if email.ics:
-        # Calendar clients read the method from the MIME type (RFC 6047).
-        message.attach(
-            "invite.ics", email.ics, f"text/calendar; method={email.ics_method}; charset=utf-8"
-        )
+        # Calendar clients read the method from the MIME type (RFC 6047 §2.4). The invite
+        # goes in twice: as the last alternative of the body (what Outlook and Gmail turn
+        # into Accept/Decline buttons) and as an attachment (for clients that only offer
+        # to import attachments).
+        content_type = f"text/calendar; method={email.ics_method}; charset=utf-8"
+        message.attach_alternative(email.ics, content_type)
+        message.attach("invite.ics", email.ics, content_type)
     return message
 
 
@@ -68,7 +77,17 @@ def backoff_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(base, 6 * 3600) * random.uniform(0.5, 1.0))
 
 
+# Kinds whose content depends on a state that may change before delivery, each with the
+# function that says why a row of that kind is out of date ("" while it is current). Only
+# forward-looking emails belong here: a confirmation that was followed by a link change is
+# still true history (and the link-change email follows it), but a reminder with the old
+# link or for a cancelled session would mislead, and nothing after it would correct it.
+OUT_OF_DATE_CHECKS = {EmailKind.SESSION_REMINDER: reminders.out_of_date_reason}
+
+
 def _claim(email_id: int) -> OutboundEmail | None:
+    """Take the row for sending (state → sending, attempts + 1, a lease), or, when its
+    content is out of date, mark it skipped without an attempt; None when it is not ours."""
     now = timezone.now()
     with transaction.atomic():
         email = (
@@ -82,6 +101,13 @@ def _claim(email_id: int) -> OutboundEmail | None:
         )
         if email is None:
             return None
+        check = OUT_OF_DATE_CHECKS.get(email.kind)
+        if check is not None and (reason := check(email, now)):
+            email.state = EmailState.SKIPPED
+            email.last_error = reason
+            email.lease_expires_at = None
+            email.save(update_fields=["state", "last_error", "lease_expires_at"])
+            return email
         email.state = EmailState.SENDING
         email.attempts += 1
         email.lease_expires_at = now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
@@ -94,17 +120,30 @@ def deliver(email_id: int) -> str:
     email = _claim(email_id)
     if email is None:
         return "skipped"
+    if email.state == EmailState.SKIPPED:
+        logger.info("skipped email %s (%s): %s", email.pk, email.kind, email.last_error)
+        return EmailState.SKIPPED
     try:
         mailers.default.send_messages([build_message(email)])
     except Exception as error:
         # Anything, not only SMTP errors: a row left in `sending` would be claimed again at
         # every lease expiry, forever, never reaching `failed`.
         return _record_failure(email, error)
-    OutboundEmail.objects.filter(pk=email.pk).update(
+    if not _still_held(email).update(
         state=EmailState.SENT, sent_at=timezone.now(), last_error="", lease_expires_at=None
-    )
+    ):
+        logger.warning("email %s was sent after its lease passed to another worker", email.pk)
+        return "lost lease"
     logger.info("sent email %s (%s) to %s", email.pk, email.kind, email.to_email)
     return EmailState.SENT
+
+
+def _still_held(email: OutboundEmail):
+    """The row, only while this claim still holds it: a send that outlived its lease must not
+    overwrite what the worker that took over has recorded (sent, or a newer attempt)."""
+    return OutboundEmail.objects.filter(
+        pk=email.pk, state=EmailState.SENDING, attempts=email.attempts
+    )
 
 
 def _record_failure(email: OutboundEmail, error: Exception) -> str:
@@ -113,21 +152,23 @@ def _record_failure(email: OutboundEmail, error: Exception) -> str:
     message = f"{type(error).__name__}: {error}"[:2000]
     permanent = _classify(error)
     if permanent or email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-        OutboundEmail.objects.filter(pk=email.pk).update(
+        if not _still_held(email).update(
             state=EmailState.FAILED, last_error=message, lease_expires_at=None
-        )
+        ):
+            return "lost lease"
         logger.error(
             "email %s failed for good after %s attempts: %s", email.pk, email.attempts, message
         )
         return EmailState.FAILED
     retry_at = timezone.now() + backoff_delay(email.attempts)
     with transaction.atomic():
-        OutboundEmail.objects.filter(pk=email.pk).update(
+        if not _still_held(email).update(
             state=EmailState.QUEUED,
             last_error=message,
             next_attempt_at=retry_at,
             lease_expires_at=None,
-        )
+        ):
+            return "lost lease"
         enqueue_delivery(email, run_after=retry_at)
     logger.warning(
         "email %s attempt %s failed, retry at %s: %s", email.pk, email.attempts, retry_at, message
@@ -135,21 +176,58 @@ def _record_failure(email: OutboundEmail, error: Exception) -> str:
     return EmailState.QUEUED
 
 
+LEASE_EXPIRED = (
+    "The worker sending this email stopped before recording the result (lease expired); "
+    "queued again."
+)
+
+
 def sweep() -> int:
-    """Queue delivery again for rows whose task was lost: queued and overdue by a minute,
-    or stuck in `sending` past their lease (a killed worker). Returns how many."""
+    """Queue delivery again for rows whose task was lost. Returns how many.
+
+    - `sending` past its lease: the worker that claimed it was killed (django-tasks-db
+      leaves its task RUNNING for ever; STACK trap 4). The row goes back to `queued`, due
+      now, with a new task — from then on it is an ordinary queued row.
+    - `queued` and overdue by a minute, unless the row's last task (`task_id`) will still
+      run: it is ready, or running since less than a lease (a task running for longer
+      belongs to a killed worker). So a worker that is down for hours does not collect one
+      more task per row per sweep; rows without a recorded task, or whose task is gone or
+      finished, get a new one.
+    """
     from notifications.tasks import enqueue_delivery
 
     now = timezone.now()
-    stale = OutboundEmail.objects.filter(
-        Q(state=EmailState.QUEUED, next_attempt_at__lt=now - timedelta(minutes=1))
-        | Q(state=EmailState.SENDING, lease_expires_at__lt=now)
-    ).values_list("pk", flat=True)[:500]
-    count = 0
-    for pk in stale:
-        enqueue_delivery(OutboundEmail(pk=pk))
-        count += 1
-    return count
+    live_task = DBTaskResult.objects.filter(pk=OuterRef("task_id")).filter(
+        Q(status=TaskResultStatus.READY)
+        | Q(
+            status=TaskResultStatus.RUNNING,
+            started_at__gte=now - timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
+        )
+    )
+    with transaction.atomic():
+        # One query picks the rows and checks their tasks. SKIP LOCKED: a row being claimed
+        # or swept by another worker right now is that worker's; we look again next round.
+        stale = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(state=EmailState.SENDING, lease_expires_at__lt=now)
+                | Q(state=EmailState.QUEUED, next_attempt_at__lt=now - timedelta(minutes=1))
+                & ~Exists(live_task)
+            )
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", "state")[:500]
+        )
+        expired = [pk for pk, state in stale if state == EmailState.SENDING]
+        if expired:
+            OutboundEmail.objects.filter(pk__in=expired).update(
+                state=EmailState.QUEUED,
+                next_attempt_at=now,
+                lease_expires_at=None,
+                last_error=LEASE_EXPIRED,
+            )
+        for pk, _ in stale:
+            enqueue_delivery(OutboundEmail(pk=pk))
+    return len(stale)
 
 
 def send_due_emails() -> dict[str, int]:

@@ -6,6 +6,7 @@ email exists if and only if the change that causes it was committed.
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.template import Context
@@ -35,8 +36,9 @@ def render_email(template: str, context: dict, recipient) -> RenderedEmail:
     # A subject is one line: collapse anything a template or a name may have put in it
     # (a line break in a header would be refused, or worse, start a new header).
     subject = " ".join(subject.split())
-    # Included blocks leave runs of blank lines behind; a plain-text email reads better
-    # with at most one blank line between paragraphs.
+    # Included blocks and {% if %}s leave trailing spaces and runs of blank lines behind; a
+    # plain-text email reads better with at most one blank line between paragraphs.
+    text = "\n".join(line.rstrip() for line in text.splitlines())
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     return RenderedEmail(subject=subject, text=text, html=html)
 
@@ -70,11 +72,17 @@ def queue_email(
         body_html=rendered.html,
         ics=invite,
         ics_method=invite_method,
+        session_sequence=session.ics_sequence if session is not None else None,
         message_id=OutboundEmail.new_message_id(),
         next_attempt_at=timezone.now(),
     )
     enqueue_delivery(email)
     return email
+
+
+def session_url(session: MentoringSession) -> str:
+    """The session's page: details, the Join button, and (once completed) the feedback form."""
+    return f"{settings.SITE_URL}/sessions/{session.pk}/"
 
 
 def _session_participants(session: MentoringSession):
@@ -89,7 +97,7 @@ def _queue_to_both(session: MentoringSession, kind: str, template: str, method: 
             "session": session,
             "other": other,
             "is_mentor": recipient.pk == session.mentor_id,
-            "session_url": f"{settings.SITE_URL}/sessions/{session.pk}/",
+            "session_url": session_url(session),
             **extra,
         }
         queue_email(
@@ -118,14 +126,50 @@ def queue_session_cancelled(session: MentoringSession, *, with_invite: bool) -> 
 
 
 def queue_session_completed(session: MentoringSession) -> None:
+    """To the mentee: thanks, and where to leave feedback (the form on the session page,
+    mentors.views.leave_feedback posts from there)."""
     context = {
         "session": session,
         "other": session.mentor,
-        "session_url": f"{settings.SITE_URL}/sessions/{session.pk}/",
+        "session_url": session_url(session),
+        "feedback_url": session_url(session),
     }
     queue_email(
         kind=EmailKind.SESSION_COMPLETED,
         recipient=session.mentee,
         rendered=render_email("session_completed", context, session.mentee),
+        session=session,
+    )
+
+
+def starts_in(delta: timedelta) -> str:
+    """How long until a start, as a reminder says it: "24 hours", "1 hour", "45 minutes"
+    (rounded to the minute; from one hour on, to the hour)."""
+    minutes = max(1, round(delta.total_seconds() / 60))
+    if minutes >= 60:
+        hours = round(minutes / 60)
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def queue_session_reminder(
+    session: MentoringSession, recipient, *, lead_hours: int, now: datetime
+) -> OutboundEmail:
+    """A reminder before a confirmed session, to one of its two people, with the current
+    meeting link. Written for the session's current revision (`session.ics_sequence`): if
+    the session changes before it is delivered, delivery skips it (notifications.reminders)."""
+    is_mentor = recipient.pk == session.mentor_id
+    context = {
+        "session": session,
+        "other": session.mentee if is_mentor else session.mentor,
+        "is_mentor": is_mentor,
+        "lead_hours": lead_hours,
+        "starts_in": starts_in(session.start - now),
+        "session_url": session_url(session),
+    }
+    return queue_email(
+        kind=EmailKind.SESSION_REMINDER,
+        recipient=recipient,
+        rendered=render_email("session_reminder", context, recipient),
         session=session,
     )

@@ -1,6 +1,15 @@
-"""Calendar invitations (RFC 5545 / RFC 5546) for a session."""
+"""Calendar invitations (RFC 5545 / RFC 5546) for a session.
 
-from datetime import timedelta
+One event per session: a stable UID, and a SEQUENCE that is the session's `ics_sequence`,
+raised by every change that sends an invite (confirmation, new link, cancellation of a
+confirmed session; bookings.services), so a calendar always applies the latest one even if
+two arrive out of order. The same text goes into the email twice (notifications.delivery):
+as a text/calendar part of the multipart/alternative (Outlook shows Accept/Decline only
+for that) and as an invite.ics attachment (for clients that only look at attachments).
+"""
+
+from datetime import UTC, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
@@ -10,13 +19,25 @@ from bookings.models import MentoringSession
 
 METHOD_REQUEST = "REQUEST"
 METHOD_CANCEL = "CANCEL"
+ALARM_BEFORE = timedelta(minutes=15)
 
 
-def _address(user, role: str) -> vCalAddress:
+def _attendee(user, *, method: str) -> vCalAddress:
     address = vCalAddress(f"mailto:{user.email}")
     address.params["CN"] = vText(user.get_full_name() or user.email)
-    address.params["ROLE"] = vText(role)
+    address.params["CUTYPE"] = vText("INDIVIDUAL")
+    address.params["ROLE"] = vText("REQ-PARTICIPANT")
+    if method == METHOD_REQUEST:
+        # RFC 5546 §3.2.2: a REQUEST asks each attendee for an answer.
+        address.params["PARTSTAT"] = vText("NEEDS-ACTION")
+        address.params["RSVP"] = vText("TRUE")
     return address
+
+
+def _organizer() -> vCalAddress:
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    organizer.params["CN"] = vText("CodeMentorHub")
+    return organizer
 
 
 def build_invite(session: MentoringSession, *, method: str) -> str:
@@ -24,43 +45,38 @@ def build_invite(session: MentoringSession, *, method: str) -> str:
     calendar = Calendar()
     calendar.add("prodid", "-//CodeMentorHub//Sessions//EN")
     calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
 
     event = Event()
     event.add("uid", session.ics_uid)
     event.add("sequence", session.ics_sequence)
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", session.start)
-    event.add("dtend", session.end)
+    event.add("dtstamp", timezone.now().astimezone(UTC))
+    event.add("dtstart", session.start.astimezone(UTC))
+    event.add("dtend", session.end.astimezone(UTC))
     event.add(
         "summary",
         f"Mentoring session: {session.mentor.get_full_name()} & {session.mentee.get_full_name()}",
     )
     link = session.get_meeting_link
-    description = f"Join: {link}" if link else "Mentoring session on CodeMentorHub"
+    page = f"{settings.SITE_URL}/sessions/{session.pk}/"
+    description = f"Join: {link}\nSession page: {page}" if link else f"Session page: {page}"
     event.add("description", description)
     if link:
         event.add("url", link)
         event.add("location", link)
-    organizer = vCalAddress(f"mailto:{_from_address()}")
-    organizer.params["CN"] = vText("CodeMentorHub")
-    event.add("organizer", organizer)
-    event.add("attendee", _address(session.mentor, "REQ-PARTICIPANT"), encode=0)
-    event.add("attendee", _address(session.mentee, "REQ-PARTICIPANT"), encode=0)
+    event.add("organizer", _organizer())
+    event.add("attendee", _attendee(session.mentor, method=method), encode=0)
+    event.add("attendee", _attendee(session.mentee, method=method), encode=0)
     if method == METHOD_CANCEL:
         event.add("status", "CANCELLED")
     else:
         event.add("status", "CONFIRMED")
+        event.add("transp", "OPAQUE")
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", "Mentoring session in 15 minutes")
-        alarm.add("trigger", timedelta(minutes=-15))
+        alarm.add("trigger", -ALARM_BEFORE)
         event.add_component(alarm)
     calendar.add_component(event)
     return calendar.to_ical().decode()
-
-
-def _from_address() -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]

@@ -23,6 +23,9 @@ class EmailState(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # Final, like sent and failed: the email was out of date when its turn came (a reminder
+    # for a session cancelled or re-linked since), so it was not sent; last_error says why.
+    SKIPPED = "skipped", "Skipped (out of date)"
 
 
 class OutboundEmail(models.Model):
@@ -55,6 +58,12 @@ class OutboundEmail(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    # The session's revision (its ics_sequence) when this email was written: a reminder
+    # written for an older revision is out of date (notifications.reminders).
+    session_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The django-tasks-db task last queued to deliver this row, so the sweep can tell a row
+    # whose task is still waiting from one whose task was lost (notifications.delivery).
+    task_id = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,3 +102,39 @@ class PendingReminder(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.session_id} reminded to {self.admin_id}"
+
+
+class SessionReminder(models.Model):
+    """One row per reminder queued before a confirmed session: (session, recipient, lead
+    time, session revision). The unique constraint is the last word when two workers remind
+    at once (notifications.reminders).
+
+    The key holds the session's `ics_sequence` rather than its link: the sequence is raised
+    by every change that is announced (confirmation, new link, cancellation) and never goes
+    back, so a session whose link changes from A to B and back to A still gets a reminder
+    for its latest revision, and the delivery check compares that same number."""
+
+    session = models.ForeignKey(
+        "bookings.MentoringSession", on_delete=models.CASCADE, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    lead_hours = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    email = models.ForeignKey(OutboundEmail, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "recipient", "lead_hours", "sequence"],
+                name="session_reminder_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"session {self.session_id} reminder {self.lead_hours} h "
+            f"(revision {self.sequence}) to {self.recipient_id}"
+        )

@@ -71,6 +71,19 @@ GET_TABLE = [
         {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 405},
     ),
     (
+        "/admin/sessions/{id}/",
+        {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 200},
+    ),
+    (
+        "/admin/emails/",
+        {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 200},
+    ),
+    (
+        # POST only: GET is refused before the email is looked up.
+        "/admin/emails/{id}/resend/",
+        {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 405},
+    ),
+    (
         "/django-admin/",
         {
             **dict.fromkeys(ROLES[:4], "/django-admin/login/?next=/django-admin/"),
@@ -134,6 +147,13 @@ POST_TABLE = [
             "other_mentee": 403,
             "admin": "/admin/sessions/",
         },
+    ),
+    (
+        # The session here has no emails, so no outbox row has this id: staff get 404
+        # (Resend of a real email: tests/notifications/test_email_log.py).
+        "/admin/emails/{id}/resend/",
+        {},
+        {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 404},
     ),
 ]
 

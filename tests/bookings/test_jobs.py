@@ -357,6 +357,7 @@ def test_one_round_runs_the_sweep_expiry_and_reminders(keep_connection, admin_us
         "outbox sweep": 0,
         "expire pending sessions": 1,
         "remind admins of pending sessions": 1,
+        "session reminders": 0,
     }
     assert status_of(expiring) == Status.CANCELLED
 

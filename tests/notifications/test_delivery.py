@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.tasks import TaskResultStatus
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult, get_date_max
 from icalendar import Calendar
 
@@ -17,6 +19,7 @@ from notifications.delivery import backoff_delay, deliver, send_due_emails, swee
 from notifications.models import EmailState, OutboundEmail
 from notifications.tasks import deliver_email
 from tests.conftest import MEET
+from tests.factories import SessionFactory
 
 ADDRESSES = ["jane@example.com", "john@example.com"]
 REFUSED = "ConnectionRefusedError: [Errno 111] Connection refused"
@@ -346,6 +349,119 @@ def test_sweep_requeues_queued_emails_whose_task_was_lost(clock, confirmed):
     assert sorted(task.args_kwargs["args"][0] for task in delivery_tasks()) == sorted(
         OutboundEmail.objects.values_list("pk", flat=True)
     )
+
+
+# --- The sweep re-enqueues only rows whose task was lost -----------------------------------
+
+
+def task_of(row: OutboundEmail) -> DBTaskResult:
+    row.refresh_from_db()
+    return DBTaskResult.objects.get(pk=row.task_id)
+
+
+def test_each_email_records_the_task_that_will_deliver_it(confirmed):
+    for row in OutboundEmail.objects.all():
+        task = task_of(row)
+        assert task.args_kwargs == {"args": [row.pk], "kwargs": {}}
+        assert task.status == TaskResultStatus.READY
+
+
+def test_a_retry_records_its_new_task(smtp_down, clock, no_jitter, confirmed):
+    send_due_emails()
+
+    for row in OutboundEmail.objects.all():
+        task = task_of(row)
+        assert (task.status, task.run_after) == (TaskResultStatus.READY, row.next_attempt_at)
+        assert task.args_kwargs == {"args": [row.pk], "kwargs": {}}
+
+
+def test_sweep_leaves_overdue_rows_alone_while_their_task_waits(clock, confirmed):
+    # No worker runs: the rows stay queued and overdue, their tasks ready.
+    for _ in range(5):
+        clock.advance(timedelta(minutes=10))
+        assert sweep() == 0
+
+    assert len(delivery_tasks()) == 2
+
+
+def test_sweep_requeues_a_row_whose_task_finished_without_sending_it(clock, confirmed):
+    row = OutboundEmail.objects.get(to_email="john@example.com")
+    old = task_of(row)
+    DBTaskResult.objects.filter(pk=old.pk).update(status=TaskResultStatus.SUCCESSFUL)
+    clock.advance(timedelta(minutes=2))
+
+    assert sweep() == 1
+    assert sweep() == 0
+
+    new = task_of(row)
+    assert new.pk != old.pk
+    assert (new.status, new.args_kwargs) == (
+        TaskResultStatus.READY,
+        {"args": [row.pk], "kwargs": {}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("started_ago", "requeued"),
+    [(timedelta(seconds=300), 0), (timedelta(seconds=301), 1)],
+    ids=["running-within-a-lease", "running-longer-than-a-lease"],
+)
+def test_sweep_treats_a_task_running_longer_than_a_lease_as_lost(
+    settings, clock, confirmed, started_ago, requeued
+):
+    settings.EMAIL_LEASE_SECONDS = 300
+    row = OutboundEmail.objects.get(to_email="john@example.com")
+    clock.advance(timedelta(minutes=10))
+    DBTaskResult.objects.filter(pk=task_of(row).pk).update(
+        status=TaskResultStatus.RUNNING, started_at=clock.now - started_ago
+    )
+
+    assert sweep() == requeued
+
+
+def test_sweep_puts_an_email_stuck_in_sending_back_in_the_queue_once(clock, confirmed):
+    row = OutboundEmail.objects.get(to_email="john@example.com")
+    # The worker that claimed it was killed: its task stays RUNNING, the lease runs out.
+    DBTaskResult.objects.filter(pk=task_of(row).pk).update(
+        status=TaskResultStatus.RUNNING, started_at=clock.now
+    )
+    OutboundEmail.objects.filter(pk=row.pk).update(
+        state=EmailState.SENDING, attempts=1, lease_expires_at=clock.now + timedelta(seconds=300)
+    )
+    clock.advance(timedelta(seconds=301))
+
+    assert sweep() == 1
+
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.next_attempt_at, row.lease_expires_at) == (
+        EmailState.QUEUED,
+        1,
+        clock.now,
+        None,
+    )
+    assert row.last_error == (
+        "The worker sending this email stopped before recording the result (lease expired); "
+        "queued again."
+    )
+    assert task_of(row).status == TaskResultStatus.READY
+    clock.advance(timedelta(hours=1))
+    assert sweep() == 0
+    assert len(delivery_tasks()) == 3
+
+
+def test_sweep_checks_every_row_in_the_same_number_of_queries(clock, admin_user):
+    def queries_for_sweep() -> int:
+        clock.advance(timedelta(minutes=2))
+        with CaptureQueriesContext(connection) as captured:
+            assert sweep() == 0
+        return len(captured)
+
+    services.confirm_session(SessionFactory(), link=MEET, by=admin_user)
+    with_two_rows = queries_for_sweep()
+    for _ in range(3):
+        services.confirm_session(SessionFactory(), link=MEET, by=admin_user)
+
+    assert queries_for_sweep() == with_two_rows
 
 
 # --- The real worker: django-tasks-db's db_worker, in this process ------------------------

@@ -295,6 +295,55 @@ def test_completion_thanks_the_mentee_only(confirmed_session, admin_user):
     assert (row.ics, row.ics_method) == ("", "")
 
 
+def test_completion_text_thanks_the_mentee_and_links_to_the_feedback_form(
+    confirmed_session, admin_user
+):
+    services.complete_session(confirmed_session, by=admin_user)
+
+    row = OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED)
+    assert row.body_text == (
+        "Hello John,\n"
+        "\n"
+        "Thank you for your session with Jane Smith on 2030-01-15. We hope it helped!\n"
+        "\n"
+        "How was it? Your feedback helps Jane and other mentees. Rate the session (1 to 5 "
+        "stars) and add a comment if you like:\n"
+        f"{SITE}/sessions/{confirmed_session.pk}/\n"
+        "\n"
+        "Session: 2030-01-15 at 08:00 (America/New_York), 60 minutes, with Jane Smith.\n"
+        "\n"
+        "Best regards,\n"
+        "CodeMentorHub Team\n"
+    )
+
+
+def test_completion_html_has_a_leave_feedback_button_to_the_session_page(
+    confirmed_session, admin_user, mentee
+):
+    services.complete_session(confirmed_session, by=admin_user)
+
+    row = OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED)
+    seen = html_as_text(row.body_html)
+    assert "Thank you for your session with Jane Smith on 2030-01-15. We hope it helped!" in seen
+    assert "Session: 2030-01-15 at 08:00 (America/New_York), 60 minutes, with Jane Smith." in seen
+    feedback_url = f"{SITE}/sessions/{confirmed_session.pk}/"
+    assert re.search(rf'<a href="{re.escape(feedback_url)}"[^>]*>Leave feedback</a>', row.body_html)
+
+
+def test_the_feedback_link_opens_the_feedback_form_for_the_mentee(
+    client, confirmed_session, admin_user, mentee
+):
+    services.complete_session(confirmed_session, by=admin_user)
+    row = OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED)
+    link = re.search(rf"{re.escape(SITE)}(/sessions/\d+/)", row.body_text).group(1)
+    client.force_login(mentee)
+
+    page = client.get(link)
+
+    assert page.status_code == 200
+    assert f'action="/sessions/{confirmed_session.pk}/feedback/"' in page.content.decode()
+
+
 # --- Names are data, not markup or headers ------------------------------------------------
 
 

@@ -1,6 +1,8 @@
 """Calendar invitations (SPEC §5): parsed back with icalendar, as a calendar client would."""
 
+import email
 from datetime import UTC, datetime, timedelta
+from email.policy import default as default_policy
 
 import pytest
 from icalendar import Calendar
@@ -132,27 +134,62 @@ def _uid_and_sequence(row: OutboundEmail) -> tuple[str, int]:
     return str(event["UID"]), event.decoded("SEQUENCE")
 
 
-@pytest.mark.parametrize(
-    ("kind", "method"),
-    [
-        (EmailKind.SESSION_CONFIRMED, "REQUEST"),
-        (EmailKind.LINK_CHANGED, "REQUEST"),
-        (EmailKind.SESSION_CANCELLED, "CANCEL"),
-    ],
-)
-def test_built_message_carries_the_invite_as_text_calendar_with_its_method(
+INVITE_KINDS = [
+    (EmailKind.SESSION_CONFIRMED, "REQUEST"),
+    (EmailKind.LINK_CHANGED, "REQUEST"),
+    (EmailKind.SESSION_CANCELLED, "CANCEL"),
+]
+
+
+def calendar_parts(row: OutboundEmail) -> tuple[object, object]:
+    """(the text/calendar alternative of the body, the invite.ics attachment)."""
+    message = email.message_from_bytes(
+        build_message(row).message().as_bytes(), policy=default_policy
+    )
+    assert message.get_content_type() == "multipart/mixed"
+    body, *attachments = message.iter_parts()
+    assert body.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in body.iter_parts()] == [
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
+    assert len(attachments) == 1
+    return list(body.iter_parts())[2], attachments[0]
+
+
+@pytest.mark.parametrize(("kind", "method"), INVITE_KINDS)
+def test_built_message_carries_the_invite_as_a_body_alternative_with_its_method(
     full_history, kind, method
 ):
     row = invite_to_mentee(kind)
 
-    message = build_message(row).message()
+    inline, _ = calendar_parts(row)
 
-    parts = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
-    assert len(parts) == 1
-    assert parts[0].get_param("method") == method
-    assert parts[0].get_filename() == "invite.ics"
-    calendar = Calendar.from_ical(parts[0].get_content())
+    assert inline.get_param("method") == method
+    assert inline.get_content_charset() == "utf-8"
+    assert inline.get_filename() is None
+    assert inline.get_content_disposition() is None
+    calendar = Calendar.from_ical(inline.get_content())
     assert str(calendar["METHOD"]) == method
+    assert calendar.to_ical() == Calendar.from_ical(row.ics).to_ical()
+
+
+@pytest.mark.parametrize(("kind", "method"), INVITE_KINDS)
+def test_built_message_carries_the_invite_as_an_ics_attachment_with_its_method(
+    full_history, kind, method
+):
+    row = invite_to_mentee(kind)
+
+    _, attachment = calendar_parts(row)
+
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_param("method") == method
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_filename() == "invite.ics"
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert str(calendar["METHOD"]) == method
+    assert calendar.to_ical() == Calendar.from_ical(row.ics).to_ical()
 
 
 def test_cancelling_a_pending_session_sends_no_invite_and_keeps_the_sequence(
@@ -182,3 +219,117 @@ def test_a_line_break_in_a_name_cannot_add_lines_to_the_invite(pending_session, 
         "mailto:jane@example.com",
         "mailto:john@example.com",
     ]
+
+
+# --- Every field, for every invite a session's history sends ---------------------------
+
+
+def _attendee_params(event) -> list[tuple[str, dict[str, str]]]:
+    return [
+        (str(a), {key: str(value) for key, value in a.params.items()}) for a in event["ATTENDEE"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "sequence", "link", "status"),
+    [
+        (EmailKind.SESSION_CONFIRMED, "REQUEST", 1, MEET, "CONFIRMED"),
+        (EmailKind.LINK_CHANGED, "REQUEST", 2, NEW_MEET, "CONFIRMED"),
+        (EmailKind.SESSION_CANCELLED, "CANCEL", 3, NEW_MEET, "CANCELLED"),
+    ],
+)
+def test_every_field_of_every_invite(
+    clock, settings, full_history, kind, method, sequence, link, status
+):
+    row = invite_to_mentee(kind)
+
+    calendar, event = parse(row)
+
+    assert str(calendar["PRODID"]) == "-//CodeMentorHub//Sessions//EN"
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["CALSCALE"]) == "GREGORIAN"
+    assert str(calendar["METHOD"]) == method
+    assert row.ics_method == method
+    assert str(event["UID"]) == f"session-{full_history.pk}@codementorhub"
+    assert event.decoded("SEQUENCE") == sequence
+    assert event.decoded("DTSTAMP") == clock.now
+    assert f"DTSTAMP:{clock.now:%Y%m%dT%H%M%S}Z" in row.ics.splitlines()
+    assert event.decoded("DTSTART") == START
+    assert event.decoded("DTEND") == END
+    assert str(event["STATUS"]) == status
+    assert str(event["SUMMARY"]) == "Mentoring session: Jane Smith & John Doe"
+    assert str(event["URL"]) == link
+    assert str(event["LOCATION"]) == link
+    assert str(event["DESCRIPTION"]) == (
+        f"Join: {link}\nSession page: {settings.SITE_URL}/sessions/{full_history.pk}/"
+    )
+    assert str(event["ORGANIZER"]) == "mailto:no-reply@codementorhub.test"
+    assert event["ORGANIZER"].params["CN"] == "CodeMentorHub"
+
+
+@pytest.mark.parametrize("kind", [EmailKind.SESSION_CONFIRMED, EmailKind.LINK_CHANGED])
+def test_request_invites_ask_both_attendees_for_an_answer(full_history, kind):
+    _, event = parse(invite_to_mentee(kind))
+
+    answer = {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+    assert _attendee_params(event) == [
+        (
+            "mailto:jane@example.com",
+            {"CN": "Jane Smith", "CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", **answer},
+        ),
+        (
+            "mailto:john@example.com",
+            {"CN": "John Doe", "CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", **answer},
+        ),
+    ]
+    assert str(event["TRANSP"]) == "OPAQUE"
+
+
+def test_cancel_invite_asks_no_answer(full_history):
+    _, event = parse(invite_to_mentee(EmailKind.SESSION_CANCELLED))
+
+    assert _attendee_params(event) == [
+        (
+            "mailto:jane@example.com",
+            {"CN": "Jane Smith", "CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT"},
+        ),
+        (
+            "mailto:john@example.com",
+            {"CN": "John Doe", "CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT"},
+        ),
+    ]
+
+
+@pytest.mark.parametrize("kind", [EmailKind.SESSION_CONFIRMED, EmailKind.LINK_CHANGED])
+def test_request_invite_alarm_is_a_display_alarm_fifteen_minutes_before(full_history, kind):
+    _, event = parse(invite_to_mentee(kind))
+
+    [alarm] = event.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert str(alarm["DESCRIPTION"]) == "Mentoring session in 15 minutes"
+    assert alarm.decoded("TRIGGER") == timedelta(minutes=-15)
+
+
+def test_sequence_rises_with_every_change_that_is_sent_and_matches_the_session(
+    confirmed_session, admin_user
+):
+    services.change_meeting_link(confirmed_session, link=NEW_MEET, by=admin_user)
+    services.change_meeting_link(confirmed_session, link=MEET, by=admin_user)
+    session = services.cancel_session(confirmed_session, by=admin_user, reason="Mentor is ill")
+
+    rows = OutboundEmail.objects.filter(to_email="jane@example.com").exclude(ics="").order_by("id")
+    seen = [(row.kind, _uid_and_sequence(row)[1], row.session_sequence) for row in rows]
+    assert seen == [
+        (EmailKind.SESSION_CONFIRMED, 1, 1),
+        (EmailKind.LINK_CHANGED, 2, 2),
+        (EmailKind.LINK_CHANGED, 3, 3),
+        (EmailKind.SESSION_CANCELLED, 4, 4),
+    ]
+    assert session.ics_sequence == 4
+
+
+def test_completing_a_session_sends_no_invite_and_keeps_the_sequence(confirmed_session, admin_user):
+    session = services.complete_session(confirmed_session, by=admin_user)
+
+    assert session.ics_sequence == 1
+    assert OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED).ics == ""

@@ -4,13 +4,15 @@ periodic jobs — no cron daemon needed:
 - the outbox sweep (recovers deliveries whose task was lost: a killed worker, an expired
   lease),
 - expiry of pending sessions not confirmed in time (bookings.jobs),
-- the admins' reminder of pending sessions starting soon (bookings.jobs).
+- the admins' reminder of pending sessions starting soon (bookings.jobs),
+- reminders to both people before a confirmed session (notifications.reminders).
 
 Any number of workers may run side by side: every job is safe to run concurrently. The
-sweep only re-enqueues (delivery claims each email with SKIP LOCKED, so a row enqueued
-twice is still sent once); expiry and reminders lock what they act on (SELECT … FOR UPDATE
-SKIP LOCKED) and re-check it under the lock, backed by a unique constraint — see
-bookings/jobs.py. A job that fails is logged and does not stop the others.
+sweep only re-enqueues, under SKIP LOCKED (and delivery claims each email with SKIP
+LOCKED, so a row enqueued twice is still sent once); expiry and reminders lock what they
+act on (SELECT … FOR UPDATE SKIP LOCKED) and re-check it under the lock, backed by a
+unique constraint — see bookings/jobs.py and notifications/reminders.py. A job that fails
+is logged and does not stop the others.
 """
 
 import logging
@@ -23,6 +25,7 @@ from django.db import close_old_connections
 
 from bookings.jobs import expire_pending_sessions, remind_admins_of_pending
 from notifications.delivery import sweep
+from notifications.reminders import send_due_reminders
 
 logger = logging.getLogger("notifications")
 
@@ -32,6 +35,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("outbox sweep", sweep),
     ("expire pending sessions", expire_pending_sessions),
     ("remind admins of pending sessions", remind_admins_of_pending),
+    ("session reminders", send_due_reminders),
 ]
 
 

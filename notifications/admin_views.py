@@ -1,0 +1,105 @@
+"""The staff email log (/admin/emails/, SPEC §5: state, attempts, errors, Resend) and the
+admin page of one session (/admin/sessions/<id>/: its fields, audit trail and emails)."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from bookings.admin_views import PAGE_NUMBER, staff_required
+from notifications import selectors, services
+from notifications.forms import EmailLogFilterForm
+from notifications.models import OutboundEmail
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("state", "kind", "q", "page")
+
+
+def _filter_query(raw: str) -> str:
+    """Keep only the log's own filter parameters (never an arbitrary redirect)."""
+    params = QueryDict(raw[:2000] if isinstance(raw, str) else "")
+    return urlencode([(key, params[key][:100]) for key in FILTER_KEYS if params.get(key)])
+
+
+def email_log_url(raw_query: str = "") -> str:
+    query = _filter_query(raw_query)
+    return reverse("admin_emails") + (f"?{query}" if query else "")
+
+
+@staff_required
+@require_GET
+def email_log(request: HttpRequest) -> HttpResponse:
+    form = EmailLogFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        messages.warning(request, "Some filters were not understood and were ignored.")
+    requested_page = request.GET.get("page", "")
+    page = Paginator(selectors.email_log(form.filters()), PAGE_SIZE).get_page(requested_page)
+    if requested_page and not PAGE_NUMBER.fullmatch(requested_page):
+        messages.warning(
+            request, f"There is no page “{requested_page[:20]}”; showing page {page.number}."
+        )
+    return render(
+        request,
+        "notifications/admin/email_log.html",
+        {
+            "form": form,
+            "page": page,
+            "emails": _with_resend_refusals(page.object_list),
+            "filter_query": _filter_query(request.GET.urlencode()),
+            "filters_without_page": _filter_query(
+                urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+            ),
+        },
+    )
+
+
+def _with_resend_refusals(emails) -> list[OutboundEmail]:
+    """The rows, each with `resend_refusal`: why Resend would be refused ("" if it would
+    not), so the page offers the button only where it works (rows come with their session)."""
+    now = timezone.now()
+    rows = list(emails)
+    for email in rows:
+        email.resend_refusal = services.resend_refusal(email, session=email.session, now=now)
+    return rows
+
+
+@staff_required
+@require_POST
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    email = get_object_or_404(OutboundEmail, pk=pk)
+    if request.POST.get("back") == "session" and email.session_id:
+        back = reverse("admin_session_detail", args=[email.session_id])
+    else:
+        back = email_log_url(request.POST.get("return_query", ""))
+    try:
+        copy = services.resend_email(email, by=request.user)
+    except services.ResendError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"A fresh copy of “{email.subject}” is queued for {email.to_email} (#{copy.pk}).",
+        )
+    return redirect(back)
+
+
+@staff_required
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_for_admin(pk)
+    if session is None:
+        raise Http404("No such session.")
+    return render(
+        request,
+        "notifications/admin/session_detail.html",
+        {
+            "session": session,
+            "events": selectors.session_audit_trail(session),
+            "emails": _with_resend_refusals(selectors.session_emails(session)),
+        },
+    )

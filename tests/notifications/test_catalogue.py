@@ -1,0 +1,252 @@
+"""The whole email catalogue (SPEC §5, issue 4 item 1): every kind in EmailKind is rendered
+through the code that really queues it, with sample data, and checked for what every email
+must be — a subject/text/HTML triplet, times in the recipient's zone with the zone named, a
+text part that reads well on its own, and HTML without external assets.
+
+The people live in three different zones (one with a half-hour offset) and have names
+with characters HTML would escape, so a time rendered in the wrong zone or an escaped name
+in a text part shows up here."""
+
+import html
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.template.loader import get_template
+from django.test import Client
+
+from accounts.models import ApplicationStatus
+from bookings import services
+from notifications import emails_admin, emails_booking, emails_mentors
+from notifications.models import EmailKind, OutboundEmail
+from notifications.reminders import send_due_reminders
+from tests.factories import MentorFactory, SessionFactory, UserFactory
+
+SITE = "https://mentors.example.com"
+MEET = "https://meet.google.com/abc-defg-hij"
+START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
+# START in each person's zone (January: Adelaide is on daylight time, +10:30).
+LOCAL_START = {
+    "Asia/Kolkata": "2030-01-15 18:30",
+    "America/Los_Angeles": "2030-01-15 05:00",
+    "Australia/Adelaide": "2030-01-15 23:30",
+}
+# Kinds that mention no session time (so there is no zone to name).
+TIMELESS = {
+    EmailKind.PASSWORD_RESET,
+    EmailKind.APPLICATION_APPROVED,
+    EmailKind.APPLICATION_REJECTED,
+}
+
+ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+TAG = re.compile(r"</?(?:a|b|br|div|em|h\d|html|li|ol|p|span|strong|table|td|tr|ul)\b", re.I)
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
+
+
+@pytest.fixture
+def people(db):
+    mentee = UserFactory(
+        first_name="Priya",
+        last_name="Shah",
+        email="priya@example.com",
+        time_zone="Asia/Kolkata",
+    )
+    mentor = MentorFactory(
+        first_name="Seán",
+        last_name="O'Neil & Co",
+        email="sean@example.com",
+        time_zone="America/Los_Angeles",
+    )
+    admin = UserFactory(
+        first_name="Alex",
+        last_name="Admin",
+        email="admin@example.com",
+        time_zone="Australia/Adelaide",
+        is_staff=True,
+    )
+    return mentee, mentor, admin
+
+
+def _session(people):
+    mentee, mentor, _ = people
+    return SessionFactory(mentor=mentor, mentee=mentee, start=START, notes="Django <forms> & ORM")
+
+
+def _confirmed(people):
+    session = _session(people)
+    return services.confirm_session(session, link=MEET, by=people[2])
+
+
+def _link_changed(people):
+    session = _confirmed(people)
+    services.change_meeting_link(session, link="https://meet.google.com/xyz-wxyz-xyz", by=people[2])
+
+
+def _cancelled(people):
+    services.cancel_session(_confirmed(people), by=people[1], reason="Sick & tired <today>")
+
+
+def _completed(people):
+    services.complete_session(_confirmed(people), by=people[2])
+
+
+def _booking(people):
+    emails_booking.queue_booking_received(_session(people))
+
+
+def _needs_confirmation(people):
+    emails_booking.queue_needs_confirmation(_session(people))
+
+
+def _pending_reminder(people):
+    emails_admin.queue_pending_reminder(people[2], [_session(people)])
+
+
+def _session_reminder(people):
+    _confirmed(people)
+    send_due_reminders(now=START - timedelta(hours=24))
+
+
+def _password_reset(people):
+    Client().post("/accounts/password_reset/", {"email": people[0].email})
+
+
+def _application(status: str, reason: str = "") -> Callable:
+    def build(people):
+        profile = people[1].mentor_profile
+        profile.status = status
+        profile.rejection_reason = reason
+        profile.save()
+        if status == ApplicationStatus.APPROVED:
+            emails_mentors.queue_application_approved(profile)
+        else:
+            emails_mentors.queue_application_rejected(profile)
+
+    return build
+
+
+BUILDERS: dict[str, Callable] = {
+    EmailKind.SESSION_CONFIRMED: _confirmed,
+    EmailKind.LINK_CHANGED: _link_changed,
+    EmailKind.SESSION_CANCELLED: _cancelled,
+    EmailKind.SESSION_COMPLETED: _completed,
+    EmailKind.PASSWORD_RESET: _password_reset,
+    EmailKind.BOOKING_RECEIVED: _booking,
+    EmailKind.NEEDS_CONFIRMATION: _needs_confirmation,
+    EmailKind.PENDING_REMINDER: _pending_reminder,
+    EmailKind.SESSION_REMINDER: _session_reminder,
+    EmailKind.APPLICATION_APPROVED: _application(ApplicationStatus.APPROVED),
+    EmailKind.APPLICATION_REJECTED: _application(
+        ApplicationStatus.REJECTED, "Please add links to your work & experience."
+    ),
+}
+
+
+def test_every_kind_is_in_the_catalogue():
+    assert sorted(BUILDERS) == sorted(EmailKind.values)
+
+
+def build(kind: str, people) -> list[OutboundEmail]:
+    BUILDERS[kind](people)
+    rows = list(OutboundEmail.objects.filter(kind=kind).select_related("recipient"))
+    assert rows, f"building {kind} queued no email of that kind"
+    return rows
+
+
+def html_as_text(markup: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_every_kind_has_a_subject_text_and_html_template(kind):
+    for suffix in ("subject.txt", "txt", "html"):
+        get_template(f"emails/{kind}.{suffix}")
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_subject_is_one_plain_line(kind, people):
+    for row in build(kind, people):
+        assert row.subject == " ".join(row.subject.split())
+        assert 10 <= len(row.subject) <= 120, row.subject
+        assert not ENTITY.search(row.subject), row.subject
+        assert "None" not in row.subject
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_text_part_reads_well_on_its_own(kind, people):
+    for row in build(kind, people):
+        text = row.body_text
+        assert text.startswith(f"Hello {row.recipient.first_name},\n\n"), text
+        assert text.endswith("\n\nBest regards,\nCodeMentorHub Team\n"), text
+        assert "\n\n\n" not in text, text
+        assert [line for line in text.splitlines() if line != line.rstrip()] == []
+        assert not ENTITY.search(text), ENTITY.search(text)
+        assert not TAG.search(text), TAG.search(text)
+        for leftover in ("{{", "{%", "None", "&amp;", "&#x27;"):
+            assert leftover not in text
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_text_part_has_every_link_of_the_html_part(kind, people):
+    for row in build(kind, people):
+        links = set(re.findall(r'href="([^"]+)"', row.body_html))
+        assert links, "every email links somewhere"
+        for link in links:
+            assert html.unescape(link) in row.body_text, link
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_names_are_verbatim_in_text_and_escaped_in_html(kind, people):
+    mentor = people[1]
+    for row in build(kind, people):
+        if "O'Neil" not in row.body_text:
+            continue  # this email does not name the mentor
+        assert "O'Neil & Co" in row.body_text
+        assert "O'Neil & Co" not in row.body_html
+        assert "O&#x27;Neil &amp; Co" in row.body_html
+        assert mentor.first_name in row.body_text
+
+
+@pytest.mark.parametrize("kind", sorted(set(EmailKind.values) - TIMELESS))
+def test_times_are_in_the_recipients_zone_with_the_zone_named(kind, people):
+    for row in build(kind, people):
+        zone = row.recipient.time_zone
+        date, time = LOCAL_START[zone].split()
+        for part in (row.body_text, html_as_text(row.body_html)):
+            assert zone in part, (zone, part)
+            assert date in part
+            assert re.search(rf"\b{time}\b.{{0,40}}\({re.escape(zone)}\)", part), part
+        # No other zone's rendering of the start leaks in.
+        for other_zone, other in LOCAL_START.items():
+            if other_zone != zone:
+                assert f"{other_zone}" not in row.body_text
+                assert other.split()[1] + f" ({other_zone})" not in row.body_text
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_html_has_inline_styles_and_no_external_assets(kind, people):
+    for row in build(kind, people):
+        markup = row.body_html
+        assert markup.startswith("<!doctype html>")
+        for forbidden in ("<img", "<link", "<script", "<style", "<iframe", "url(", "@import"):
+            assert forbidden not in markup.lower(), forbidden
+        assert re.findall(r"\bsrc\s*=", markup) == []
+        assert re.findall(r"\bclass\s*=", markup) == []
+        for link in re.findall(r'href="([^"]+)"', markup):
+            link = html.unescape(link)
+            assert link.startswith((f"{SITE}/", "https://meet.google.com/")), link
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_html_says_what_the_text_says(kind, people):
+    for row in build(kind, people):
+        seen = html_as_text(row.body_html)
+        assert f"Hello {row.recipient.first_name}," in seen
+        assert "Best regards, CodeMentorHub Team" in seen
+        first_paragraph = row.body_text.split("\n\n")[1].splitlines()[0]
+        assert " ".join(first_paragraph.split()[:6]) in seen, first_paragraph

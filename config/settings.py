@@ -196,10 +196,14 @@ else:
         }
     }
 
-# Outbox delivery: attempts before an email is marked failed, first retry delay (doubles).
-EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
+# Outbox delivery: attempts before an email is marked failed, first retry delay (doubles,
+# capped at 6 h). 12 attempts from 30 s ride out an SMTP outage of roughly 9–17 hours.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 12, minimum=1, maximum=50)
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1, maximum=3600)
-# How long a worker may hold an email it is sending before another may take it over.
+# How long a worker may hold an email it is sending before another may take it over; keep
+# it well above EMAIL_TIMEOUT (a system check warns otherwise), or a slow live send is
+# taken over and the email goes out twice.
+EMAIL_SEND_TIMEOUT = _email_timeout
 EMAIL_LEASE_SECONDS = env_int("EMAIL_LEASE_SECONDS", 300, minimum=5, maximum=86400)
 
 # Reminders before a confirmed session, in hours before its start (comma-separated).

@@ -14,6 +14,7 @@ import random
 import smtplib
 from datetime import timedelta
 
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
@@ -62,6 +63,13 @@ def _classify(error: Exception) -> bool:
         return False
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code >= 500
+    if isinstance(error, AnymailRecipientsRefused):
+        return True
+    if isinstance(error, AnymailAPIError):
+        # A provider's HTTP API (these errors are also OSErrors, so check them first): a 4xx
+        # other than 408/429 means it refused this message; 5xx, 408, 429, network: retry.
+        status = getattr(error, "status_code", None)
+        return status is not None and 400 <= status < 500 and status not in (408, 429)
     if isinstance(error, smtplib.SMTPException | OSError):
         # Connection refused or dropped, timeouts (TimeoutError is an OSError): transient.
         return False

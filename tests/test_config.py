@@ -144,3 +144,25 @@ def test_email_variables_map_onto_django_mailers():
             },
         }
     }
+
+
+def test_a_lease_shorter_than_a_slow_send_is_warned_about():
+    environment = {
+        **os.environ,
+        "DJANGO_DEBUG": "true",
+        "EMAIL_TIMEOUT": "30",
+        "EMAIL_LEASE_SECONDS": "45",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert "notifications.W001" in result.stderr + result.stdout
+    assert "EMAIL_LEASE_SECONDS (45) should be more than twice EMAIL_TIMEOUT (30)." in (
+        result.stderr + result.stdout
+    )

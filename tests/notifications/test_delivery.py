@@ -527,3 +527,35 @@ def test_db_worker_retries_after_an_smtp_outage_and_delivers_once(
     assert {(row.state, row.attempts) for row in OutboundEmail.objects.all()} == {
         (EmailState.SENT, 2)
     }
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [
+        (400, True),
+        (401, True),
+        (422, True),
+        (408, False),
+        (429, False),
+        (500, False),
+        (503, False),
+        (None, False),
+    ],
+)
+def test_provider_api_errors_are_permanent_only_for_client_refusals(status, permanent):
+    from anymail.exceptions import AnymailAPIError
+
+    from notifications.delivery import _classify
+
+    error = AnymailAPIError("provider said no")
+    error.status_code = status
+
+    assert _classify(error) is permanent
+
+
+def test_provider_recipient_refusal_is_permanent():
+    from anymail.exceptions import AnymailRecipientsRefused
+
+    from notifications.delivery import _classify
+
+    assert _classify(AnymailRecipientsRefused("inactive recipient")) is True

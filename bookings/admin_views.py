@@ -1,54 +1,33 @@
 """The staff area under /admin/ (SPEC §4): the sessions dashboard and its actions."""
 
 import re
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings import selectors, services
 from bookings.forms import AdminSessionFilterForm, ChangeLinkForm, SetStatusForm
 from bookings.models import MentoringSession, Status
+from common.admin_area import PAGE_NUMBER, kept_query, list_url, staff_required
 
 PAGE_SIZE = 25
 FILTER_KEYS = ("status", "q", "date_from", "date_to", "page")
-# ASCII digits only: str.isdigit() accepts "²", which int() then refuses (a 500).
-PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,17}")
 DIALOG = re.compile(r"(confirm|cancel|change)-[1-9][0-9]{0,17}")
 # Carries a refused link back to the dashboard so its dialog re-opens with the error.
 RETRY_KEY = "admin_sessions_retry"
 
 
-def staff_required(view):
-    """Anonymous → login page; logged in but not staff → 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied("The admin area is for staff only.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _filter_query(raw: str) -> str:
-    """Keep only the dashboard's own filter parameters (never an arbitrary redirect)."""
-    params = QueryDict(raw[:2000] if isinstance(raw, str) else "")
-    kept = [(key, params[key][:100]) for key in FILTER_KEYS if params.get(key)]
-    return urlencode(kept)
+    return kept_query(raw, FILTER_KEYS)
 
 
 def dashboard_url(raw_query: str = "") -> str:
-    query = _filter_query(raw_query)
-    return reverse("admin_sessions") + (f"?{query}" if query else "")
+    return list_url("admin_sessions", raw_query, FILTER_KEYS)
 
 
 @staff_required

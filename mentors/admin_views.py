@@ -5,13 +5,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import ApplicationStatus, MentorProfile
-from bookings.admin_views import staff_required
+from common.admin_area import kept_query, list_url, staff_required
 from mentors import selectors, services
 from mentors.forms import ApplicationFilterForm, RejectApplicationForm
 
@@ -23,14 +22,11 @@ RETRY_KEY = "admin_mentors_retry"
 
 
 def _filter_query(raw: str) -> str:
-    """Keep only the list's own filter parameters (never an arbitrary redirect)."""
-    params = QueryDict(raw[:2000] if isinstance(raw, str) else "")
-    return urlencode([(key, params[key][:100]) for key in FILTER_KEYS if params.get(key)])
+    return kept_query(raw, FILTER_KEYS)
 
 
-def list_url(raw_query: str = "") -> str:
-    query = _filter_query(raw_query)
-    return reverse("admin_mentors") + (f"?{query}" if query else "")
+def applications_url(raw_query: str = "") -> str:
+    return list_url("admin_mentors", raw_query, FILTER_KEYS)
 
 
 @staff_required
@@ -76,14 +72,14 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             f"{profile.user.get_full_name()} is now an approved mentor. "
             f"They have been emailed at {profile.user.email}.",
         )
-    return redirect(list_url(request.POST.get("return_query", "")))
+    return redirect(applications_url(request.POST.get("return_query", "")))
 
 
 @staff_required
 @require_POST
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_object_or_404(MentorProfile, pk=pk)
-    back = list_url(request.POST.get("return_query", ""))
+    back = applications_url(request.POST.get("return_query", ""))
     form = RejectApplicationForm(request.POST)
     if not form.is_valid():
         _refuse(request, pk, form.errors["reason"][0])

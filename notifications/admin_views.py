@@ -5,13 +5,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.admin_views import PAGE_NUMBER, staff_required
+from common.admin_area import PAGE_NUMBER, kept_query, list_url, staff_required
 from notifications import selectors, services
 from notifications.forms import EmailLogFilterForm
 from notifications.models import OutboundEmail
@@ -21,14 +21,11 @@ FILTER_KEYS = ("state", "kind", "q", "page")
 
 
 def _filter_query(raw: str) -> str:
-    """Keep only the log's own filter parameters (never an arbitrary redirect)."""
-    params = QueryDict(raw[:2000] if isinstance(raw, str) else "")
-    return urlencode([(key, params[key][:100]) for key in FILTER_KEYS if params.get(key)])
+    return kept_query(raw, FILTER_KEYS)
 
 
 def email_log_url(raw_query: str = "") -> str:
-    query = _filter_query(raw_query)
-    return reverse("admin_emails") + (f"?{query}" if query else "")
+    return list_url("admin_emails", raw_query, FILTER_KEYS)
 
 
 @staff_required

@@ -6,8 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from bookings.admin_views import dashboard_url, staff_required
+from bookings.admin_views import dashboard_url
 from bookings.models import MentoringSession
+from common.admin_area import staff_required
 from payments import services
 
 

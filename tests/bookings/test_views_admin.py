@@ -261,7 +261,7 @@ def test_first_page_has_25_rows(admin_client, thirty_sessions):
 
     assert _row_ids(html) == [s.pk for s in thirty_sessions[:25]]
     assert "Page 1 of 2 · 30 sessions" in html
-    assert '<a href="?page=2">Next →</a>' in html
+    assert '<a href="?page=2" rel="next">Next →</a>' in html
 
 
 def test_second_page_has_the_rest_and_keeps_filters_in_its_links(admin_client, thirty_sessions):
@@ -269,7 +269,7 @@ def test_second_page_has_the_rest_and_keeps_filters_in_its_links(admin_client, t
 
     assert _row_ids(html) == [s.pk for s in thirty_sessions[25:]]
     assert "Page 2 of 2 · 30 sessions" in html
-    assert '<a href="?status=pending&amp;q=Jane&amp;page=1">← Previous</a>' in html
+    assert '<a href="?status=pending&amp;q=Jane&amp;page=1" rel="prev">← Previous</a>' in html
     assert (
         '<input type="hidden" name="return_query" value="status=pending&amp;q=Jane&amp;page=2">'
         in (html)

@@ -1,0 +1,1 @@
+"""Small helpers shared by the apps (not an app itself: no models, no migrations)."""

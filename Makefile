@@ -14,8 +14,10 @@ PORT ?= 8000
 # The email benchmark's own PostgreSQL database (created, migrated and emptied by the script).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/codementorhub_bench
 BENCH_EMAILS ?= 1000
+# The load test's own PostgreSQL database (dropped, re-created and seeded by the script).
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/codementorhub_load
 
-.PHONY: help install demo test test-unit test-e2e lint browser migrate clean bench-email
+.PHONY: help install demo test test-unit test-e2e lint browser migrate clean bench-email load
 
 help:
 	@echo "make demo   - run CodeMentorHub with demo data on http://$(HOST):$(PORT)"
@@ -62,3 +64,7 @@ lint: install
 # Delivery throughput with 1 and 2 workers on PostgreSQL (README, "Benchmarks").
 bench-email: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(RUN) scripts/bench_email.py --create-database --emails $(BENCH_EMAILS)
+
+# 50 users for 60 s against gunicorn + PostgreSQL + the worker (README, "Load test").
+load: install
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(RUN) scripts/load_test.py

@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
@@ -5,12 +7,28 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from ops.throttle import LOCKOUT_MESSAGE, clear_failures, client_ip, is_locked_out, record_failure
+
+NAME_LINE_BREAK_MESSAGE = "Names cannot contain line breaks, tabs or other control characters."
+
+
+def _refuse_control_characters(value: str) -> str:
+    """Names reach email subjects and bodies: a line break must never get that far."""
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise forms.ValidationError(NAME_LINE_BREAK_MESSAGE, code="control_characters")
+    return value
 
 
 class SignupForm(UserCreationForm):
     class Meta:
         model = User
         fields = ("first_name", "last_name", "email", "time_zone")
+
+    def clean_first_name(self) -> str:
+        return _refuse_control_characters(self.cleaned_data["first_name"])
+
+    def clean_last_name(self) -> str:
+        return _refuse_control_characters(self.cleaned_data["last_name"])
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -28,6 +46,23 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        """Django's check, behind the login throttle (ops/throttle.py): a locked-out email
+        or address is refused before its password is even looked at."""
+        email = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        if is_locked_out(email, ip):
+            raise forms.ValidationError(LOCKOUT_MESSAGE, code="locked_out")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login":
+                record_failure(email, ip)
+            raise
+        if self.user_cache is not None:
+            clear_failures(email)
+        return cleaned
 
 
 class OutboxPasswordResetForm(PasswordResetForm):

@@ -46,9 +46,12 @@ INSTALLED_APPS = [
     "availability",
     "payments",
     "notifications",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First, so its duration covers every other middleware and it sees the final status.
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -239,6 +242,18 @@ PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "offline")
 # --- Background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Operations ------------------------------------------------------------------------
+# /healthz answers 503 when no worker has beaten for this long (the worker beats every
+# --sweep-every seconds, 60 by default).
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int(
+    "WORKER_HEARTBEAT_MAX_AGE_SECONDS", 180, minimum=1, maximum=86400
+)
+# Login throttling (ops/throttle.py): failures per email / per client address within the
+# window, and how long a lockout lasts. The lockout message says "15 minutes".
+LOGIN_MAX_FAILURES_PER_EMAIL = 5
+LOGIN_MAX_FAILURES_PER_IP = 20
+LOGIN_THROTTLE_MINUTES = 15
+
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
 CSRF_COOKIE_SECURE = not DEBUG and not TESTING
@@ -247,6 +262,8 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG and not T
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+# Load balancers probe /healthz over plain HTTP inside the network; never redirect it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -274,5 +291,7 @@ LOGGING = {
         "django_tasks_db": {"level": "INFO"},
         "notifications": {"level": "INFO"},
         "bookings": {"level": "INFO"},
+        # One line per request (ops/middleware.py) and the health check's failures.
+        "codementorhub": {"level": "INFO"},
     },
 }

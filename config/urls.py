@@ -4,11 +4,13 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.forms import EmailAuthenticationForm, OutboxPasswordResetForm
+from ops.health import healthz
 
 admin.site.site_header = "CodeMentorHub data repair"
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/signup/", account_views.signup, name="signup"),
     path(
         "accounts/login/",

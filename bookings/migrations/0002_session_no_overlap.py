@@ -28,14 +28,19 @@ FORWARD = [
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT start + make_interval(mins => minutes) $$
     """,
+    # Guarded, so that running this SQL again (a restored dump, a hand-applied fix) is safe.
     """
-    ALTER TABLE bookings_mentoringsession
-    ADD CONSTRAINT session_no_overlap
-    EXCLUDE USING gist (
-        mentor_id WITH =,
-        tstzrange("start", bookings_session_end("start", duration_minutes), '[)') WITH &&
-    )
-    WHERE (status IN ('pending', 'confirmed'))
+    DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'session_no_overlap') THEN
+        ALTER TABLE bookings_mentoringsession
+        ADD CONSTRAINT session_no_overlap
+        EXCLUDE USING gist (
+            mentor_id WITH =,
+            tstzrange("start", bookings_session_end("start", duration_minutes), '[)') WITH &&
+        )
+        WHERE (status IN ('pending', 'confirmed'));
+    END IF;
+    END $$
     """,
 ]
 

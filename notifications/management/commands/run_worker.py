@@ -26,6 +26,7 @@ from django.db import close_old_connections
 from bookings.jobs import expire_pending_sessions, remind_admins_of_pending
 from notifications.delivery import sweep
 from notifications.reminders import send_due_reminders
+from ops.heartbeat import beat, default_worker_id
 
 logger = logging.getLogger("notifications")
 
@@ -51,6 +52,16 @@ def run_periodic_jobs(jobs: list[tuple[str, Callable[[], int]]] | None = None) -
         finally:
             close_old_connections()
     return results
+
+
+def _beat(worker_id: str) -> None:
+    """Record that this worker is alive (/healthz reads it); a failure is only logged."""
+    try:
+        beat(worker_id)
+    except Exception:
+        logger.exception("worker heartbeat failed")
+    finally:
+        close_old_connections()
 
 
 class Command(BaseCommand):
@@ -85,8 +96,11 @@ class Command(BaseCommand):
 
     @staticmethod
     def _jobs_loop(stop: threading.Event, every: float) -> None:
+        worker_id = default_worker_id()
+        _beat(worker_id)  # at start, so /healthz is green before the first round ends
         while not stop.is_set():
             results = run_periodic_jobs()
+            _beat(worker_id)
             if results.get("outbox sweep", 0) > 0:
                 logger.warning("sweep queued %s stale deliveries again", results["outbox sweep"])
             stop.wait(every)

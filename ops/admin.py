@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from ops.models import LoginAttempt, WorkerHeartbeat
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["worker_id", "last_seen"]
+    ordering = ["-last_seen"]
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):
+    """Failed logins; deleting an email's rows lifts its lockout early."""
+
+    list_display = ["email", "ip", "created_at"]
+    search_fields = ["email", "ip"]
+    ordering = ["-created_at"]

@@ -1,0 +1,32 @@
+"""Operational state shared by every web and worker process (so it lives in the database,
+never in one process's memory): worker heartbeats for /healthz, failed login attempts for
+the login throttle."""
+
+from django.db import models
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per worker process, touched by its periodic loop every round."""
+
+    worker_id = models.CharField(max_length=200, unique=True)
+    last_seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class LoginAttempt(models.Model):
+    """A failed login: the (lower-cased) email tried and the client address."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip = models.CharField(max_length=45, db_index=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "created_at"]),
+            models.Index(fields=["ip", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,464 @@
+"""Fuzzing (issue 5, item 4): arbitrary text — unicode, control characters (NUL too),
+up to 10,000 characters, numbers as text, empty, several values for one field — at every
+field of the main forms and at the query parameters of the list pages.
+
+Properties: never a 5xx (the test client re-raises a view's exception, which fails the
+test), and a refused input changes nothing: the row counts of every model and every field
+of the people's rows, sessions, availability and emails are what they were. Each example
+runs in a savepoint that is rolled back, so every example starts from the same world.
+"""
+
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import ERROR
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bookings import services as booking_services
+from bookings.models import Status
+from tests.conftest import MEET
+from tests.factories import PASSWORD, SessionFactory
+from tests.security.conftest import CsrfClient, snapshot
+
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.sampled_from("\x7f\x85\u2028")
+NASTY = st.sampled_from(
+    [
+        "\x00",
+        "a\x00b",
+        "https://meet.google.com/abc-defg-hij\x00",
+        "https://meet.google.com/abc-defg-hij\r\nBcc: x@evil.test",
+        "javascript:alert(1)",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "%00",
+        "9" * 40,
+        "-1",
+        "0",
+        "1e309",
+        "NaN",
+        "Infinity",
+        "2030-02-30",
+        "9999-12-31",
+        "0001-01-01",
+        "24:00",
+        "²",
+        "١٢",
+        " ",
+    ]
+)
+TEXT = st.one_of(
+    st.just(""),
+    st.text(max_size=40),
+    st.text(alphabet=CONTROL, max_size=10),
+    st.integers().map(str),
+    st.floats().map(str),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.builds(lambda c, n: c * n, st.characters(), st.integers(200, 10_000)),
+    NASTY,
+)
+# One value, or the field sent several times (a list), which a form must also survive.
+VALUE = TEXT | st.lists(TEXT, min_size=2, max_size=3)
+
+
+@contextmanager
+def rolled_back():
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _errors(response) -> list[str]:
+    """The error messages this request added (not those left from earlier requests, which
+    are never shown here because redirects are not followed)."""
+    queued = response.wsgi_request._messages._queued_messages
+    return [m.message for m in queued if m.level == ERROR]
+
+
+def _check(client, path, base, field, value, refused, ignore=()):
+    """POST `base` with `field` set to `value`: no 5xx; if refused, nothing changed."""
+    data = {**base, field: value}
+    with rolled_back():
+        before = snapshot()
+        response = client.post(path, data)
+        assert response.status_code < 500
+        if refused(response):
+            after = snapshot()
+            for label in ignore:
+                before["counts"].pop(label), after["counts"].pop(label)
+            assert after == before, (field, value)
+    return response
+
+
+def status_400(response) -> bool:
+    return response.status_code == 400
+
+
+def error_message(response) -> bool:
+    return bool(_errors(response))
+
+
+def _fields(base):
+    return st.sampled_from(sorted(base))
+
+
+# --- Accounts --------------------------------------------------------------------------
+
+SIGNUP = {
+    "first_name": "New",
+    "last_name": "Person",
+    "email": "new.person@example.com",
+    "time_zone": "UTC",
+    "password1": "a-long-new-password-42",
+    "password2": "a-long-new-password-42",
+}
+
+
+def test_signup(world):
+    client = CsrfClient()
+
+    @FUZZ
+    @given(field=_fields(SIGNUP), value=VALUE)
+    def run(field, value):
+        _check(client, "/accounts/signup/", SIGNUP, field, value, status_400)
+
+    run()
+
+
+def test_login(world):
+    client = CsrfClient()
+    base = {"username": world.users["mentee"].email, "password": "wrong-password"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        # A failed login may be recorded (the throttle); nothing else may change.
+        response = _check(
+            client,
+            "/accounts/login/",
+            base,
+            field,
+            value,
+            lambda r: r.status_code == 200,
+            ignore=("ops.LoginAttempt",),
+        )
+        assert response.status_code == 200  # never logged in by a wrong password
+
+    run()
+
+
+def test_password_reset(world):
+    client = CsrfClient()
+
+    @FUZZ
+    @given(value=VALUE)
+    def run(value):
+        # No account has this address: the answer is the same, and no email is queued.
+        _check(client, "/accounts/password_reset/", {}, "email", value, lambda r: True)
+
+    run()
+
+
+# --- Booking ---------------------------------------------------------------------------
+
+
+def test_booking(world):
+    client = CsrfClient(world.users["mentee"])
+    path = f"/mentors/{world.users['mentor'].pk}/book/"
+    base = {"start": world.slot, "duration_minutes": "60", "notes": "Hello"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, path, base, field, value, status_400)
+
+    run()
+
+
+def test_booking_page_query_parameters(world):
+    client = CsrfClient(world.users["mentee"])
+    path = f"/mentors/{world.users['mentor'].pk}/book/"
+
+    @FUZZ
+    @given(params=st.dictionaries(st.sampled_from(["duration_minutes", "start", "from"]), VALUE))
+    def run(params):
+        _get_changes_nothing(client, path, params)
+
+    run()
+
+
+# --- Mentors ---------------------------------------------------------------------------
+
+PROFILE = {
+    "headline": "Python engineer",
+    "bio": "Ten years of Python.",
+    "skills": "Python, Django",
+    "hourly_rate": "50.00",
+    "default_session_minutes": "60",
+    "time_zone": "UTC",
+    "linkedin_url": "",
+    "github_url": "",
+}
+
+
+def test_mentor_apply(world):
+    client = CsrfClient(world.users["mentee"])
+
+    @FUZZ
+    @given(field=_fields(PROFILE), value=VALUE)
+    def run(field, value):
+        _check(client, "/mentor/apply/", PROFILE, field, value, status_400)
+
+    run()
+
+
+def test_mentor_profile_edit(world):
+    client = CsrfClient(world.users["mentor"])
+
+    @FUZZ
+    @given(field=_fields(PROFILE), value=VALUE)
+    def run(field, value):
+        _check(client, "/mentor/profile/", PROFILE, field, value, status_400)
+
+    run()
+
+
+def test_feedback(world):
+    completed = SessionFactory(
+        mentor=world.users["mentor"],
+        mentee=world.users["mentee"],
+        start=timezone.now() - timedelta(days=3),
+        status=Status.COMPLETED,
+    )
+    client = CsrfClient(world.users["mentee"])
+    base = {"rating": "5", "comment": "Great"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, f"/sessions/{completed.pk}/feedback/", base, field, value, error_message)
+
+    run()
+
+
+def test_admin_reject_application(world):
+    client = CsrfClient(world.users["admin"])
+    path = f"/admin/mentors/{world.applicant_profile.pk}/reject/"
+    base = {"reason": "Not yet.", "return_query": "status=pending"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, path, base, field, value, error_message)
+
+    run()
+
+
+# --- Availability ----------------------------------------------------------------------
+
+
+def test_availability_weekly(world):
+    client = CsrfClient(world.users["mentor"])
+    base = {"weekday": "0", "start_time": "18:00", "end_time": "20:00"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, "/mentor/availability/weekly/", base, field, value, status_400)
+
+    run()
+
+
+def test_availability_exception(world):
+    client = CsrfClient(world.users["mentor"])
+    day = (world.exception.date + timedelta(days=1)).isoformat()
+    base = {"date": day, "kind": "extra", "start_time": "18:00", "end_time": "20:00"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, "/mentor/availability/exceptions/", base, field, value, status_400)
+
+    run()
+
+
+# --- Sessions: the people's and the admin's actions ------------------------------------
+
+
+def test_cancel(world):
+    client = CsrfClient(world.users["mentee"])
+    base = {"reason": "Something came up.", "return_to": "dashboard"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, f"/sessions/{world.session.pk}/cancel/", base, field, value, error_message)
+
+    run()
+
+
+def test_admin_set_status(world):
+    client = CsrfClient(world.users["admin"])
+    path = f"/admin/sessions/{world.session.pk}/set-status/"
+
+    @FUZZ
+    @given(
+        action=st.sampled_from(["confirmed", "cancelled", "completed", "pending"]) | TEXT,
+        field=st.sampled_from(["action", "meeting_link", "reason", "return_query"]),
+        value=VALUE,
+    )
+    def run(action, field, value):
+        base = {"action": action, "meeting_link": MEET, "reason": "Because."}
+        _check(client, path, base, field, value, error_message)
+
+    run()
+
+
+def test_admin_change_link(world):
+    booking_services.set_status(
+        world.session, action="confirmed", by=world.users["admin"], link=MEET
+    )
+    client = CsrfClient(world.users["admin"])
+    path = f"/admin/sessions/{world.session.pk}/change-link/"
+    base = {"meeting_link": "https://meet.google.com/xyz-wxyz-xyz", "return_query": ""}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, path, base, field, value, error_message)
+
+    run()
+
+
+@pytest.mark.parametrize("action", ["mark-paid", "mark-refunded"])
+def test_admin_payment_actions(action, world):
+    client = CsrfClient(world.users["admin"])
+    if action == "mark-refunded":
+        from payments import services as payment_services
+
+        payment_services.mark_paid(world.session, by=world.users["admin"], reference="R1")
+    path = f"/admin/sessions/{world.session.pk}/{action}/"
+    base = {"reference": "REF-1", "return_query": "page=2"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, path, base, field, value, error_message)
+
+    run()
+
+
+def test_admin_resend(world):
+    client = CsrfClient(world.users["admin"])
+    path = f"/admin/emails/{world.email.pk}/resend/"
+    base = {"back": "session", "return_query": "state=failed"}
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, path, base, field, value, error_message)
+
+    run()
+
+
+# --- Query parameters of the list pages -------------------------------------------------
+
+
+def _get_changes_nothing(client, path, params):
+    with rolled_back():
+        before = snapshot()
+        response = client.get(path, params)
+        assert response.status_code < 500
+        assert response.status_code in (200, 302), (path, params, response.status_code)
+        assert snapshot() == before
+
+
+LIST_PAGES = [
+    ("admin", "/admin/sessions/", ["status", "q", "date_from", "date_to", "page", "dialog"]),
+    ("admin", "/admin/emails/", ["state", "kind", "q", "page"]),
+    ("admin", "/admin/mentors/", ["status", "q", "page", "dialog"]),
+    ("anonymous", "/mentors/", ["q", "skill", "page"]),
+    ("mentee", "/dashboard/", ["page", "q", "status"]),
+    ("mentor", "/mentor/availability/", ["page", "week"]),
+]
+
+
+@pytest.mark.parametrize(("role", "path", "keys"), LIST_PAGES, ids=[p for _, p, _ in LIST_PAGES])
+def test_list_page_query_parameters(role, path, keys, world):
+    client = CsrfClient(world.users[role])
+
+    @FUZZ
+    @given(params=st.dictionaries(st.sampled_from(keys), VALUE, min_size=1))
+    def run(params):
+        _get_changes_nothing(client, path, params)
+
+    run()
+
+
+def test_the_world_is_what_the_fuzz_tests_assume(world):
+    assert world.session.status == Status.PENDING
+    assert world.session.amount == Decimal("60.00")
+
+
+# --- A NUL byte in every field (PostgreSQL refuses to store one) -------------------------
+
+NUL_FORMS = [
+    ("anonymous", "/accounts/signup/", SIGNUP),
+    ("anonymous", "/accounts/login/", {"username": "john@example.com", "password": PASSWORD}),
+    ("anonymous", "/accounts/password_reset/", {"email": "john@example.com"}),
+    ("mentee", "/mentors/{mentor}/book/", {"start": "{slot}", "duration_minutes": "60"}),
+    ("mentee", "/mentor/apply/", PROFILE),
+    ("mentor", "/mentor/profile/", PROFILE),
+    ("mentor", "/mentor/availability/weekly/", {"weekday": "0", "start_time": "18:00"}),
+    ("mentor", "/mentor/availability/exceptions/", {"date": "{day}", "kind": "off"}),
+    ("mentee", "/sessions/{session}/cancel/", {"reason": "Something came up."}),
+    ("admin", "/admin/sessions/{session}/set-status/", {"action": "confirmed"}),
+    ("admin", "/admin/sessions/{session}/set-status/", {"action": "cancelled", "reason": "x"}),
+    ("admin", "/admin/sessions/{session}/change-link/", {"meeting_link": MEET}),
+    ("admin", "/admin/sessions/{session}/mark-paid/", {"reference": "REF-1"}),
+    ("admin", "/admin/mentors/{profile}/reject/", {"reason": "Not yet."}),
+]
+
+
+@pytest.mark.parametrize(("role", "path", "base"), NUL_FORMS, ids=[p for _, p, _ in NUL_FORMS])
+def test_a_nul_byte_in_any_field_is_refused_and_stored_nowhere(role, path, base, world):
+    """Every field gets "a\\x00b" (the rest valid): no 5xx — on PostgreSQL a NUL reaching
+    the database would raise — and the email/password fields keep the user logged out."""
+    ids = {
+        "mentor": world.users["mentor"].pk,
+        "session": world.session.pk,
+        "profile": world.applicant_profile.pk,
+        "slot": world.slot,
+        "day": (world.exception.date + timedelta(days=1)).isoformat(),
+    }
+    path = path.format(**ids)
+    base = {key: value.format(**ids) for key, value in base.items()}
+    client = CsrfClient(world.users[role])
+    for field in base:
+        with rolled_back():
+            before = snapshot()
+            response = client.post(path, {**base, field: "a\x00b"})
+            assert response.status_code < 500, field
+            if response.status_code == 400 or _errors(response):
+                after = snapshot()
+                after["counts"].pop("ops.LoginAttempt", None)
+                before["counts"].pop("ops.LoginAttempt", None)
+                assert after == before, field
+            stored = [
+                value
+                for rows in snapshot()["rows"].values()
+                for row in rows
+                for value in row.values()
+                if isinstance(value, str) and "\x00" in value
+            ]
+            assert stored == [], (field, stored)

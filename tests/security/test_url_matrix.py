@@ -1,0 +1,338 @@
+"""The access matrix (issue 5, item 3; SPEC §1, §4): every named URL pattern of the project,
+found by walking the URL resolver, has one row here with the outcome of GET and POST for
+anonymous, mentee, mentor, another mentee and admin. A new URL without a row fails
+`test_every_url_pattern_has_a_row` with its name.
+
+Outcomes: a status code; LOGIN (302 to /accounts/login/?next=<path>); or a redirect target
+(a path, formatted with the world's ids). POSTs carry a valid CSRF token (CsrfClient).
+Objects that are not yours answer 404; admin URLs answer 403 to non-staff; POST-only
+views answer 405 to GET; GET-only views answer 405 to POST.
+"""
+
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import User
+from availability.models import WeeklyAvailability
+from tests.conftest import MEET, client_for
+from tests.factories import PASSWORD, MentorFactory
+from tests.security.conftest import ROLES, CsrfClient
+
+LOGIN = "login"
+DJANGO_ADMIN_LOGIN = "/django-admin/login/?next=/django-admin/"
+
+
+def named_patterns(patterns=None, prefix="", namespace=""):
+    """(name, route) of every named URL pattern, following include()s; the Django admin
+    contributes only its root (its internals are Django's own, behind its own login)."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from named_patterns(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            if route.startswith("django-admin/") and route != "django-admin/":
+                continue
+            yield f"{namespace}{entry.name}", route
+
+
+def _all(outcome):
+    return dict.fromkeys(ROLES, outcome)
+
+
+def _row(anonymous, mentee, mentor, other_mentee, admin):
+    return dict(zip(ROLES, (anonymous, mentee, mentor, other_mentee, admin), strict=True))
+
+
+def _staff(admin_outcome):
+    return _row(LOGIN, 403, 403, 403, admin_outcome)
+
+
+def _members(outcome):
+    return _row(LOGIN, outcome, outcome, outcome, outcome)
+
+
+def _mentor_only(mentor_outcome):
+    return _row(LOGIN, 403, mentor_outcome, 403, 403)
+
+
+PROFILE_DATA = {
+    "headline": "Python engineer",
+    "bio": "Ten years of Python.",
+    "skills": "Python, Django",
+    "hourly_rate": "50.00",
+    "default_session_minutes": "60",
+    "time_zone": "UTC",
+}
+
+
+def _login_data(w, role):
+    user = w.users[role] or w.users["mentee"]
+    return {"username": user.email, "password": PASSWORD}
+
+
+# name → (URL kwargs from the world, GET outcomes, POST data from (world, role), POST outcomes)
+S = "/sessions/{session}/"
+MATRIX = {
+    "home": (None, _all(200), None, _all(200)),
+    # No login, no session: a load balancer polls it (a worker beat in the `world` fixture).
+    "healthz": (None, _all(200), None, _all(405)),
+    "signup": (
+        None,
+        _row(200, *["/dashboard/"] * 4),
+        lambda w, r: {
+            "first_name": "New",
+            "last_name": "Person",
+            "email": "new.person@example.com",
+            "time_zone": "UTC",
+            "password1": "a-long-new-password-42",
+            "password2": "a-long-new-password-42",
+        },
+        _all("/dashboard/"),
+    ),
+    "login": (None, _all(200), _login_data, _all("/dashboard/")),
+    "logout": (None, _all(405), None, _all("/")),
+    "password_change": (
+        None,
+        _members(200),
+        lambda w, r: {
+            "old_password": PASSWORD,
+            "new_password1": "a-long-new-password-42",
+            "new_password2": "a-long-new-password-42",
+        },
+        _members("/accounts/password_change/done/"),
+    ),
+    "password_change_done": (None, _members(200), None, _members(405)),
+    "password_reset": (
+        None,
+        _all(200),
+        lambda w, r: {"email": w.users["mentee"].email},
+        _all("/accounts/password_reset/done/"),
+    ),
+    "password_reset_done": (None, _all(200), None, _all(405)),
+    "password_reset_confirm": (
+        # The token is made after the client logged in: logging in (last_login) changes it.
+        lambda w: {"uidb64": w.uidb64, "token": _reset_token(w)},
+        _all("/accounts/reset/{uidb64}/set-password/"),
+        None,
+        _all("/accounts/reset/{uidb64}/set-password/"),
+    ),
+    "password_reset_complete": (None, _all(200), None, _all(405)),
+    "dashboard": (None, _members(200), None, _members(405)),
+    "book_session": (
+        lambda w: {"pk": w.users["mentor"].pk},
+        _members(200),
+        lambda w, r: {"start": w.slot, "duration_minutes": "60", "notes": "Hello"},
+        # A mentor cannot book themself: the form is shown again with why.
+        _row(LOGIN, "/dashboard/", 400, "/dashboard/", "/dashboard/"),
+    ),
+    "session_detail": (
+        lambda w: {"pk": w.session.pk},
+        _row(LOGIN, 200, 200, 404, 404),
+        None,
+        _members(405),
+    ),
+    "session_complete": (
+        lambda w: {"pk": w.session.pk},
+        _members(405),
+        None,
+        _row(LOGIN, 404, S, 404, 404),
+    ),
+    "session_cancel": (
+        lambda w: {"pk": w.session.pk},
+        _members(405),
+        lambda w, r: {"reason": "Something came up."},
+        _row(LOGIN, S, S, 404, 404),
+    ),
+    "session_feedback": (
+        lambda w: {"pk": w.session.pk},
+        _members(405),
+        lambda w, r: {"rating": "5", "comment": "Great"},
+        _row(LOGIN, S, 404, 404, 404),
+    ),
+    "admin_sessions": (None, _staff(200), None, _staff(405)),
+    "admin_set_status": (
+        lambda w: {"pk": w.session.pk},
+        _staff(405),
+        lambda w, r: {"action": "confirmed", "meeting_link": MEET},
+        _staff("/admin/sessions/"),
+    ),
+    "admin_change_link": (
+        lambda w: {"pk": w.session.pk},
+        _staff(405),
+        lambda w, r: {"meeting_link": MEET},
+        _staff("/admin/sessions/"),
+    ),
+    "admin_session_detail": (
+        lambda w: {"pk": w.session.pk},
+        _staff(200),
+        None,
+        _staff(405),
+    ),
+    "admin_mark_paid": (
+        lambda w: {"pk": w.session.pk},
+        _staff(405),
+        None,
+        _staff("/admin/sessions/"),
+    ),
+    "admin_mark_refunded": (
+        lambda w: {"pk": w.session.pk},
+        _staff(405),
+        None,
+        _staff("/admin/sessions/"),
+    ),
+    "mentor_directory": (None, _all(200), None, _all(405)),
+    "mentor_profile": (lambda w: {"pk": w.users["mentor"].pk}, _all(200), None, _all(405)),
+    "mentor_apply": (
+        None,
+        _row(LOGIN, 200, "/mentor/profile/", 200, 200),
+        lambda w, r: PROFILE_DATA,
+        _members("/mentor/profile/"),
+    ),
+    "mentor_profile_edit": (
+        None,
+        _row(LOGIN, "/mentor/apply/", 200, "/mentor/apply/", "/mentor/apply/"),
+        lambda w, r: PROFILE_DATA,
+        _row(LOGIN, "/mentor/apply/", "/mentor/profile/", "/mentor/apply/", "/mentor/apply/"),
+    ),
+    "admin_mentors": (None, _staff(200), None, _staff(405)),
+    "admin_mentor_approve": (
+        lambda w: {"pk": w.applicant_profile.pk},
+        _staff(405),
+        None,
+        _staff("/admin/mentors/"),
+    ),
+    "admin_mentor_reject": (
+        lambda w: {"pk": w.applicant_profile.pk},
+        _staff(405),
+        lambda w, r: {"reason": "Not the right fit yet."},
+        _staff("/admin/mentors/"),
+    ),
+    "availability_editor": (None, _mentor_only(200), None, _mentor_only(405)),
+    "availability_add_weekly": (
+        None,
+        _mentor_only(405),
+        lambda w, r: {"weekday": "0", "start_time": "18:00", "end_time": "20:00"},
+        _mentor_only("/mentor/availability/"),
+    ),
+    "availability_delete_weekly": (
+        lambda w: {"pk": w.weekly.pk},
+        _mentor_only(405),
+        None,
+        _mentor_only("/mentor/availability/"),
+    ),
+    "availability_add_exception": (
+        None,
+        _mentor_only(405),
+        lambda w, r: {"date": (w.exception.date + timedelta(days=1)).isoformat(), "kind": "off"},
+        _mentor_only("/mentor/availability/"),
+    ),
+    "availability_delete_exception": (
+        lambda w: {"pk": w.exception.pk},
+        _mentor_only(405),
+        None,
+        _mentor_only("/mentor/availability/"),
+    ),
+    "admin_emails": (None, _staff(200), None, _staff(405)),
+    "admin_email_resend": (
+        lambda w: {"pk": w.email.pk},
+        _staff(405),
+        None,
+        _staff("/admin/emails/"),
+    ),
+    "admin:index": (
+        None,
+        _row(*[DJANGO_ADMIN_LOGIN] * 4, 200),
+        None,
+        _row(*[DJANGO_ADMIN_LOGIN] * 4, 200),
+    ),
+}
+
+
+def test_every_url_pattern_has_a_row():
+    found = {name for name, _ in named_patterns()}
+
+    missing = sorted(found - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - found)
+
+    assert not missing, f"URL patterns without a row in the access matrix: {missing}"
+    assert not stale, f"Rows for URL patterns that no longer exist: {stale}"
+
+
+def test_a_name_is_never_routed_twice_to_different_paths():
+    routes: dict[str, set[str]] = {}
+    for name, route in named_patterns():
+        routes.setdefault(name, set()).add(route)
+
+    assert {name: r for name, r in routes.items() if len(r) > 1} == {}
+
+
+def _reset_token(world) -> str:
+    return default_token_generator.make_token(User.objects.get(pk=world.users["mentee"].pk))
+
+
+def _ids(world) -> dict:
+    return {
+        "session": world.session.pk,
+        "uidb64": world.uidb64,
+        "mentor": world.users["mentor"].pk,
+    }
+
+
+def _path(name, world) -> str:
+    kwargs_of = MATRIX[name][0]
+    return reverse(name, kwargs=kwargs_of(world) if kwargs_of else None)
+
+
+def _assert_outcome(response, expected, path, world) -> None:
+    where = f"{response.request['REQUEST_METHOD']} {path}"
+    if expected == LOGIN:
+        assert response.status_code == 302, where
+        assert response["Location"] == f"/accounts/login/?next={quote(path, safe='/')}", where
+    elif isinstance(expected, str):
+        assert response.status_code == 302, (where, response.status_code)
+        assert response["Location"] == expected.format(**_ids(world)), where
+    else:
+        assert response.status_code == expected, (where, response.get("Location"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_get(name, role, world):
+    client = client_for(world.users[role])
+    path = _path(name, world)
+
+    response = client.get(path)
+
+    _assert_outcome(response, MATRIX[name][1][role], path, world)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_post(name, role, world):
+    client = CsrfClient(world.users[role])
+    path = _path(name, world)
+    data_of = MATRIX[name][2]
+    data = data_of(world, role) if data_of else {}
+
+    response = client.post(path, data)
+
+    _assert_outcome(response, MATRIX[name][3][role], path, world)
+
+
+@pytest.mark.parametrize("name", ["availability_delete_weekly", "availability_delete_exception"])
+def test_another_mentors_availability_is_404(name, world):
+    """Objects that are not yours answer 404, also between mentors."""
+    stranger = MentorFactory()
+    path = _path(name, world)
+
+    response = CsrfClient(stranger).post(path)
+
+    assert response.status_code == 404
+    assert WeeklyAvailability.objects.filter(pk=world.weekly.pk).exists()

@@ -6,9 +6,9 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from bookings import jobs, services
@@ -17,6 +17,7 @@ from notifications.management.commands import run_worker
 from notifications.models import EmailKind, OutboundEmail, PendingReminder
 from payments import services as payments
 from payments.models import Payment
+from tests.concurrency import run_together
 from tests.conftest import MEET
 from tests.factories import SessionFactory, UserFactory
 
@@ -290,33 +291,11 @@ def test_reminder_lists_several_sessions_soonest_first(admin_user, mentor, mente
 # --- several workers at once -----------------------------------------------------------
 
 
-def _race(job, runs: int = 2) -> list:
-    """Run `job(now=NOW)` in `runs` threads released together; returns their results."""
-    barrier = threading.Barrier(runs)
-    results: list = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(job(now=NOW))
-        except Exception as error:  # surfaces in the assertion instead of dying in the thread
-            results.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_expiry_runs_cancel_each_session_once(mentor, mentee):
     sessions = [pending_at(NOW + timedelta(minutes=10 * n), None, mentee) for n in range(6)]
 
-    results = _race(jobs.expire_pending_sessions, runs=3)
+    results = run_together(*[partial(jobs.expire_pending_sessions, now=NOW)] * 3)
 
     assert sum(results) == len(sessions), results
     for session in sessions:
@@ -329,7 +308,7 @@ def test_concurrent_expiry_runs_cancel_each_session_once(mentor, mentee):
 def test_concurrent_reminder_runs_remind_each_admin_once(admin_user, second_admin, mentor, mentee):
     sessions = [pending_at(NOW + timedelta(hours=3 + n), mentor, mentee) for n in range(4)]
 
-    results = _race(jobs.remind_admins_of_pending, runs=3)
+    results = run_together(*[partial(jobs.remind_admins_of_pending, now=NOW)] * 3)
 
     assert sum(results) == 2, results
     assert sorted(row.to_email for row in reminders()) == ["admin@example.com", "bea@example.com"]

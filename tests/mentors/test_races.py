@@ -1,40 +1,15 @@
 """Two people acting at the same moment: exactly one wins, the other gets a message."""
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from accounts.models import ApplicationStatus, MentorProfile
 from mentors import services
 from mentors.models import Feedback
 from notifications.models import OutboundEmail
+from tests.concurrency import run_together
 from tests.factories import UserFactory
 
-
-def _race(*actions: Callable[[], str]) -> list[str]:
-    """Run the actions in threads released together; each returns or raises a message."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = []
-
-    def run(action):
-        try:
-            barrier.wait(timeout=10)
-            outcomes.append(action())
-        except (services.MentorActionError, services.FeedbackError) as error:
-            outcomes.append(f"refused: {error}")
-        except Exception as error:  # surfaces in the assertion instead of dying in the thread
-            outcomes.append(f"crashed: {error!r}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+REFUSED = (services.MentorActionError, services.FeedbackError)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -51,7 +26,7 @@ def test_an_approval_and_a_rejection_at_once_exactly_one_wins(pending_applicatio
         services.reject_application(profile, by=second_admin, reason="Not yet.")
         return "rejected"
 
-    outcomes = _race(approve, reject)
+    outcomes = run_together(approve, reject, refused=REFUSED)
 
     final = MentorProfile.objects.get(pk=pending_application.pk)
     assert final.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
@@ -71,7 +46,7 @@ def test_two_feedbacks_at_once_store_exactly_one(completed_session, mentee):
 
         return action
 
-    outcomes = _race(rate(5), rate(1))
+    outcomes = run_together(rate(5), rate(1), refused=REFUSED)
 
     stored = Feedback.objects.get(session=completed_session)
     assert sorted(outcomes) == sorted(

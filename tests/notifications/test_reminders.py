@@ -3,17 +3,18 @@ job at their moment, once, to both people, with the current link — and never d
 out of date. Times are set explicitly (the job takes `now`; delivery reads the clock)."""
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from bookings import services
 from notifications import reminders
 from notifications.delivery import deliver, send_due_emails
 from notifications.models import EmailKind, EmailState, OutboundEmail, SessionReminder
 from notifications.reminders import send_due_reminders
+from tests.concurrency import run_together
 from tests.conftest import MEET
 from tests.factories import SessionFactory
 
@@ -405,27 +406,6 @@ def test_the_record_is_unique_per_session_recipient_lead_and_revision(confirmed)
         )
 
 
-def _race(runs: int, now: datetime) -> list:
-    barrier = threading.Barrier(runs)
-    results: list = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(send_due_reminders(now=now))
-        except Exception as error:  # surfaces in the assertion instead of dying in the thread
-            results.append(repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_remind_each_person_once(mentor, mentee, admin_user):
     sessions = [
@@ -435,7 +415,7 @@ def test_concurrent_runs_remind_each_person_once(mentor, mentee, admin_user):
     for session in sessions:
         services.confirm_session(session, link=MEET, by=admin_user)
 
-    results = _race(3, now=START - timedelta(hours=1))
+    results = run_together(*[partial(send_due_reminders, now=START - timedelta(hours=1))] * 3)
 
     assert sum(results) == 2 * len(sessions), results
     assert SessionReminder.objects.count() == 2 * len(sessions)

@@ -233,6 +233,11 @@ def test_another_mentors_window_does_not_count_as_an_overlap(mentor, mentor_clie
     )
 
     assert response.status_code == 302
+    assert list(
+        WeeklyAvailability.objects.filter(mentor=mentor).values_list(
+            "weekday", "start_time", "end_time"
+        )
+    ) == [(0, time(9), time(12))]
 
 
 def test_removing_a_weekly_window(mentor, mentor_client):
@@ -302,6 +307,9 @@ def test_today_in_the_mentors_zone_is_allowed(mentor, mentor_client):
     )
 
     assert response.status_code == 302
+    assert list(
+        AvailabilityException.objects.filter(mentor=mentor).values_list("date", "kind")
+    ) == [(mentor_today(mentor), "off")]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ BENCH_EMAILS ?= 1000
 # The load test's own PostgreSQL database (dropped, re-created and seeded by the script).
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/codementorhub_load
 
-.PHONY: help install demo test test-unit test-e2e lint browser migrate clean bench-email load
+.PHONY: help install demo test test-unit test-e2e lint browser migrate clean bench bench-email load
 
 help:
 	@echo "make demo   - run CodeMentorHub with demo data on http://$(HOST):$(PORT)"
@@ -60,6 +60,12 @@ test-e2e: install browser
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Server time of the main pages at 100,000 sessions against the floor and Django's admin
+# (README, "Benchmarks"). SQLite (var/bench.sqlite3) unless DATABASE_URL names a *bench* database.
+BENCH_SESSIONS ?= 100000
+bench: install
+	$(RUN) scripts/bench_pages.py --sessions $(BENCH_SESSIONS)
 
 # Delivery throughput with 1 and 2 workers on PostgreSQL (README, "Benchmarks").
 bench-email: install

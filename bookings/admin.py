@@ -51,6 +51,7 @@ class MentoringSessionAdmin(admin.ModelAdmin):
         "amount",
     ]
     list_filter = ["status", "payment_status"]
+    list_per_page = 25  # as the sessions dashboard (and so compared in `make bench`)
     list_select_related = ["mentor", "mentee"]
     search_fields = ["mentor__email", "mentor__last_name", "mentee__email", "mentee__last_name"]
     date_hierarchy = "start"

@@ -1,0 +1,28 @@
+"""The product's URLs plus the benchmark's floor view, used only by scripts/bench_pages.py
+(it sets ROOT_URLCONF to this module). config/urls.py never includes it."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+
+from bookings.models import MentoringSession
+
+FLOOR_ROWS = 25
+
+
+@login_required
+@require_GET
+def floor(request: HttpRequest) -> HttpResponse:
+    """The framework's floor: 25 sessions from one indexed query (`session_start`), the
+    people joined in, rendered in the product's base template. No page that lists sessions
+    can do less than this."""
+    sessions = MentoringSession.objects.select_related("mentor", "mentee").order_by("start", "id")
+    return render(request, "benchmarks/floor.html", {"sessions": sessions[:FLOOR_ROWS]})
+
+
+urlpatterns = [
+    path("bench/floor/", floor, name="bench_floor"),
+    path("", include("config.urls")),
+]

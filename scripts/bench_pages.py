@@ -1,0 +1,477 @@
+"""Page benchmark: server time of the main pages at 100,000 sessions, against two
+references measured in the same run. A script with printed figures, not a timed test.
+
+    .venv/bin/python scripts/bench_pages.py            # SQLite: var/bench.sqlite3
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/codementorhub_bench \\
+        .venv/bin/python scripts/bench_pages.py         # PostgreSQL (created if missing)
+
+(`make bench` runs the first; `make bench DATABASE_URL=…` the second.) What it does:
+
+1. migrates the database, collects static files (production storage, hashed names) and
+   runs `seed_demo --sessions N` (idempotent: a second run only tops up). The database must
+   be a dedicated one whose name contains "bench";
+2. in this one process, with production settings (DEBUG off, whitenoise manifest storage,
+   every middleware), sends each page's requests through Django's full request handler
+   (`django.test.Client`: no network, so the figure is the server's own time); the pages
+   are measured in interleaved rounds, after warm-up, so machine noise hits all alike;
+3. counts each page's queries in one extra request;
+4. prints page, median, p95, queries, ratio to the floor and ratio to Django's admin
+   changelist; then the confirm POST with SMTP healthy, slow (5 s per message) and
+   unreachable, each proven real by delivering one of its emails after the timing.
+
+The references: **the floor** (`benchmarks/urls.py`): 25 sessions from one indexed query
+in the product's base template; **Django's admin changelist** of sessions, 25 per page.
+Each confirm POST confirms a real pending session of the bench database.
+"""
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import secrets
+import socket
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+SMTP_DELAY_SECONDS = 5.0
+BUSY_MENTOR = "bulk-mentor1@mentors.example.com"
+BUSY_MENTEE = "bulk-mentee1@mentees.example.com"
+LINK = "https://meet.google.com/{}-{}-{}"
+
+
+def fail(message: str) -> None:
+    print(f"bench_pages: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number is needed; got {value!r}") from None
+    if not 1 <= number <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 1000000; got {number}")
+    return number
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=positive, default=100_000, help="data size")
+    parser.add_argument("--requests", type=positive, default=60, help="measured per page")
+    parser.add_argument("--warmup", type=positive, default=5, help="unmeasured per page first")
+    parser.add_argument(
+        "--confirm-requests", type=positive, default=40, help="confirm POSTs per SMTP state"
+    )
+    return parser.parse_args()
+
+
+def configure_environment() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        url = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    parts = urlsplit(url)
+    if "bench" not in Path(parts.path).name:
+        fail(
+            f"the database must be a dedicated one with 'bench' in its name (it gets 100,000 "
+            f"sessions and its pending sessions get confirmed); got {parts.path!r}."
+        )
+    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
+        from bench_email import create_database
+
+        create_database(url)
+    elif parts.scheme != "sqlite":
+        fail(f"DATABASE_URL must be sqlite:/// or postgres://; got scheme {parts.scheme!r}.")
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_DEBUG"] = "false"  # production settings: the figures that matter
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    (ROOT / "var").mkdir(exist_ok=True)
+    return url
+
+
+def prepare(sessions: int) -> None:
+    import logging
+
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    started = time.perf_counter()
+    call_command("seed_demo", password="bench-password", sessions=sessions, verbosity=0)
+    print(f"data ready ({time.perf_counter() - started:.1f} s)")
+    # One log line per request would be most of what this script prints.
+    logging.getLogger("codementorhub.requests").setLevel(logging.WARNING)
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    name: str
+    client: object
+    path: str
+    # For a POST: a function returning the next request's form data (a fresh session each).
+    post: object = None
+    times: list[float] = field(default_factory=list)
+    queries: int = 0
+
+    def request(self):
+        if self.post is None:
+            response = self.client.get(self.path)
+            expected = 200
+        else:
+            path, data = self.post()
+            response = self.client.post(path, data)
+            expected = 302
+        if response.status_code != expected:
+            fail(f"{self.name}: {self.path} answered {response.status_code}, not {expected}.")
+        return response
+
+    def timed(self) -> None:
+        started = time.perf_counter()
+        self.request()
+        self.times.append((time.perf_counter() - started) * 1000)
+
+    def count_queries(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            self.request()
+        self.queries = len(captured.captured_queries)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.times)
+        return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+def measure(pages: list[Page], *, warmup: int, rounds: int) -> None:
+    for page in pages:
+        page.count_queries()
+    for _ in range(warmup):
+        for page in pages:
+            page.request()
+    for _ in range(rounds):
+        for page in pages:
+            page.timed()
+
+
+def client_for(email: str):
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client
+
+
+class PendingSessions:
+    """Each confirm POST takes the next pending session (far enough ahead not to expire)."""
+
+    def __init__(self, count: int) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from bookings.models import MentoringSession, Status
+
+        ids = list(
+            MentoringSession.objects.filter(
+                status=Status.PENDING, start__gt=timezone.now() + timedelta(days=2)
+            )
+            .exclude(mentor__email=BUSY_MENTOR)
+            .order_by("-start", "-id")
+            .values_list("id", flat=True)[:count]
+        )
+        if len(ids) < count:
+            fail(f"{count} pending sessions are needed; the data has {len(ids)}. Re-seed.")
+        self.ids = iter(ids)
+
+    def next_form(self):
+        from django.urls import reverse
+
+        session_id = next(self.ids)
+        code = f"{session_id:010d}".translate(str.maketrans("0123456789", "abcdefghij"))
+        link = LINK.format(code[:3], code[3:7], code[7:])
+        path = reverse("admin_set_status", args=[session_id])
+        return path, {"action": "confirmed", "meeting_link": link}
+
+
+def deep_page_number() -> int:
+    from bookings.admin_views import PAGE_SIZE
+    from bookings.models import MentoringSession
+
+    return max(1, (MentoringSession.objects.count() // PAGE_SIZE) * 4 // 5)
+
+
+def name_of(email: str) -> str:
+    from accounts.models import User
+
+    return User.objects.get(email=email).get_full_name()
+
+
+def page_table(args) -> dict[str, Page]:
+    from django.contrib import admin
+
+    from bookings.admin_views import PAGE_SIZE
+    from bookings.models import MentoringSession
+
+    changelist = admin.site.get_model_admin(MentoringSession)
+    if changelist.list_per_page != PAGE_SIZE:
+        fail(f"Django admin shows {changelist.list_per_page} per page, the dashboard {PAGE_SIZE}.")
+    staff = client_for("admin@example.com")
+    mentor, mentee = client_for(BUSY_MENTOR), client_for(BUSY_MENTEE)
+    busy_session = (
+        MentoringSession.objects.filter(mentor__email=BUSY_MENTOR).order_by("start", "id").first()
+    )
+    confirms = PendingSessions(1 + args.warmup + args.requests)
+    pages = [
+        Page("floor (25 rows, 1 indexed query)", staff, "/bench/floor/"),
+        Page("Django admin changelist", staff, "/django-admin/bookings/mentoringsession/"),
+        Page("admin dashboard, default", staff, "/admin/sessions/"),
+        Page("admin dashboard, status=confirmed", staff, "/admin/sessions/?status=confirmed"),
+        Page(
+            "admin dashboard, search by name",
+            staff,
+            "/admin/sessions/?" + _query(q=name_of(BUSY_MENTEE)),
+        ),
+        Page(
+            f"admin dashboard, page {deep_page_number()}",
+            staff,
+            f"/admin/sessions/?page={deep_page_number()}",
+        ),
+        Page(f"/dashboard/ mentee ({_count(mentee=True)} sessions)", mentee, "/dashboard/"),
+        Page(f"/dashboard/ mentor ({_count(mentee=False)} sessions)", mentor, "/dashboard/"),
+        Page("/sessions/<id>/ (mentor)", mentor, f"/sessions/{busy_session.pk}/"),
+        Page("confirm POST", staff, "", post=confirms.next_form),
+    ]
+    return {page.name: page for page in pages}
+
+
+def _query(**params) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params)
+
+
+def _count(*, mentee: bool) -> int:
+    from bookings.models import MentoringSession
+
+    if mentee:
+        return MentoringSession.objects.filter(mentee__email=BUSY_MENTEE).count()
+    return MentoringSession.objects.filter(mentor__email=BUSY_MENTOR).count()
+
+
+# --- SMTP states for the confirm POST ----------------------------------------------------
+
+
+class SlowHandler:
+    """Accepts every message after SMTP_DELAY_SECONDS inside DATA: a slow SMTP server."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        await asyncio.sleep(SMTP_DELAY_SECONDS)
+        return "250 Message accepted for delivery"
+
+
+class QuickHandler:
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        return "250 Message accepted for delivery"
+
+
+def start_smtp(handler):
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="bench.test")
+    controller.start()
+    return controller, port
+
+
+def free_port() -> int:
+    """A port nothing listens on (yet): connecting to it is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def mailers_for(port: int) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 20},
+        }
+    }
+
+
+def confirm_under_smtp(args) -> list[tuple[str, Page, str]]:
+    """The confirm POST with SMTP healthy, slow and unreachable, in interleaved rounds.
+    No worker runs meanwhile: what is timed is the request alone. Then one email queued by
+    each state is delivered here, to show that state was real."""
+    from django.test import override_settings
+
+    healthy, healthy_port = start_smtp(QuickHandler())
+    slow, slow_port = start_smtp(SlowHandler())
+    states = [("healthy", healthy_port), ("slow (5 s/message)", slow_port)]
+    states.append(("unreachable", free_port()))
+    staff = client_for("admin@example.com")
+    total = len(states) * (args.warmup + args.confirm_requests + 1)
+    confirms = PendingSessions(total)
+    pages = {name: Page(name, staff, "", post=confirms.next_form) for name, _ in states}
+    try:
+        for round_number in range(args.warmup + args.confirm_requests):
+            for name, port in states:
+                with override_settings(MAILERS=mailers_for(port)):
+                    page = pages[name]
+                    if round_number < args.warmup:
+                        page.request()
+                    else:
+                        page.timed()
+        proofs = []
+        for name, port in states:
+            with override_settings(MAILERS=mailers_for(port)):
+                proofs.append((name, pages[name], probe_delivery(pages[name])))
+        return proofs
+    finally:
+        healthy.stop()
+        slow.stop()
+
+
+def probe_delivery(page: Page) -> str:
+    """Deliver one email queued by this state's last confirm, and say how it went."""
+    from bookings.models import MentoringSession
+    from notifications.delivery import deliver
+    from notifications.models import OutboundEmail
+
+    page.request()  # one more confirm, under this state, whose email is delivered now
+    session = MentoringSession.objects.filter(status="confirmed").latest("confirmed_at")
+    email = OutboundEmail.objects.filter(session=session).order_by("id").first()
+    started = time.perf_counter()
+    state = deliver(email.pk)
+    took = time.perf_counter() - started
+    email.refresh_from_db()
+    error = f" ({email.last_error[:60]})" if email.last_error else ""
+    return f"one email delivered by the worker code: {state} in {took:.2f} s{error}"
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    from django import get_version
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+        else:
+            cursor.execute("SELECT sqlite_version()")
+        version = cursor.fetchone()[0]
+    cpu = platform.processor() or platform.machine()
+    return (
+        f"{platform.node()} · {os.cpu_count()} cores {cpu} · Python {platform.python_version()} "
+        f"· Django {get_version()} · {connection.vendor} {version}"
+    )
+
+
+def print_pages(pages: dict[str, Page], *, floor: Page, django_admin: Page) -> None:
+    width = max(len(name) for name in pages)
+    print(
+        f"{'page':<{width}}  {'median ms':>9}  {'p95 ms':>8}  {'queries':>7}  "
+        f"{'× floor':>7}  {'× Django admin':>14}"
+    )
+    for page in pages.values():
+        print(
+            f"{page.name:<{width}}  {page.median:>9.2f}  {page.p95:>8.2f}  {page.queries:>7}  "
+            f"{page.median / floor.median:>7.2f}  {page.median / django_admin.median:>14.2f}"
+        )
+
+
+def print_targets(pages: dict[str, Page], *, floor: Page, django_admin: Page) -> bool:
+    ok = True
+    print("\ntargets:")
+    for page in pages.values():
+        if page is floor or page is django_admin:
+            continue
+        ratio = page.median / floor.median
+        good = ratio <= 1.5 and page.queries <= 8
+        ok &= good
+        print(
+            f"  {'ok  ' if good else 'MISS'} {page.name}: {ratio:.2f} × floor (≤ 1.5), "
+            f"{page.queries} queries (≤ 8)"
+        )
+        if page.name.startswith("admin dashboard"):
+            admin_ratio = page.median / django_admin.median
+            good = admin_ratio <= 0.5
+            ok &= good
+            print(f"  {'ok  ' if good else 'MISS'} {page.name}: {admin_ratio:.2f} × Django admin")
+    return ok
+
+
+def print_confirms(proofs) -> bool:
+    healthy = proofs[0][1]
+    print(f"\nconfirm POST by SMTP state ({len(healthy.times)} requests each, interleaved):")
+    ok = True
+    for name, page, proof in proofs:
+        ratio = page.median / healthy.median
+        ok &= ratio <= 1.1
+        print(
+            f"  {name:<20} median {page.median:7.2f} ms  p95 {page.p95:7.2f} ms  "
+            f"× healthy {ratio:.2f}  — {proof}"
+        )
+    print(f"  {'ok  ' if ok else 'MISS'} every state ≤ 1.1 × healthy")
+    return ok
+
+
+def main() -> None:
+    args = parse_args()
+    configure_environment()
+    import django
+
+    django.setup()
+    from django.test import override_settings
+
+    prepare(args.sessions)
+    bench_settings = override_settings(
+        ROOT_URLCONF="benchmarks.urls",
+        ALLOWED_HOSTS=["testserver"],
+        SECURE_SSL_REDIRECT=False,  # the test client speaks plain http
+    )
+    with bench_settings:
+        from bookings.models import MentoringSession
+
+        total = MentoringSession.objects.count()
+        pages = page_table(args)
+        print(
+            f"measuring {len(pages)} pages: {args.warmup} warm-up + {args.requests} "
+            f"requests each, {total} sessions"
+        )
+        measure(list(pages.values()), warmup=args.warmup, rounds=args.requests)
+        proofs = confirm_under_smtp(args)
+        print(f"\n{machine()}")
+        print(f"{total} sessions; median and p95 of server time per request (ms)\n")
+        floor = pages["floor (25 rows, 1 indexed query)"]
+        django_admin = pages["Django admin changelist"]
+        print_pages(pages, floor=floor, django_admin=django_admin)
+        met = print_targets(pages, floor=floor, django_admin=django_admin)
+        met &= print_confirms(proofs)
+    print("\nall targets met" if met else "\nsome targets missed (MISS above)")
+
+
+if __name__ == "__main__":
+    main()

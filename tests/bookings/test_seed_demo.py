@@ -1,7 +1,10 @@
+from datetime import timedelta
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -85,3 +88,106 @@ def test_bad_options_are_refused_with_a_message_and_create_nothing(args, message
         call_command("seed_demo", *args, stdout=StringIO())
 
     assert User.objects.count() == 0
+
+
+BUSY_MENTOR = "bulk-mentor1@mentors.example.com"
+BUSY_MENTEE = "bulk-mentee1@mentees.example.com"
+
+
+def generated() -> QuerySet[MentoringSession]:
+    return MentoringSession.objects.filter(mentor__email__startswith="bulk-mentor")
+
+
+def overlapping(sessions: QuerySet[MentoringSession], person: str) -> list[tuple[int, int]]:
+    """Ids of one person's sessions that overlap in time (`person`: mentor_id or mentee_id)."""
+    rows = sorted(sessions.values_list(person, "start", "duration_minutes", "id"))
+    return [
+        (a[3], b[3])
+        for a, b in pairwise(rows)
+        if a[0] == b[0] and a[1] + timedelta(minutes=a[2]) > b[1]
+    ]
+
+
+def test_busy_mentor_and_busy_mentee_get_their_fixed_share_of_the_generated_sessions():
+    seed("--password", "demo1234", "--sessions", "1000")
+
+    assert generated().count() == 1000
+    assert generated().filter(mentor__email=BUSY_MENTOR).count() == 20
+    assert generated().filter(mentee__email=BUSY_MENTEE).count() == 5
+
+
+def test_other_mentors_share_the_rest_round_robin_in_signup_order():
+    seed("--password", "demo1234", "--sessions", "1000")
+
+    counts = list(
+        generated()
+        .exclude(mentor__email=BUSY_MENTOR)
+        .values("mentor_id")
+        .annotate(sessions=Count("id"))
+        .order_by("mentor_id")
+        .values_list("sessions", flat=True)
+    )
+    assert counts == [52] * 11 + [51] * 8
+
+
+def test_busy_mentee_sessions_are_with_different_mentors():
+    seed("--password", "demo1234", "--sessions", "1000")
+
+    sessions = generated().filter(mentee__email=BUSY_MENTEE)
+    assert sessions.values("mentor_id").distinct().count() == 5
+    assert sessions.filter(mentor__email=BUSY_MENTOR).count() == 1
+
+
+def test_output_names_the_busy_accounts_for_the_benchmark():
+    output = seed("--password", "demo1234", "--sessions", "1000")
+
+    assert output.splitlines()[-1] == (
+        f"Benchmark accounts: mentor {BUSY_MENTOR} (20 sessions), "
+        f"mentee {BUSY_MENTEE} (5 sessions)."
+    )
+
+
+def test_no_mentor_and_not_the_busy_mentee_has_overlapping_sessions():
+    seed("--password", "demo1234", "--sessions", "1000")
+
+    assert overlapping(generated(), "mentor_id") == []
+    assert overlapping(generated().filter(mentee__email=BUSY_MENTEE), "mentee_id") == []
+
+
+def test_running_again_with_the_same_number_creates_nothing_and_names_the_busy_accounts():
+    seed("--password", "demo1234", "--sessions", "1000")
+
+    output = seed("--password", "demo1234", "--sessions", "1000")
+
+    assert generated().count() == 1000
+    assert "1000 generated sessions already exist." in output
+    assert f"mentor {BUSY_MENTOR} (20 sessions), mentee {BUSY_MENTEE} (5 sessions)." in output
+
+
+def test_topping_up_ends_with_the_busy_counts_of_a_single_run_and_no_overlaps():
+    seed("--password", "demo1234", "--sessions", "500")
+
+    output = seed("--password", "demo1234", "--sessions", "1000")
+
+    assert "Created 500 generated sessions (1000 in all)." in output
+    assert generated().count() == 1000
+    assert generated().filter(mentor__email=BUSY_MENTOR).count() == 20
+    assert generated().filter(mentee__email=BUSY_MENTEE).count() == 5
+    assert overlapping(generated(), "mentor_id") == []
+    assert overlapping(generated().filter(mentee__email=BUSY_MENTEE), "mentee_id") == []
+
+
+# Half a two-hour slot later; and 382 hours later, which would put the busy mentor's new
+# sessions 15-20 exactly on their sessions 2-7 (slot j*1093 % 2880 is 191 slots further
+# back) if slots were counted from each run's "now" rather than from a fixed grid.
+@pytest.mark.parametrize("hours", [5, 382])
+def test_topping_up_days_later_still_gives_no_overlaps(monkeypatch, hours):
+    seed("--password", "demo1234", "--sessions", "500")
+    later = timezone.now() + timedelta(hours=hours)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    seed("--password", "demo1234", "--sessions", "1000")
+
+    assert generated().count() == 1000
+    assert overlapping(generated(), "mentor_id") == []
+    assert overlapping(generated().filter(mentee__email=BUSY_MENTEE), "mentee_id") == []

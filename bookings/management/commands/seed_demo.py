@@ -1,13 +1,15 @@
 """Idempotent demo data (SPEC §6): the three demo logins, more people, and sessions."""
 
+import heapq
 import random
 import secrets
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile, User
@@ -18,6 +20,16 @@ from payments.services import bulk_create_for_sessions
 MAX_SESSIONS = 1_000_000
 BULK_MENTOR_DOMAIN = "mentors.example.com"
 BULK_MENTEE_DOMAIN = "mentees.example.com"
+# A benchmark needs one heavy mentor and one heavy mentee; it finds them by these emails.
+BUSY_MENTOR_EMAIL = f"bulk-mentor1@{BULK_MENTOR_DOMAIN}"
+BUSY_MENTEE_EMAIL = f"bulk-mentee1@{BULK_MENTEE_DOMAIN}"
+BUSY_MENTOR_SESSIONS = 2000  # at most, and never more than --sessions / 50
+BUSY_MENTEE_SESSIONS = 500  # at most, and never more than --sessions / 200
+# Generated sessions start on two-hour slots of a 240-day window: 180 days back, 60 ahead.
+SLOT = timedelta(hours=2)
+SLOTS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+WINDOW_SLOTS = 240 * 12
+PAST_SLOTS = 180 * 12
 FIRST_NAMES = [
     "Ada",
     "Alan",
@@ -87,6 +99,31 @@ def positive_or_zero(value: str) -> int:
     return number
 
 
+def _slot_of(instant: datetime) -> int:
+    """The number of the two-hour slot holding `instant`, on a grid fixed in time, so that
+    runs at different hours (a top-up the next day) put sessions on the same slots."""
+    return (instant - SLOTS_EPOCH) // SLOT
+
+
+def _mentor_plan(
+    mentor_ids: list[int], counts: dict[int, int], busy_id: int, busy_new: int, missing: int
+) -> list[tuple[int, int, int]]:
+    """(mentor id, the mentor's position k, the mentor's session number j) for each of the
+    `missing` new sessions: `busy_new` for the busy mentor, the rest round-robin over the
+    others, the least booked first (from nothing, that is plain round-robin; on a top-up
+    it evens out the newly added mentors)."""
+    plan = [
+        (busy_id, mentor_ids.index(busy_id), counts.get(busy_id, 0) + j) for j in range(busy_new)
+    ]
+    queue = [(counts.get(m, 0), k, m) for k, m in enumerate(mentor_ids) if m != busy_id]
+    heapq.heapify(queue)
+    for _ in range(missing - busy_new):
+        j, k, mentor_id = queue[0]
+        heapq.heapreplace(queue, (j + 1, k, mentor_id))
+        plan.append((mentor_id, k, j))
+    return plan
+
+
 def _create_sessions(sessions: list[MentoringSession]) -> None:
     """Sessions and their payment records, together (bulk: fast enough for benchmarks)."""
     with transaction.atomic():
@@ -115,8 +152,7 @@ class Command(BaseCommand):
             self._core_sessions(mentor, mentee)
             others = self._more_people(hashed, mentors=5, mentees=10, tag="demo")
             self._weekday_hours()
-        if sessions:
-            self._bulk_sessions(hashed, sessions)
+        busy = self._bulk_sessions(hashed, sessions) if sessions else None
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/accounts/login/")
         )
@@ -124,6 +160,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  mentor: mentor@example.com / {password}")
         self.stdout.write(f"  mentee: mentee@example.com / {password}")
         self.stdout.write(f"  ({others} more demo mentors and mentees share the same password)")
+        if busy is not None:
+            self.stdout.write(
+                f"Benchmark accounts: mentor {BUSY_MENTOR_EMAIL} ({busy[0]} sessions), "
+                f"mentee {BUSY_MENTEE_EMAIL} ({busy[1]} sessions)."
+            )
 
     def _weekday_hours(self) -> None:
         """Mon–Fri 09:00–17:00 (each mentor's own zone) for demo mentors without any hours
@@ -276,7 +317,9 @@ class Command(BaseCommand):
             created += len(new)
         return mentors + mentees
 
-    def _bulk_sessions(self, hashed, total: int) -> None:
+    def _bulk_sessions(self, hashed, total: int) -> tuple[int, int]:
+        """Generated sessions up to `total` in all; returns how many sessions the busy mentor
+        and the busy mentee have."""
         mentor_count, mentee_count = max(5, total // 50), max(10, total // 5)
         self._more_people(hashed, mentors=mentor_count, mentees=mentee_count, tag="bulk")
         mentor_ids = list(
@@ -289,23 +332,61 @@ class Command(BaseCommand):
             .order_by("id")
             .values_list("id", flat=True)[:mentee_count]
         )
-        existing = MentoringSession.objects.filter(mentor_id__in=mentor_ids).count()
+        busy_mentor = User.objects.get(email=BUSY_MENTOR_EMAIL)
+        busy_mentee = User.objects.get(email=BUSY_MENTEE_EMAIL)
+        counts: dict[int, int] = dict(
+            MentoringSession.objects.filter(mentor_id__in=mentor_ids)
+            .order_by()
+            .values_list("mentor_id")
+            .annotate(Count("id"))
+        )
+        # The busy mentee's earlier sessions, as slots of the 240-day cycle (the `residue`
+        # below): new sessions of theirs keep off them.
+        busy_mentee_slots = [
+            _slot_of(start) % WINDOW_SLOTS
+            for start in MentoringSession.objects.filter(
+                mentee=busy_mentee, mentor_id__in=mentor_ids
+            ).values_list("start", flat=True)
+        ]
+        existing = sum(counts.values())
         missing = total - existing
         if missing <= 0:
             self.stdout.write(f"{existing} generated sessions already exist.")
-            return
+            return counts.get(busy_mentor.id, 0), len(busy_mentee_slots)
+        busy_mentor_new = min(
+            missing, max(0, min(BUSY_MENTOR_SESSIONS, total // 50) - counts.get(busy_mentor.id, 0))
+        )
+        busy_mentee_new = min(
+            missing, max(0, min(BUSY_MENTEE_SESSIONS, total // 200) - len(busy_mentee_slots))
+        )
+        plan = _mentor_plan(mentor_ids, counts, busy_mentor.id, busy_mentor_new, missing)
+        other_mentee_ids = [m for m in mentee_ids if m != busy_mentee.id]
+        taken = set(busy_mentee_slots)
+        still_needed, stride, next_pick = busy_mentee_new, missing // max(1, busy_mentee_new), 0
         rng = random.Random(existing)
-        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        now = timezone.now()
+        first_slot = _slot_of(now) - PAST_SLOTS
         batch: list[MentoringSession] = []
-        for i in range(missing):
-            # A different two-hour block for each of a mentor's sessions (a 1093-step walk
-            # through the 2,880 blocks of these 240 days): one mentor's sessions never
-            # overlap, which PostgreSQL's exclusion constraint refuses (bookings/0002).
-            n = existing + i
-            block = (n // len(mentor_ids) * 1093 + n % len(mentor_ids) * 389) % 2880
-            offset_hours = -24 * 180 + 2 * block
-            start = now + timedelta(hours=offset_hours)
-            if offset_hours < 0:
+        for i, (mentor_id, k, j) in enumerate(plan):
+            # The j-th session of the k-th mentor goes to slot j*1093 + k*389 (mod 2,880): a
+            # 1093-step walk through the 2,880 two-hour slots of these 240 days, so one
+            # mentor's sessions never overlap, which PostgreSQL's exclusion constraint
+            # refuses (bookings/0002). j counts the mentor's earlier sessions too, and the
+            # slots sit on a fixed grid, so a later top-up cannot overlap them either.
+            residue = (j * 1093 + k * 389) % WINDOW_SLOTS
+            start = SLOTS_EPOCH + (first_slot + (residue - first_slot) % WINDOW_SLOTS) * SLOT
+            # The busy mentee takes every `stride`-th session whose slot it has free (so its
+            # sessions never overlap either), and any session left once they run short.
+            if still_needed and (
+                (i >= next_pick and residue not in taken) or missing - i <= still_needed
+            ):
+                mentee_id = busy_mentee.id
+                taken.add(residue)
+                still_needed -= 1
+                next_pick = i + stride
+            else:
+                mentee_id = other_mentee_ids[rng.randrange(len(other_mentee_ids))]
+            if start < now:
                 status = rng.choices(
                     [Status.COMPLETED, Status.CANCELLED, Status.CONFIRMED], weights=[75, 20, 5]
                 )[0]
@@ -322,8 +403,8 @@ class Command(BaseCommand):
             duration = rng.choice([30, 45, 60, 90])
             batch.append(
                 MentoringSession(
-                    mentor_id=mentor_ids[(existing + i) % len(mentor_ids)],
-                    mentee_id=mentee_ids[rng.randrange(len(mentee_ids))],
+                    mentor_id=mentor_id,
+                    mentee_id=mentee_id,
                     start=start,
                     duration_minutes=duration,
                     status=status,
@@ -341,3 +422,7 @@ class Command(BaseCommand):
                 batch.clear()
         _create_sessions(batch)
         self.stdout.write(f"Created {missing} generated sessions ({total} in all).")
+        return (
+            counts.get(busy_mentor.id, 0) + busy_mentor_new,
+            len(busy_mentee_slots) + busy_mentee_new,
+        )

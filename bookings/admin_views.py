@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -13,10 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 from bookings import selectors, services
 from bookings.forms import AdminSessionFilterForm, ChangeLinkForm, SetStatusForm
 from bookings.models import MentoringSession, Status
-from common.admin_area import PAGE_NUMBER, kept_query, list_url, staff_required
+from common.admin_area import kept_query, list_url, staff_required
 
-PAGE_SIZE = 25
-FILTER_KEYS = ("status", "q", "date_from", "date_to", "page")
+PAGING_KEYS = ("after", "before")
+FILTER_KEYS = ("status", "q", "date_from", "date_to", *PAGING_KEYS)
 DIALOG = re.compile(r"(confirm|cancel|change)-[1-9][0-9]{0,17}")
 # Carries a refused link back to the dashboard so its dialog re-opens with the error.
 RETRY_KEY = "admin_sessions_retry"
@@ -35,34 +34,36 @@ def dashboard_url(raw_query: str = "") -> str:
 def session_list(request: HttpRequest) -> HttpResponse:
     form = AdminSessionFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        messages.warning(request, "Some filters were not understood and were ignored.")
-    sessions = selectors.admin_session_list(form.filters())
-    requested_page = request.GET.get("page", "")
-    # A number past the end is clamped silently (e.g. back on page 2 after confirming its
-    # last pending session); only a value that is not a page number at all is reported.
-    page = Paginator(sessions, PAGE_SIZE).get_page(requested_page)
-    if requested_page and not PAGE_NUMBER.fullmatch(requested_page):
-        messages.warning(
-            request, f"There is no page “{requested_page[:20]}”; showing page {page.number}."
-        )
+        for paging in ("after", "before"):
+            for error in form.errors.pop(paging, []):
+                messages.warning(request, error)
+        if form.errors:
+            messages.warning(request, "Some filters were not understood and were ignored.")
+    result = selectors.admin_session_page(form.filters())
     retry = request.session.pop(RETRY_KEY, None)
-    open_dialog = retry["dialog"] if retry else _requested_dialog(request)
+    open_kind, open_id = _open_dialog(retry["dialog"] if retry else _requested_dialog(request))
     return render(
         request,
         "bookings/admin/session_list.html",
         {
             "form": form,
-            "page": page,
+            "result": result,
+            "page": result.page,
             "filter_query": _filter_query(request.GET.urlencode()),
             "filters_without_page": _filter_query(
-                urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
+                urlencode([(k, v) for k, v in request.GET.items() if k not in PAGING_KEYS])
             ),
-            "open_kind": open_dialog.partition("-")[0],
-            "open_id": int(open_dialog.partition("-")[2] or 0),
+            "open_kind": open_kind,
+            "open_session": selectors.session_for_dialog(open_id, result.sessions),
             "retry": retry,
             "Status": Status,
         },
     )
+
+
+def _open_dialog(value: str) -> tuple[str, int]:
+    kind, _, session_id = value.partition("-")
+    return kind, int(session_id or 0)
 
 
 def _requested_dialog(request: HttpRequest) -> str:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from bookings.meeting_links import MAX_LINK_LENGTH, canonicalize_meeting_link
 from bookings.models import Status
 from bookings.selectors import AdminSessionFilters
+from common.keyset import Cursor
 
 
 class MeetingLinkField(forms.CharField):
@@ -72,6 +73,7 @@ class CancelForm(forms.Form):
 
 
 FIRST_DAY = date(2000, 1, 1)
+BROKEN_PAGE_LINK = "This page link is broken; showing the first page."
 LAST_DAY = date(2999, 12, 31)
 
 
@@ -90,6 +92,35 @@ class AdminSessionFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
     )
+
+    # Keyset paging (common/keyset.py): the row a page starts after, or ends before.
+    after = forms.CharField(
+        required=False,
+        max_length=60,
+        widget=forms.HiddenInput,  # never rendered: a new filter starts from the top
+        error_messages={"max_length": BROKEN_PAGE_LINK},
+    )
+    before = forms.CharField(
+        required=False,
+        max_length=60,
+        widget=forms.HiddenInput,  # never rendered: a new filter starts from the top
+        error_messages={"max_length": BROKEN_PAGE_LINK},
+    )
+
+    def _cursor(self, name: str) -> Cursor | None:
+        raw = self.cleaned_data.get(name, "")
+        if not raw:
+            return None
+        cursor = Cursor.parse(raw)
+        if cursor is None:
+            raise ValidationError(BROKEN_PAGE_LINK)
+        return cursor
+
+    def clean_after(self) -> Cursor | None:
+        return self._cursor("after")
+
+    def clean_before(self) -> Cursor | None:
+        return self._cursor("before")
 
     def clean(self):
         data = super().clean()
@@ -110,6 +141,8 @@ class AdminSessionFilterForm(forms.Form):
             q=data.get("q") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            after=data.get("after"),
+            before=data.get("before"),
         )
 
 

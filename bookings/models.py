@@ -92,6 +92,12 @@ class MentoringSession(models.Model):
         indexes = [
             models.Index(fields=["status", "start", "id"], name="session_status_start"),
             models.Index(fields=["start", "id"], name="session_start"),
+            # The admin dashboard's second segment (every session that is not pending).
+            models.Index(
+                fields=["start", "id"],
+                name="session_not_pending_start",
+                condition=~models.Q(status="pending"),
+            ),
             models.Index(fields=["mentor", "start"], name="session_mentor_start"),
             models.Index(fields=["mentee", "start"], name="session_mentee_start"),
         ]

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
-    Case,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
@@ -13,11 +12,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
-    When,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 
+from accounts.search import people_matching
 from bookings.models import MentoringSession, Status
+from common.keyset import Cursor, KeysetPage, keyset_page
 
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
 
@@ -43,33 +44,66 @@ class AdminSessionFilters:
     q: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    after: Cursor | None = None
+    before: Cursor | None = None
 
 
-def admin_session_list(filters: AdminSessionFilters) -> QuerySet[MentoringSession]:
-    """The admin dashboard: pending first, then soonest first (SPEC §4)."""
-    sessions = _base().prefetch_related("emails")
+ADMIN_PAGE_SIZE = 25
+# "1,000+ sessions": counting every match would cost a scan of all of them.
+ADMIN_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class AdminSessionPage:
+    page: KeysetPage
+    matches: int  # at most ADMIN_COUNT_CAP + 1
+
+    @property
+    def sessions(self) -> list[MentoringSession]:
+        return self.page.rows
+
+    @property
+    def more_than_cap(self) -> bool:
+        return self.matches > ADMIN_COUNT_CAP
+
+
+def _admin_filtered(filters: AdminSessionFilters) -> QuerySet[MentoringSession]:
+    sessions = MentoringSession.objects.all()
     if filters.status:
         sessions = sessions.filter(status=filters.status)
-    if filters.q:
-        for word in filters.q.split()[:5]:
-            sessions = sessions.filter(
-                Q(mentor__first_name__icontains=word)
-                | Q(mentor__last_name__icontains=word)
-                | Q(mentor__email__icontains=word)
-                | Q(mentee__first_name__icontains=word)
-                | Q(mentee__last_name__icontains=word)
-                | Q(mentee__email__icontains=word)
-            )
+    if words := filters.q.split()[:5]:
+        people = people_matching(words)
+        sessions = sessions.filter(Q(mentor_id__in=people) | Q(mentee_id__in=people))
     zone = timezone.get_current_timezone()
     if filters.date_from:
         sessions = sessions.filter(start__gte=datetime.combine(filters.date_from, time.min, zone))
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time.min, zone)
         sessions = sessions.filter(start__lt=end)
-    pending_first = Case(
-        When(status=Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+    return sessions
+
+
+def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
+    """The admin dashboard: pending first, then soonest first (SPEC §4), 25 at a time.
+
+    The same queries at 10 or 10,000,000 sessions: each segment (pending; all others, or
+    just the filtered status) is read in `(start, id)` order from its own index
+    (`session_status_start`, `session_not_pending_start`) with keyset paging, and the
+    matches are counted only up to ADMIN_COUNT_CAP + 1."""
+    matching = _admin_filtered(filters)
+    if filters.status:
+        segments = [matching]
+    else:
+        segments = [matching.filter(status=Status.PENDING), matching.exclude(status=Status.PENDING)]
+    page = keyset_page(
+        [segment.select_related("mentor", "mentee") for segment in segments],
+        size=ADMIN_PAGE_SIZE,
+        after=filters.after,
+        before=filters.before,
     )
-    return sessions.order_by(pending_first, "start", "id")
+    prefetch_related_objects(page.rows, "emails")
+    matches = matching.order_by()[: ADMIN_COUNT_CAP + 1].count()
+    return AdminSessionPage(page=page, matches=matches)
 
 
 def upcoming_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
@@ -100,3 +134,19 @@ def session_for_participant(user, session_id: int) -> MentoringSession | None:
 def is_mentor(user) -> bool:
     profile = getattr(user, "mentor_profile", None)
     return bool(profile and profile.is_approved)
+
+
+def session_for_dialog(session_id: int, shown: list[MentoringSession]) -> MentoringSession | None:
+    """The session whose dialog the server renders open (the no-JavaScript path): from the
+    rows already on the page, else read by id (a link to a session on another page)."""
+    if not session_id:
+        return None
+    for session in shown:
+        if session.pk == session_id:
+            return session
+    return _base().filter(pk=session_id).first()
+
+
+# --- "My Sessions" (/dashboard/): short lists, paged by keyset ---------------------------
+
+# The longest a session can last (the model's validator and the session_duration_range

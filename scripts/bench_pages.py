@@ -202,22 +202,37 @@ class PendingSessions:
         if len(ids) < count:
             fail(f"{count} pending sessions are needed; the data has {len(ids)}. Re-seed.")
         self.ids = iter(ids)
+        self.used: list[int] = []
+
+    def check_all_confirmed(self) -> None:
+        """A refused confirm also answers 302: make sure each timed one really confirmed."""
+        from bookings.models import MentoringSession, Status
+
+        confirmed = MentoringSession.objects.filter(pk__in=self.used, status=Status.CONFIRMED)
+        if confirmed.count() != len(self.used):
+            fail(f"only {confirmed.count()} of {len(self.used)} confirm POSTs confirmed.")
 
     def next_form(self):
         from django.urls import reverse
 
         session_id = next(self.ids)
+        self.used.append(session_id)
         code = f"{session_id:010d}".translate(str.maketrans("0123456789", "abcdefghij"))
         link = LINK.format(code[:3], code[3:7], code[7:])
         path = reverse("admin_set_status", args=[session_id])
         return path, {"action": "confirmed", "meeting_link": link}
 
 
-def deep_page_number() -> int:
-    from bookings.admin_views import PAGE_SIZE
-    from bookings.models import MentoringSession
+def deep_page_path() -> str:
+    """The page "Next" reaches after 80% of the sessions: its cursor (common/keyset.py) is
+    the row before it in the dashboard's default order (pending first, then the others)."""
+    from bookings.models import MentoringSession, Status
+    from common.keyset import Cursor
 
-    return max(1, (MentoringSession.objects.count() // PAGE_SIZE) * 4 // 5)
+    pending = MentoringSession.objects.filter(status=Status.PENDING).count()
+    position = MentoringSession.objects.count() * 4 // 5 - pending
+    row = MentoringSession.objects.exclude(status=Status.PENDING).order_by("start", "id")[position]
+    return f"/admin/sessions/?after={Cursor(1, row.start, row.pk).token}"
 
 
 def name_of(email: str) -> str:
@@ -229,8 +244,8 @@ def name_of(email: str) -> str:
 def page_table(args) -> dict[str, Page]:
     from django.contrib import admin
 
-    from bookings.admin_views import PAGE_SIZE
     from bookings.models import MentoringSession
+    from bookings.selectors import ADMIN_PAGE_SIZE as PAGE_SIZE
 
     changelist = admin.site.get_model_admin(MentoringSession)
     if changelist.list_per_page != PAGE_SIZE:
@@ -251,17 +266,13 @@ def page_table(args) -> dict[str, Page]:
             staff,
             "/admin/sessions/?" + _query(q=name_of(BUSY_MENTEE)),
         ),
-        Page(
-            f"admin dashboard, page {deep_page_number()}",
-            staff,
-            f"/admin/sessions/?page={deep_page_number()}",
-        ),
+        Page("admin dashboard, page at 80%", staff, deep_page_path()),
         Page(f"/dashboard/ mentee ({_count(mentee=True)} sessions)", mentee, "/dashboard/"),
         Page(f"/dashboard/ mentor ({_count(mentee=False)} sessions)", mentor, "/dashboard/"),
         Page("/sessions/<id>/ (mentor)", mentor, f"/sessions/{busy_session.pk}/"),
         Page("confirm POST", staff, "", post=confirms.next_form),
     ]
-    return {page.name: page for page in pages}
+    return {page.name: page for page in pages}, confirms
 
 
 def _query(**params) -> str:
@@ -342,6 +353,7 @@ def confirm_under_smtp(args) -> list[tuple[str, Page, str]]:
                         page.request()
                     else:
                         page.timed()
+        confirms.check_all_confirmed()
         proofs = []
         for name, port in states:
             with override_settings(MAILERS=mailers_for(port)):
@@ -456,12 +468,13 @@ def main() -> None:
         from bookings.models import MentoringSession
 
         total = MentoringSession.objects.count()
-        pages = page_table(args)
+        pages, confirms = page_table(args)
         print(
             f"measuring {len(pages)} pages: {args.warmup} warm-up + {args.requests} "
             f"requests each, {total} sessions"
         )
         measure(list(pages.values()), warmup=args.warmup, rounds=args.requests)
+        confirms.check_all_confirmed()
         proofs = confirm_under_smtp(args)
         print(f"\n{machine()}")
         print(f"{total} sessions; median and p95 of server time per request (ms)\n")

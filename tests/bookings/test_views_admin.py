@@ -12,6 +12,7 @@ from django.utils.html import escape
 from bookings import services
 from bookings.meeting_links import canonicalize_meeting_link
 from bookings.models import MentoringSession, SessionEvent, Status
+from common.keyset import Cursor
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from tests.conftest import MEET, client_for
 from tests.factories import SessionFactory, UserFactory
@@ -48,6 +49,9 @@ def _cells(html: str, pk: int) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells[:-1]]
 
 
+BROKEN_PAGE = "This page link is broken; showing the first page."
+
+
 def _row_ids(html: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'<tr data-session-id="(\d+)">', html)]
 
@@ -59,7 +63,14 @@ def _dialog_tag(html: str, dialog_id: str) -> str:
 
 
 def _open_dialogs(html: str) -> list[str]:
-    return re.findall(r'<dialog id="([\w-]+)"[^>]* open[ >]', html)
+    """"<kind>-<session id>" of each dialog rendered open: the page has one dialog per kind,
+    whose form the server points at the session (the no-JavaScript path)."""
+    found = re.findall(
+        r'<dialog id="(\w+)-dialog"[^>]* open[ >][^<]*<form method="post" '
+        r'action="/admin/sessions/(\d+)/',
+        html,
+    )
+    return [f"{kind}-{pk}" for kind, pk in found]
 
 
 def _messages(response) -> list[tuple[str, str]]:
@@ -128,7 +139,8 @@ def test_confirmed_row_shows_the_link_and_each_recipients_email_state(
         MEET,
         "Session confirmed john@example.com: Sent jane@example.com: Queued",
     ]
-    assert f'<a href="{MEET}" target="_blank" rel="noopener noreferrer">{MEET}</a>' in html
+    anchor = f'<a href="{MEET}" target="_blank" rel="noopener noreferrer" data-link>{MEET}</a>'
+    assert anchor in html
 
 
 def test_failed_email_shows_attempts_and_error(admin_client, confirmed_session):
@@ -256,24 +268,91 @@ def thirty_sessions(mentor, mentee):
     ]
 
 
+def _token(session, segment: int) -> str:
+    return Cursor(segment, session.start, session.pk).token
+
+
 def test_first_page_has_25_rows(admin_client, thirty_sessions):
     html = admin_client.get("/admin/sessions/").content.decode()
 
     assert _row_ids(html) == [s.pk for s in thirty_sessions[:25]]
-    assert "Page 1 of 2 · 30 sessions" in html
-    assert '<a href="?page=2" rel="next">Next →</a>' in html
+    assert "<span>30 sessions</span>" in html
+    after = _token(thirty_sessions[24], 0)
+    assert f'<a href="?after={after}" rel="next">Next →</a>' in html
+    assert 'rel="prev"' not in html
 
 
-def test_second_page_has_the_rest_and_keeps_filters_in_its_links(admin_client, thirty_sessions):
-    html = admin_client.get("/admin/sessions/?status=pending&q=Jane&page=2").content.decode()
+def test_next_page_has_the_rest_and_keeps_filters_in_its_links(admin_client, thirty_sessions):
+    after = _token(thirty_sessions[24], 0)
+
+    response = admin_client.get(f"/admin/sessions/?status=pending&q=Jane&after={after}")
+    html = response.content.decode()
 
     assert _row_ids(html) == [s.pk for s in thirty_sessions[25:]]
-    assert "Page 2 of 2 · 30 sessions" in html
-    assert '<a href="?status=pending&amp;q=Jane&amp;page=1" rel="prev">← Previous</a>' in html
+    assert "<span>30 sessions</span>" in html
+    before = _token(thirty_sessions[25], 0)
     assert (
-        '<input type="hidden" name="return_query" value="status=pending&amp;q=Jane&amp;page=2">'
-        in (html)
+        f'<a href="?status=pending&amp;q=Jane&amp;before={before}" rel="prev">← Previous</a>'
+        in html
     )
+    assert '<a href="?status=pending&amp;q=Jane">« First</a>' in html
+    assert 'rel="next"' not in html
+    assert (
+        '<input type="hidden" name="return_query" '
+        f'value="status=pending&amp;q=Jane&amp;after={after}">' in html
+    )
+
+
+def test_previous_page_is_the_page_before(admin_client, thirty_sessions):
+    before = _token(thirty_sessions[25], 0)
+
+    html = admin_client.get(f"/admin/sessions/?before={before}").content.decode()
+
+    assert _row_ids(html) == [s.pk for s in thirty_sessions[:25]]
+    assert f'<a href="?after={_token(thirty_sessions[24], 0)}" rel="next">Next →</a>' in html
+    assert 'rel="prev"' not in html
+
+
+def test_pages_run_through_pending_then_the_others_without_gaps(admin_client, mentor, mentee):
+    """Pending first (soonest first), then every other status: paging forward and back
+    across the boundary shows each session exactly once, in that order."""
+    pending = [
+        SessionFactory(mentor=mentor, mentee=mentee, start=_at(20) + timedelta(hours=n))
+        for n in range(20)
+    ]
+    others = [
+        SessionFactory(
+            mentor=mentor, mentee=mentee, start=_at(1) + timedelta(hours=n), status=status
+        )
+        for n, status in enumerate([Status.CONFIRMED, Status.CANCELLED, Status.COMPLETED] * 4)
+    ]
+
+    first = admin_client.get("/admin/sessions/").content.decode()
+    after = _token(others[4], 1)
+    second = admin_client.get(f"/admin/sessions/?after={after}").content.decode()
+    back = admin_client.get(f"/admin/sessions/?before={_token(others[5], 1)}").content.decode()
+
+    assert _row_ids(first) == [s.pk for s in pending] + [s.pk for s in others[:5]]
+    assert f'href="?after={after}" rel="next"' in first
+    assert _row_ids(second) == [s.pk for s in others[5:]]
+    assert _row_ids(back) == _row_ids(first)
+
+
+def test_a_cursor_past_the_end_shows_no_rows_and_a_way_back(admin_client, thirty_sessions):
+    after = _token(thirty_sessions[-1], 0)
+
+    html = admin_client.get(f"/admin/sessions/?after={after}").content.decode()
+
+    assert _row_ids(html) == []
+    assert "No sessions match these filters." in html
+    assert '<a href="?">« First</a>' in html
+
+
+def test_old_page_numbers_show_the_first_page(admin_client, thirty_sessions):
+    response = admin_client.get("/admin/sessions/?page=2")
+
+    assert _row_ids(response.content.decode()) == [s.pk for s in thirty_sessions[:25]]
+    assert list(response.context["messages"]) == []
 
 
 @pytest.mark.parametrize(
@@ -286,11 +365,11 @@ def test_second_page_has_the_rest_and_keeps_filters_in_its_links(admin_client, t
         ({"date_to": "9999-12-31"}, "Some filters were not understood and were ignored."),
         ({"date_from": "0001-01-01"}, "Some filters were not understood and were ignored."),
         ({"q": "a\x00b"}, "Some filters were not understood and were ignored."),
-        ({"page": "abc"}, "There is no page “abc”; showing page 1."),
-        ({"page": "0"}, "There is no page “0”; showing page 1."),
-        ({"page": "-1"}, "There is no page “-1”; showing page 1."),
-        ({"page": "²"}, "There is no page “²”; showing page 1."),
-        ({"page": "1.5"}, "There is no page “1.5”; showing page 1."),
+        ({"after": "abc"}, BROKEN_PAGE),
+        ({"after": "0.1.0"}, BROKEN_PAGE),
+        ({"before": "0.-1.²"}, BROKEN_PAGE),
+        ({"before": "0.-99999999999999999.1"}, BROKEN_PAGE),
+        ({"after": "0.1.1" * 20}, BROKEN_PAGE),
     ],
     ids=[
         "status",
@@ -300,11 +379,11 @@ def test_second_page_has_the_rest_and_keeps_filters_in_its_links(admin_client, t
         "date_to-max",
         "date_from-min",
         "q-nul",
-        "page-abc",
-        "page-0",
-        "page-neg",
-        "page-superscript",
-        "page-decimal",
+        "after-abc",
+        "after-id-0",
+        "before-superscript",
+        "before-overflow",
+        "after-too-long",
     ],
 )
 def test_invalid_filter_is_ignored_with_a_warning(query, warning, admin_client, pending_session):
@@ -324,13 +403,6 @@ def test_calendar_edge_dates_never_fail_in_any_zone(zone, query, pending_session
 
     assert response.status_code == 200
     assert _row_ids(response.content.decode()) == [pending_session.pk]
-
-
-def test_page_past_the_end_shows_the_last_page_without_a_warning(admin_client, thirty_sessions):
-    response = admin_client.get("/admin/sessions/?page=99")
-
-    assert _row_ids(response.content.decode()) == [s.pk for s in thirty_sessions[25:]]
-    assert list(response.context["messages"]) == []
 
 
 # --- the actions each row offers -------------------------------------------------------
@@ -370,13 +442,17 @@ def test_row_offers_only_the_legal_actions(status, offered, admin_client, mentor
 def test_confirm_dialog_is_a_native_dialog_with_the_seed_wording(admin_client, pending_session):
     html = admin_client.get("/admin/sessions/").content.decode()
 
-    pk = pending_session.pk
-    assert _dialog_tag(html, f"confirm-{pk}") == (
-        f'<dialog id="confirm-{pk}" class="modal" aria-labelledby="confirm-{pk}-title">'
+    assert _dialog_tag(html, "confirm-dialog") == (
+        '<dialog id="confirm-dialog" class="modal" aria-labelledby="confirm-dialog-title">'
     )
-    assert f'<h2 id="confirm-{pk}-title">Provide Google Meet Link</h2>' in html
-    assert f'<label for="link-{pk}">Google Meet Link</label>' in html
-    assert f'<form method="post" action="/admin/sessions/{pk}/set-status/" novalidate>' in html
+    assert html.count("<dialog ") == 3  # one per kind, shared by every row
+    assert '<h2 id="confirm-dialog-title">Provide Google Meet Link</h2>' in html
+    assert '<label for="confirm-link">Google Meet Link</label>' in html
+    # JavaScript points the form at the clicked row's session (static/js/site.js).
+    assert (
+        '<form method="post" action="" data-action-template="/admin/sessions/0/set-status/" '
+        "novalidate>" in html
+    )
     assert (
         '<button type="submit" formmethod="dialog" formnovalidate class="secondary">Cancel</button>'
         in html
@@ -391,6 +467,11 @@ def test_dialog_query_opens_that_dialog_server_side(admin_client, pending_sessio
     html = admin_client.get(f"/admin/sessions/?dialog=confirm-{pk}").content.decode()
 
     assert _open_dialogs(html) == [f"confirm-{pk}"]
+    assert (
+        f'<form method="post" action="/admin/sessions/{pk}/set-status/" '
+        'data-action-template="/admin/sessions/0/set-status/" novalidate>' in html
+    )
+    assert "Jane Smith – John Doe, 2030-01-15 13:00 UTC" in html
 
 
 @pytest.mark.parametrize(
@@ -536,7 +617,10 @@ def test_refused_link_reopens_the_dialog_with_the_error_and_the_typed_value(
     )
     assert "<script>alert(1)</script>" not in html
     error = escape(_refusal(typed))
-    assert f'<p class="error" id="link-{pk}-error" role="alert">{error}</p>' in html
+    assert (
+        f'<p class="error" id="confirm-link-error" role="alert" data-dialog-error>{error}</p>'
+        in html
+    )
 
 
 def test_refused_link_dialog_opens_only_once(admin_client, pending_session):
@@ -681,9 +765,9 @@ def test_final_sessions_cannot_change(final, action, message, admin_client, ment
         ("status=pending&next=https://evil.test", "/admin/sessions/?status=pending"),
         ("q=Jane&dialog=confirm-1&evil=1", "/admin/sessions/?q=Jane"),
         (
-            "page=2&date_to=2030-02-01&date_from=2030-01-01&q=Jane&status=confirmed",
+            "after=0.1.2&page=2&date_to=2030-02-01&date_from=2030-01-01&q=Jane&status=confirmed",
             "/admin/sessions/?status=confirmed&q=Jane&date_from=2030-01-01"
-            "&date_to=2030-02-01&page=2",
+            "&date_to=2030-02-01&after=0.1.2",
         ),
         (
             "q=a%0D%0ALocation:%20https://evil.test",

@@ -384,7 +384,11 @@ def _get_changes_nothing(client, path, params):
 
 
 LIST_PAGES = [
-    ("admin", "/admin/sessions/", ["status", "q", "date_from", "date_to", "page", "dialog"]),
+    (
+        "admin",
+        "/admin/sessions/",
+        ["status", "q", "date_from", "date_to", "after", "before", "dialog"],
+    ),
     ("admin", "/admin/emails/", ["state", "kind", "q", "page"]),
     ("admin", "/admin/mentors/", ["status", "q", "page", "dialog"]),
     ("anonymous", "/mentors/", ["q", "skill", "page"]),

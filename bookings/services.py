@@ -259,6 +259,7 @@ BOOKABLE_MINUTES = (30, 45, 60, 90)
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
 # The exclusion constraint of migration bookings/0002 (PostgreSQL only).
 NO_OVERLAP_CONSTRAINT = "session_no_overlap"
+LONGEST_SESSION = timedelta(minutes=480)  # the model's validator and check constraint
 
 
 def session_amount(hourly_rate: Decimal, duration_minutes: int) -> Decimal:
@@ -274,7 +275,12 @@ def _check_no_confirmed_overlap(session: MentoringSession) -> None:
     clash = (
         with_end(
             MentoringSession.objects.filter(
-                mentor_id=session.mentor_id, status=Status.CONFIRMED, start__lt=session.end
+                mentor_id=session.mentor_id,
+                status=Status.CONFIRMED,
+                start__lt=session.end,
+                # No session is longer than this, so an earlier one cannot reach ours: the
+                # (mentor, start) index reads a few hours, not the mentor's whole history.
+                start__gt=session.start - LONGEST_SESSION,
             ).exclude(pk=session.pk)
         )
         .filter(ends_at__gt=session.start)

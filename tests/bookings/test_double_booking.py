@@ -351,3 +351,29 @@ def test_confirm_ignores_a_pending_clash_but_then_holds_the_time(
 def test_slots_and_constraint_agree_on_what_holds_a_slot():
     # The constraint's WHERE lists the statuses free_slots treats as holding.
     assert set(slots.HOLDING) == {Status.PENDING, Status.CONFIRMED}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("minutes_before", "clashes"), [(479, True), (480, False)])
+def test_confirm_sees_a_clash_with_the_longest_session_that_started_before(
+    without_overlap_guard, mentor, mentee, other_mentee, admin_user, minutes_before, clashes
+):
+    """The check reads only sessions starting less than 480 minutes (the longest) earlier:
+    one that started 479 minutes before and lasts 480 still runs; one 480 before has ended."""
+    long_one = SessionFactory(
+        mentor=mentor,
+        mentee=mentee,
+        start=START - timedelta(minutes=minutes_before),
+        duration_minutes=480,
+    )
+    services.confirm_session(long_one, link=MEET, by=admin_user)
+    pending = SessionFactory(mentor=mentor, mentee=other_mentee, start=START)
+
+    if clashes:
+        with pytest.raises(SessionActionError, match=f"^{CONFLICT}$"):
+            services.confirm_session(pending, link=MEET, by=admin_user)
+    else:
+        services.confirm_session(pending, link=MEET, by=admin_user)
+
+    expected = Status.PENDING if clashes else Status.CONFIRMED
+    assert MentoringSession.objects.get(pk=pending.pk).status == expected

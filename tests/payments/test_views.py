@@ -70,10 +70,10 @@ def test_admin_marks_a_session_paid_and_lands_back_on_the_dashboard(
 def test_mark_paid_keeps_the_dashboard_filters(admin_client, booked):
     response = admin_client.post(
         mark_paid_url(booked),
-        {"return_query": "status=pending&q=Jane&page=2&next=https://evil.test"},
+        {"return_query": "status=pending&q=Jane&after=0.1.2&next=https://evil.test"},
     )
 
-    assert response["Location"] == "/admin/sessions/?status=pending&q=Jane&page=2"
+    assert response["Location"] == "/admin/sessions/?status=pending&q=Jane&after=0.1.2"
 
 
 def test_mark_paid_stores_an_optional_reference(admin_client, booked):

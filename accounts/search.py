@@ -22,7 +22,7 @@ def _begins(expression, word: str) -> Q:
 
 
 def people_matching(words: list[str]) -> QuerySet[User]:
-    """The ids of people each of `words` begins one of whose names, or whose email:
+    """The ids of people (lowest first) each of `words` begins one of whose names, or whose email:
     "ada love" finds Ada Lovelace, "lovelace" and "ada@example.com" too."""
     people = User.objects.all()
     for word in words:
@@ -32,4 +32,4 @@ def people_matching(words: list[str]) -> QuerySet[User]:
             | _begins(Lower("last_name"), word)
             | _begins(F("email"), word)
         )
-    return people.values("id")
+    return people.order_by("id").values_list("id", flat=True)

@@ -13,6 +13,7 @@ from bookings import selectors, services
 from bookings.forms import AdminSessionFilterForm, ChangeLinkForm, SetStatusForm
 from bookings.models import MentoringSession, Status
 from common.admin_area import kept_query, list_url, staff_required
+from config.jinja2 import render_partial
 
 PAGING_KEYS = ("after", "before")
 FILTER_KEYS = ("status", "q", "date_from", "date_to", *PAGING_KEYS)
@@ -42,6 +43,16 @@ def session_list(request: HttpRequest) -> HttpResponse:
     result = selectors.admin_session_page(form.filters())
     retry = request.session.pop(RETRY_KEY, None)
     open_kind, open_id = _open_dialog(retry["dialog"] if retry else _requested_dialog(request))
+    filter_query = _filter_query(request.GET.urlencode())
+    rows = render_partial(
+        "bookings/admin/session_rows.jinja",
+        {
+            "sessions": result.sessions,
+            "email_lines": result.email_lines,
+            "filter_query": filter_query,
+        },
+        request,
+    )
     return render(
         request,
         "bookings/admin/session_list.html",
@@ -49,7 +60,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "result": result,
             "page": result.page,
-            "filter_query": _filter_query(request.GET.urlencode()),
+            "rows": rows,
+            "people_cap": selectors.ADMIN_PEOPLE_CAP,
+            "filter_query": filter_query,
             "filters_without_page": _filter_query(
                 urlencode([(k, v) for k, v in request.GET.items() if k not in PAGING_KEYS])
             ),

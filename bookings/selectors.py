@@ -12,13 +12,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 
 from accounts.search import people_matching
 from bookings.models import MentoringSession, Status
 from common.keyset import Cursor, KeysetPage, keyset_page
+from notifications.selectors import EmailLine, latest_email_lines
 
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
 
@@ -49,14 +49,33 @@ class AdminSessionFilters:
 
 
 ADMIN_PAGE_SIZE = 25
+# What a dashboard row shows (templates/jinja2/bookings/admin/session_rows.jinja): reading
+# only these makes 75 model instances a page cheaper to build.
+_PERSON = ("first_name", "last_name", "email", "time_zone")
+ADMIN_ROW_FIELDS = (
+    "mentor_id",
+    "mentee_id",
+    "start",
+    "duration_minutes",
+    "status",
+    "meeting_link",
+    "admin_provided_link",
+    "amount",
+    "payment_status",
+    *(f"{person}__{field}" for person in ("mentor", "mentee") for field in _PERSON),
+)
 # "1,000+ sessions": counting every match would cost a scan of all of them.
 ADMIN_COUNT_CAP = 1000
+# A search shows the sessions of at most this many people ("a" matches thousands).
+ADMIN_PEOPLE_CAP = 200
 
 
 @dataclass(frozen=True)
 class AdminSessionPage:
     page: KeysetPage
     matches: int  # at most ADMIN_COUNT_CAP + 1
+    email_lines: dict[int, list[EmailLine]]  # by session id
+    too_many_people: bool = False  # the search matched more than ADMIN_PEOPLE_CAP people
 
     @property
     def sessions(self) -> list[MentoringSession]:
@@ -67,12 +86,16 @@ class AdminSessionPage:
         return self.matches > ADMIN_COUNT_CAP
 
 
-def _admin_filtered(filters: AdminSessionFilters) -> QuerySet[MentoringSession]:
+def _admin_filtered(
+    filters: AdminSessionFilters, people: list[int] | None
+) -> QuerySet[MentoringSession]:
     sessions = MentoringSession.objects.all()
     if filters.status:
         sessions = sessions.filter(status=filters.status)
-    if words := filters.q.split()[:5]:
-        people = people_matching(words)
+    if people is not None:
+        # A list of ids, not a subquery: PostgreSQL serves `mentor_id = ANY(…) OR
+        # mentee_id = ANY(…)` from both indexes, but `IN (subquery) OR IN (subquery)` only
+        # by reading every session.
         sessions = sessions.filter(Q(mentor_id__in=people) | Q(mentee_id__in=people))
     zone = timezone.get_current_timezone()
     if filters.date_from:
@@ -90,20 +113,31 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     just the filtered status) is read in `(start, id)` order from its own index
     (`session_status_start`, `session_not_pending_start`) with keyset paging, and the
     matches are counted only up to ADMIN_COUNT_CAP + 1."""
-    matching = _admin_filtered(filters)
+    people = None
+    if words := filters.q.split()[:5]:
+        people = list(people_matching(words)[: ADMIN_PEOPLE_CAP + 1])
+    matching = _admin_filtered(filters, None if people is None else people[:ADMIN_PEOPLE_CAP])
     if filters.status:
         segments = [matching]
     else:
         segments = [matching.filter(status=Status.PENDING), matching.exclude(status=Status.PENDING)]
     page = keyset_page(
-        [segment.select_related("mentor", "mentee") for segment in segments],
+        [
+            segment.select_related("mentor", "mentee").only(*ADMIN_ROW_FIELDS)
+            for segment in segments
+        ],
         size=ADMIN_PAGE_SIZE,
         after=filters.after,
         before=filters.before,
     )
-    prefetch_related_objects(page.rows, "emails")
+    emails = latest_email_lines([session.pk for session in page.rows])
     matches = matching.order_by()[: ADMIN_COUNT_CAP + 1].count()
-    return AdminSessionPage(page=page, matches=matches)
+    return AdminSessionPage(
+        page=page,
+        matches=matches,
+        email_lines=emails,
+        too_many_people=people is not None and len(people) > ADMIN_PEOPLE_CAP,
+    )
 
 
 def upcoming_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Model, Q, QuerySet
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-TOKEN = re.compile(r"([0-9])\.(-?[0-9]{1,17})\.([1-9][0-9]{0,17})")
+TOKEN = re.compile(r"([0-9])\.(-?[0-9]{1,18})\.([1-9][0-9]{0,17})")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def keyset_page(
             queryset = segments[number]
             if number == before.segment:
                 queryset = _before(queryset, before)
-            rows += _rows(queryset, number, ("-start", "-id"), size + 1)
+            rows += _rows(queryset, number, ("-start", "-id"), _wanted(size, rows))
         rows = rows[: size + 1]
         return KeysetPage(rows[:size][::-1], has_next=True, has_previous=len(rows) > size)
     if after is not None and after.segment >= len(segments):
@@ -96,8 +96,14 @@ def keyset_page(
         queryset = segments[number]
         if after is not None and number == after.segment:
             queryset = _after(queryset, after)
-        rows += _rows(queryset, number, ("start", "id"), size + 1)
+        rows += _rows(queryset, number, ("start", "id"), _wanted(size, rows))
     return KeysetPage(rows[:size], has_next=len(rows) > size, has_previous=after is not None)
+
+
+def _wanted(size: int, rows: list) -> int:
+    # One row more than the page shows tells whether there is a next page. A segment after a
+    # full page is still asked for one row: the same queries whatever the data.
+    return max(1, size + 1 - len(rows))
 
 
 def _rows(segment: QuerySet, number: int, order: tuple[str, str], limit: int) -> list:

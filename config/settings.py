@@ -81,6 +81,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Row partials of long lists only (config/jinja2.py says why); no app directories.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja2.environment", "autoescape": True},
+    },
 ]
 
 _default_db = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"

@@ -357,22 +357,20 @@ def confirm_under_smtp(args) -> list[tuple[str, Page, str]]:
         proofs = []
         for name, port in states:
             with override_settings(MAILERS=mailers_for(port)):
-                proofs.append((name, pages[name], probe_delivery(pages[name])))
+                proofs.append((name, pages[name], probe_delivery(pages[name], confirms)))
         return proofs
     finally:
         healthy.stop()
         slow.stop()
 
 
-def probe_delivery(page: Page) -> str:
+def probe_delivery(page: Page, confirms: PendingSessions) -> str:
     """Deliver one email queued by this state's last confirm, and say how it went."""
-    from bookings.models import MentoringSession
     from notifications.delivery import deliver
     from notifications.models import OutboundEmail
 
     page.request()  # one more confirm, under this state, whose email is delivered now
-    session = MentoringSession.objects.filter(status="confirmed").latest("confirmed_at")
-    email = OutboundEmail.objects.filter(session=session).order_by("id").first()
+    email = OutboundEmail.objects.filter(session_id=confirms.used[-1]).order_by("id").first()
     started = time.perf_counter()
     state = deliver(email.pk)
     took = time.perf_counter() - started

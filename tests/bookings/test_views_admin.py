@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.models import User
 from bookings import services
 from bookings.meeting_links import canonicalize_meeting_link
 from bookings.models import MentoringSession, SessionEvent, Status
 from common.keyset import Cursor
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from tests.conftest import MEET, client_for
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import MentorFactory, SessionFactory, UserFactory
 
 OTHER_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 SNAPSHOT_FIELDS = (
@@ -212,6 +213,55 @@ def test_search_by_mentor_name_finds_all_their_sessions(admin_client, mentor, me
     assert _row_ids(html) == [s.pk for s in janes]
 
 
+@pytest.mark.parametrize("q", ["oth", "OLG", "olga@exa", "Ol Ot", "olga other"])
+def test_search_matches_the_beginning_of_each_word(q, admin_client, mentor, mentee, other_mentee):
+    SessionFactory(mentor=mentor, mentee=mentee, start=_at(10))
+    olgas = SessionFactory(mentor=mentor, mentee=other_mentee, start=_at(11))
+
+    html = admin_client.get("/admin/sessions/", {"q": q}).content.decode()
+
+    assert _row_ids(html) == [olgas.pk]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "lga",  # inside a name: served by no index, so not offered
+        "example.com",  # inside the email
+        "Jane Olga",  # two people: every word must fit the same person
+        "%",  # LIKE wildcards are plain characters
+        "_lga",
+        "Olga Otherwise",
+    ],
+)
+def test_search_does_not_match_inside_words_or_across_people(
+    q, admin_client, mentor, mentee, other_mentee
+):
+    SessionFactory(mentor=mentor, mentee=other_mentee, start=_at(11))
+
+    html = admin_client.get("/admin/sessions/", {"q": q}).content.decode()
+
+    assert _row_ids(html) == []
+
+
+def test_search_shows_at_most_200_people_and_says_so(admin_client, mentee):
+    zeds = User.objects.bulk_create(
+        User(email=f"zed{n:03}@example.com", first_name="Zed", last_name=f"No{n}")
+        for n in range(201)
+    )
+    first, last = sorted(zeds, key=lambda user: user.pk)[0], max(zeds, key=lambda u: u.pk)
+    shown = SessionFactory(mentor=first, mentee=mentee, start=_at(10))
+    SessionFactory(mentor=last, mentee=mentee, start=_at(11))
+
+    html = admin_client.get("/admin/sessions/", {"q": "zed"}).content.decode()
+
+    assert _row_ids(html) == [shown.pk]
+    assert (
+        "More than 200 people match “zed”: showing the sessions of the first 200. "
+        "Type more of a name, or an email address." in html
+    )
+
+
 def test_search_without_matches_says_so(admin_client, pending_session):
     html = admin_client.get("/admin/sessions/", {"q": "nobody"}).content.decode()
 
@@ -403,6 +453,31 @@ def test_calendar_edge_dates_never_fail_in_any_zone(zone, query, pending_session
 
     assert response.status_code == 200
     assert _row_ids(response.content.decode()) == [pending_session.pk]
+
+
+def test_row_text_is_escaped(admin_client):
+    """The rows are rendered by Jinja2 (config/jinja2.py) with autoescape on."""
+    mentor = MentorFactory(first_name="<b>Eve</b>", last_name='O"Hara & Co')
+    session = SessionFactory(mentor=mentor, start=_at(10))
+
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    row = _row(html, session.pk)
+    assert "&lt;b&gt;Eve&lt;/b&gt; O&#34;Hara &amp; Co – " in row
+    assert "<b>Eve</b>" not in html
+
+
+def test_matches_are_counted_up_to_a_thousand(admin_client, mentor, mentee):
+    start = _at(1)
+    MentoringSession.objects.bulk_create(
+        MentoringSession(mentor=mentor, mentee=mentee, start=start + timedelta(hours=n))
+        for n in range(1001)
+    )
+
+    html = admin_client.get("/admin/sessions/").content.decode()
+
+    assert "<span>More than 1000 sessions</span>" in html
+    assert len(_row_ids(html)) == 25
 
 
 # --- the actions each row offers -------------------------------------------------------

@@ -1,0 +1,68 @@
+"""Keyset page cursors (common/keyset.py): what a "Next"/"Previous" link carries."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from common.keyset import Cursor
+
+
+def test_token_names_segment_instant_and_id():
+    cursor = Cursor(1, datetime(2030, 1, 15, 13, 0, 0, 250, tzinfo=UTC), 42)
+
+    assert cursor.token == "1.1894712400000250.42"  # 1,894,712,400 s after 1970
+    assert Cursor.parse(cursor.token) == cursor
+
+
+def test_instants_before_1970_round_trip():
+    cursor = Cursor(0, datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), 7)
+
+    assert cursor.token == "0.-1000000.7"
+    assert Cursor.parse("0.-1000000.7") == cursor
+
+
+@given(
+    segment=st.integers(0, 9),
+    start=st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+    ),
+    pk=st.integers(1, 10**18 - 1),
+)
+def test_every_cursor_survives_its_token(segment, start, pk):
+    cursor = Cursor(segment, start, pk)
+
+    assert Cursor.parse(cursor.token) == cursor
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "abc",
+        "0.1",
+        "0.1.0",  # no id 0
+        "0.1.-5",
+        "10.1.1",  # one digit of segment
+        "0.1.1.1",
+        "0. 1.1",
+        "0.1.1\n",
+        "0.²3.1",
+        "0.١٢.1",
+        "0.-99999999999999999.1",  # before year 1
+        "0.999999999999999999.1",  # after year 9999
+        "0.1234567890123456789.1",  # 19 digits
+        "0.1." + "9" * 19,
+    ],
+)
+def test_anything_else_is_no_cursor(raw):
+    assert Cursor.parse(raw) is None
+
+
+def test_a_far_future_instant_is_a_cursor():
+    cursor = Cursor.parse("0.99999999999999999.1")
+
+    assert cursor.start == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+        microseconds=99999999999999999
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from bookings.models import MentoringSession
 from notifications import ics
 from notifications.models import EmailKind, OutboundEmail
-from notifications.tasks import enqueue_delivery
+from notifications.tasks import enqueue_deliveries
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,18 @@ def _render_plain(template_name: str, context: dict) -> str:
     return template.template.render(Context(context, autoescape=False))
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One email to queue: who gets what."""
+
+    kind: str
+    recipient: object
+    rendered: RenderedEmail
+    session: MentoringSession | None = None
+    invite: str = ""
+    invite_method: str = ""
+
+
 def queue_email(
     *,
     kind: str,
@@ -62,22 +74,32 @@ def queue_email(
     invite: str = "",
     invite_method: str = "",
 ) -> OutboundEmail:
-    email = OutboundEmail.objects.create(
-        kind=kind,
-        session=session,
-        recipient=recipient,
-        to_email=recipient.email,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        ics=invite,
-        ics_method=invite_method,
-        session_sequence=session.ics_sequence if session is not None else None,
-        message_id=OutboundEmail.new_message_id(),
-        next_attempt_at=timezone.now(),
+    return queue_emails([Outgoing(kind, recipient, rendered, session, invite, invite_method)])[0]
+
+
+def queue_emails(outgoing: list[Outgoing]) -> list[OutboundEmail]:
+    """Outbox rows and their delivery tasks, in the caller's transaction (a transactional
+    outbox): one insert for all the rows, one task row each, one update of their task ids."""
+    now = timezone.now()
+    emails = OutboundEmail.objects.bulk_create(
+        OutboundEmail(
+            kind=item.kind,
+            session=item.session,
+            recipient=item.recipient,
+            to_email=item.recipient.email,
+            subject=item.rendered.subject,
+            body_text=item.rendered.text,
+            body_html=item.rendered.html,
+            ics=item.invite,
+            ics_method=item.invite_method,
+            session_sequence=item.session.ics_sequence if item.session is not None else None,
+            message_id=OutboundEmail.new_message_id(),
+            next_attempt_at=now,
+        )
+        for item in outgoing
     )
-    enqueue_delivery(email)
-    return email
+    enqueue_deliveries(emails)
+    return emails
 
 
 def session_url(session: MentoringSession) -> str:
@@ -92,6 +114,7 @@ def _session_participants(session: MentoringSession):
 
 def _queue_to_both(session: MentoringSession, kind: str, template: str, method: str, **extra):
     invite = ics.build_invite(session, method=method) if method else ""
+    outgoing = []
     for recipient, other in _session_participants(session):
         context = {
             "session": session,
@@ -100,14 +123,11 @@ def _queue_to_both(session: MentoringSession, kind: str, template: str, method: 
             "session_url": session_url(session),
             **extra,
         }
-        queue_email(
-            kind=kind,
-            recipient=recipient,
-            rendered=render_email(template, context, recipient),
-            session=session,
-            invite=invite,
-            invite_method=method if invite else "",
+        rendered = render_email(template, context, recipient)
+        outgoing.append(
+            Outgoing(kind, recipient, rendered, session, invite, method if invite else "")
         )
+    queue_emails(outgoing)
 
 
 def queue_session_confirmed(session: MentoringSession) -> None:

@@ -26,6 +26,15 @@ def enqueue_delivery(email, *, run_after=None) -> None:
     OutboundEmail.objects.filter(pk=email.pk).update(task_id=email.task_id)
 
 
+def enqueue_deliveries(emails: list) -> None:
+    """enqueue_delivery for several new rows: their task ids recorded in one update."""
+    from notifications.models import OutboundEmail
+
+    for email in emails:
+        email.task_id = _as_uuid(deliver_email.enqueue(email.pk).id)
+    OutboundEmail.objects.bulk_update(emails, ["task_id"])
+
+
 def _as_uuid(task_id) -> uuid.UUID | None:
     # django-tasks-db ids are UUIDs; another backend's may not be (then the sweep simply
     # treats the row as having no known task, as before task ids were recorded).

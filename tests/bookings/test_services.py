@@ -711,18 +711,19 @@ def test_confirm_rolls_back_when_queuing_emails_fails(monkeypatch, pending_sessi
 def test_confirm_rolls_back_the_first_email_when_the_second_fails(
     monkeypatch, pending_session, admin_user
 ):
-    from notifications import emails
+    from notifications import tasks
 
-    real_enqueue = emails.enqueue_delivery
+    backend = type(tasks.deliver_email.get_backend())
+    real_enqueue = backend.enqueue
     calls = []
 
-    def enqueue_once_then_fail(email, **kwargs):
-        calls.append(email.to_email)
+    def enqueue_once_then_fail(self, task, args, kwargs):
+        calls.append(OutboundEmail.objects.get(pk=args[0]).to_email)
         if len(calls) > 1:
             raise RuntimeError("task queue down")
-        real_enqueue(email, **kwargs)
+        return real_enqueue(self, task, args, kwargs)
 
-    monkeypatch.setattr(emails, "enqueue_delivery", enqueue_once_then_fail)
+    monkeypatch.setattr(backend, "enqueue", enqueue_once_then_fail)
     before = row(pending_session)
 
     with pytest.raises(RuntimeError, match="task queue down"):

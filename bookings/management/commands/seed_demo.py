@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import ApplicationStatus, MentorProfile, User
 from availability.models import WeeklyAvailability
 from bookings.models import MentoringSession, PaymentStatus, Status
+from ops.jobs import analyze
 from payments.services import bulk_create_for_sessions
 
 MAX_SESSIONS = 1_000_000
@@ -153,6 +154,7 @@ class Command(BaseCommand):
             others = self._more_people(hashed, mentors=5, mentees=10, tag="demo")
             self._weekday_hours()
         busy = self._bulk_sessions(hashed, sessions) if sessions else None
+        analyze()  # fresh planner statistics after a bulk load (ops/jobs.py says why)
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/accounts/login/")
         )

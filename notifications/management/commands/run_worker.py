@@ -27,6 +27,7 @@ from bookings.jobs import expire_pending_sessions, remind_admins_of_pending
 from notifications.delivery import sweep
 from notifications.reminders import send_due_reminders
 from ops.heartbeat import beat, default_worker_id
+from ops.jobs import refresh_planner_statistics
 
 logger = logging.getLogger("notifications")
 
@@ -37,6 +38,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("expire pending sessions", expire_pending_sessions),
     ("remind admins of pending sessions", remind_admins_of_pending),
     ("session reminders", send_due_reminders),
+    ("planner statistics", refresh_planner_statistics),
 ]
 
 

@@ -1,0 +1,81 @@
+"""The sessions dashboard in a real browser at more than one page of sessions: one shared
+dialog per kind serves every row (static/js/site.js fills in the row's session), and
+"Next" / "Previous" walk the keyset pages."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from bookings.models import MentoringSession, Status
+from tests.e2e.test_confirm_flow import GOOD, log_in
+from tests.factories import MentorFactory, SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def thirty():
+    admin = UserFactory(email="admin@example.com", is_staff=True)
+    mentor = MentorFactory(first_name="Jane", last_name="Smith")
+    mentee = UserFactory(first_name="John", last_name="Doe")
+    sessions = [
+        SessionFactory(mentor=mentor, mentee=mentee, start=START + timedelta(hours=n))
+        for n in range(30)
+    ]
+    return admin, sessions
+
+
+def test_each_row_opens_the_shared_dialog_for_its_own_session(
+    page: Page, live_server, thirty, shoot
+):
+    admin, sessions = thirty
+    third = sessions[2]
+    log_in(page, live_server.url, admin.email)
+    page.goto(f"{live_server.url}/admin/sessions/")
+
+    page.locator(f"tr[data-session-id='{third.pk}']").get_by_role(
+        "link", name=re.compile("Confirm with Link")
+    ).click()
+    dialog = page.get_by_role("dialog", name="Provide Google Meet Link")
+    expect(dialog).to_contain_text("Jane Smith – John Doe, 2030-01-15 15:00 UTC")
+    dialog.get_by_label("Google Meet Link").fill(GOOD)
+    shoot("20-shared-dialog")
+    dialog.get_by_role("button", name="Confirm & Send Link").click()
+
+    expect(page.get_by_text("Session Jane Smith – John Doe confirmed.")).to_be_visible()
+    statuses = dict(MentoringSession.objects.values_list("pk", "status"))
+    assert statuses[third.pk] == Status.CONFIRMED
+    assert sorted(pk for pk, status in statuses.items() if status == Status.CONFIRMED) == [third.pk]
+
+    # Pending sessions come first, so it moved to page 2; the confirmed ones offer
+    # "Change link", prefilled with the session's own link.
+    page.goto(f"{live_server.url}/admin/sessions/?status=confirmed")
+    page.locator(f"tr[data-session-id='{third.pk}']").get_by_role(
+        "link", name="Change link"
+    ).click()
+    change = page.get_by_role("dialog", name="Change Google Meet Link")
+    expect(change.get_by_label("Google Meet Link")).to_have_value(GOOD)
+
+
+def test_next_and_previous_walk_the_pages(page: Page, live_server, thirty, shoot):
+    admin, sessions = thirty
+    log_in(page, live_server.url, admin.email)
+    page.goto(f"{live_server.url}/admin/sessions/")
+    rows = page.locator("tr[data-session-id]")
+    expect(rows).to_have_count(25)
+    expect(page.get_by_text("30 sessions")).to_be_visible()
+
+    page.get_by_role("link", name="Next →").click()
+    expect(rows).to_have_count(5)
+    assert [int(r.get_attribute("data-session-id")) for r in rows.all()] == [
+        s.pk for s in sessions[25:]
+    ]
+    shoot("21-second-page")
+
+    page.get_by_role("link", name="← Previous").click()
+    expect(rows).to_have_count(25)
+    assert int(rows.first.get_attribute("data-session-id")) == sessions[0].pk

@@ -98,8 +98,9 @@ class MentoringSession(models.Model):
                 name="session_not_pending_start",
                 condition=~models.Q(status="pending"),
             ),
-            models.Index(fields=["mentor", "start"], name="session_mentor_start"),
-            models.Index(fields=["mentee", "start"], name="session_mentee_start"),
+            # One person's sessions in (start, id) order: "My Sessions" pages by that key.
+            models.Index(fields=["mentor", "start", "id"], name="session_mentor_start"),
+            models.Index(fields=["mentee", "start", "id"], name="session_mentee_start"),
         ]
 
     def __str__(self) -> str:

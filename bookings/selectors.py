@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.search import people_matching
 from bookings.models import MentoringSession, Status
-from common.keyset import Cursor, KeysetPage, keyset_page
+from common.keyset import Cursor, KeysetPage, keyset_page, rows_after, rows_before
 from notifications.selectors import EmailLine, latest_email_lines
 
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
@@ -27,15 +27,18 @@ def _base() -> QuerySet[MentoringSession]:
     return MentoringSession.objects.select_related("mentor", "mentee")
 
 
-def with_end(queryset: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]:
+def ends_at() -> ExpressionWrapper:
+    """A session's end instant, as SQL: `start + duration_minutes * 1 minute`."""
     # SQLite only multiplies a duration by a plain IntegerField, and only adds it to a
     # datetime (django_format_dtdelta) when the product is typed as a duration. Both
     # wrappers are type hints only: PostgreSQL runs `start + duration_minutes * interval`.
     minutes = ExpressionWrapper(F("duration_minutes"), output_field=IntegerField())
     length = ExpressionWrapper(minutes * Value(timedelta(minutes=1)), output_field=DurationField())
-    return queryset.annotate(
-        ends_at=ExpressionWrapper(F("start") + length, output_field=DateTimeField())
-    )
+    return ExpressionWrapper(F("start") + length, output_field=DateTimeField())
+
+
+def with_end(queryset: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]:
+    return queryset.annotate(ends_at=ends_at())
 
 
 @dataclass(frozen=True)
@@ -141,21 +144,34 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
 
 
 def upcoming_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
-    """Pending or confirmed sessions that have not ended yet, soonest first."""
-    mine = Q(mentor=user) if as_mentor else Q(mentee=user)
+    """Pending or confirmed sessions that have not ended yet, soonest first.
+
+    Served by the (mentor|mentee, start, id) index: no session lasts longer than
+    LONGEST_SESSION, so one that has not ended started after now − LONGEST_SESSION (an index
+    range); the exact end is computed only for the few in that range that have started.
+    "Pending or confirmed" is written as "not completed or cancelled" (the same, given the
+    session_status_valid constraint) so that PostgreSQL never combines in the admin's
+    (status, start) index, which would read every person's upcoming sessions."""
+    now = timezone.now()
     return (
-        with_end(_base().filter(mine, status__in=ACTIVE))
-        .filter(ends_at__gt=timezone.now())
+        _dashboard_sessions(user, as_mentor=as_mentor)
+        .filter(~Q(status__in=FINAL), start__gt=now - LONGEST_SESSION)
+        .filter(Q(start__gt=now) | Q(ends_at__gt=now))
         .order_by("start", "id")
     )
 
 
 def past_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
-    """Completed, cancelled, or already ended sessions, latest first."""
-    mine = Q(mentor=user) if as_mentor else Q(mentee=user)
+    """Completed, cancelled, or already ended sessions, latest first.
+
+    Read backwards along the (mentor|mentee, start, id) index. The exact end is computed only
+    for pending/confirmed sessions that started within LONGEST_SESSION (the only ones whose
+    end is in doubt): the cheap tests come first, and SQL stops at the first that decides."""
+    now = timezone.now()
+    ended = Q(start__lte=now - LONGEST_SESSION) | (Q(start__lte=now) & Q(ends_at__lte=now))
     return (
-        with_end(_base().filter(mine))
-        .filter(~Q(status__in=ACTIVE) | Q(ends_at__lte=timezone.now()))
+        _dashboard_sessions(user, as_mentor=as_mentor)
+        .filter(~Q(status__in=ACTIVE) | ended)
         .order_by("-start", "-id")
     )
 
@@ -184,3 +200,156 @@ def session_for_dialog(session_id: int, shown: list[MentoringSession]) -> Mentor
 # --- "My Sessions" (/dashboard/): short lists, paged by keyset ---------------------------
 
 # The longest a session can last (the model's validator and the session_duration_range
+# check constraint): what makes "not ended yet" an index range on `start`.
+LONGEST_SESSION = timedelta(minutes=480)
+FINAL = (Status.COMPLETED, Status.CANCELLED)
+DASHBOARD_PAGE_SIZE = 10
+# The lists, each named by its query parameter: as a mentee, then as a mentor.
+DASHBOARD_LISTS = ("upcoming", "past", "mentor_upcoming", "mentor_past")
+
+
+def _participant(user, *, as_mentor: bool) -> Q:
+    return Q(mentor=user) if as_mentor else Q(mentee=user)
+
+
+# What a dashboard card reads: the session's own columns, and the name of the other person.
+_CARD_FIELDS = (
+    "mentor_id",
+    "mentee_id",
+    "start",
+    "duration_minutes",
+    "status",
+    "meeting_link",
+    "admin_provided_link",
+    "amount",
+    "payment_status",
+    "cancellation_reason",
+)
+
+
+def _dashboard_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
+    """The user's sessions in one role, with only what a card shows (and the other person),
+    and `ends_at` to filter on (an alias: computed only where a filter needs it)."""
+    other = "mentee" if as_mentor else "mentor"
+    return (
+        MentoringSession.objects.filter(_participant(user, as_mentor=as_mentor))
+        .select_related(other)
+        .only(*_CARD_FIELDS, f"{other}__first_name", f"{other}__last_name")
+        .alias(ends_at=ends_at())
+    )
+
+
+@dataclass(frozen=True)
+class DashboardCursor:
+    """A place in a dashboard list: the rows after (or before) the session at (start, id).
+    Its token is "after." or "before." and a keyset cursor's (common/keyset.py)."""
+
+    before: bool
+    cursor: Cursor
+
+    @property
+    def token(self) -> str:
+        return f"{'before' if self.before else 'after'}.{self.cursor.token}"
+
+    @classmethod
+    def parse(cls, raw: str) -> "DashboardCursor | None":
+        """The place a token names, or None for anything that is not one."""
+        direction, _, rest = raw.partition(".")
+        cursor = Cursor.parse(rest) if direction in ("after", "before") else None
+        if cursor is None or cursor.segment != 0:
+            return None
+        return cls(direction == "before", cursor)
+
+    @classmethod
+    def at(cls, session: MentoringSession, *, before: bool) -> "DashboardCursor":
+        return cls(before, Cursor(0, session.start, session.pk))
+
+
+@dataclass(frozen=True)
+class DashboardList:
+    """One page of one dashboard list."""
+
+    name: str  # the list's query parameter
+    sessions: list[MentoringSession]
+    token: str  # where this page starts; "" for the first page
+    previous_token: str  # "" when this is the first page
+    next_token: str  # "" when nothing follows
+    refused: bool  # the parameter named no place in the list: the first page is shown
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What "My Sessions" shows: the mentor lists too, or not; each list's page."""
+
+    is_mentor: bool
+    lists: dict[str, DashboardList]  # by name, in DASHBOARD_LISTS order
+
+
+def dashboard_lists(user, places: dict[str, str]) -> Dashboard:
+    """The lists of "My Sessions", each from the place (token) asked for, by list name.
+
+    Queries: the mentor profile (is an approved mentor: the two mentor lists); for a mentor,
+    whether they have ever booked a session themselves (most have not, and then their two
+    empty mentee lists cost nothing); then one per list shown (see dashboard_list for the
+    one exception). At most 6, whatever the data."""
+    mentor = is_mentor(user)
+    has_booked = not mentor or MentoringSession.objects.filter(mentee=user).exists()
+    lists = {}
+    for name in DASHBOARD_LISTS if mentor else DASHBOARD_LISTS[:2]:
+        raw = places.get(name, "")
+        if has_booked or name.startswith("mentor_"):
+            lists[name] = dashboard_list(user, name, raw)
+        else:
+            lists[name] = _page(name, [], "", has_previous=False, has_next=False, refused=bool(raw))
+    return Dashboard(is_mentor=mentor, lists=lists)
+
+
+def dashboard_list(
+    user, name: str, raw: str = "", *, size: int = DASHBOARD_PAGE_SIZE
+) -> DashboardList:
+    """One page of the dashboard list `name` (DASHBOARD_LISTS) from the place the token `raw`
+    names ("" = the first page): at most `size` sessions from one query on the
+    (mentor|mentee, start, id) index, however many sessions the person has. Whether more follow
+    is known by reading one row more than is shown; nothing is counted.
+
+    A place whose page has emptied since its link was made (e.g. the sessions before it
+    have ended, or a hand-made token) gives the first page instead: one query more, only
+    then. A parameter that is no token at all gives the first page, marked `refused`."""
+    as_mentor = name.startswith("mentor_")
+    if name.endswith("upcoming"):
+        sessions, forward_is_later = upcoming_sessions(user, as_mentor=as_mentor), True
+    else:
+        sessions, forward_is_later = past_sessions(user, as_mentor=as_mentor), False
+    cursor = DashboardCursor.parse(raw) if raw else None
+    if cursor is not None and not cursor.before:
+        rows = list(_beyond(sessions, cursor, later=forward_is_later)[: size + 1])
+        if rows:
+            return _page(name, rows[:size], raw, has_previous=True, has_next=len(rows) > size)
+    elif cursor is not None:
+        rows = list(_beyond(sessions, cursor, later=not forward_is_later).reverse()[: size + 1])
+        if len(rows) > size:
+            return _page(name, rows[:size][::-1], raw, has_previous=True, has_next=True)
+        if len(rows) == size:  # exactly the first page
+            return _page(name, rows[::-1], "", has_previous=False, has_next=True)
+    rows = list(sessions[: size + 1])
+    refused = bool(raw) and cursor is None
+    return _page(
+        name, rows[:size], "", has_previous=False, has_next=len(rows) > size, refused=refused
+    )
+
+
+def _beyond(sessions: QuerySet, place: DashboardCursor, *, later: bool) -> QuerySet:
+    return rows_after(sessions, place.cursor) if later else rows_before(sessions, place.cursor)
+
+
+def _page(
+    name: str, shown: list, token: str, *, has_previous: bool, has_next: bool, refused=False
+) -> DashboardList:
+    return DashboardList(
+        name=name,
+        sessions=shown,
+        token=token,
+        previous_token=DashboardCursor.at(shown[0], before=True).token if has_previous else "",
+        next_token=DashboardCursor.at(shown[-1], before=False).token if has_next else "",
+        refused=refused,
+    )

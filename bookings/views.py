@@ -7,28 +7,29 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings import cancellation, selectors, services
+from bookings import cancellation, cards, selectors, services
 from bookings.forms import CancelForm
 
-DASHBOARD_LIMIT = 50
+BAD_PAGE_MESSAGE = "That page of your sessions could not be found; showing the first page instead."
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """ "My Sessions": up to four short lists (SPEC §4), each paged on its own by a keyset
+    token in its query parameter; a bad token shows that list's first page and says so."""
     user = request.user
+    places = {name: request.GET.get(name, "") for name in selectors.DASHBOARD_LISTS}
+    found = selectors.dashboard_lists(user, places)
+    if any(page.refused for page in found.lists.values()):
+        messages.warning(request, BAD_PAGE_MESSAGE)
+    kept = {name: page.token for name, page in found.lists.items() if page.token}
+    now = timezone.now()
     context = {
-        "upcoming": list(selectors.upcoming_sessions(user, as_mentor=False)[:DASHBOARD_LIMIT]),
-        "past": list(selectors.past_sessions(user, as_mentor=False)[:DASHBOARD_LIMIT]),
-        "is_mentor": selectors.is_mentor(user),
+        "is_mentor": found.is_mentor,
+        "time_zone": timezone.get_current_timezone_name(),
+        **{name: cards.section(page, kept, user, now) for name, page in found.lists.items()},
     }
-    if context["is_mentor"]:
-        context["mentor_upcoming"] = list(
-            selectors.upcoming_sessions(user, as_mentor=True)[:DASHBOARD_LIMIT]
-        )
-        context["mentor_past"] = list(
-            selectors.past_sessions(user, as_mentor=True)[:DASHBOARD_LIMIT]
-        )
     return render(request, "bookings/dashboard.html", context)
 
 

@@ -61,12 +61,14 @@ class KeysetPage:
         return Cursor.of(self.rows[0]).token if self.rows and self.has_previous else ""
 
 
-def _after(queryset: QuerySet, cursor: Cursor) -> QuerySet:
+def rows_after(queryset: QuerySet, cursor: Cursor) -> QuerySet:
+    """The rows after the cursor's in (start, id) order."""
     # `start >= x` first: the range the index scans; the OR only breaks ties within it.
     return queryset.filter(Q(start__gt=cursor.start) | Q(id__gt=cursor.id), start__gte=cursor.start)
 
 
-def _before(queryset: QuerySet, cursor: Cursor) -> QuerySet:
+def rows_before(queryset: QuerySet, cursor: Cursor) -> QuerySet:
+    """The rows before the cursor's in (start, id) order."""
     return queryset.filter(Q(start__lt=cursor.start) | Q(id__lt=cursor.id), start__lte=cursor.start)
 
 
@@ -84,7 +86,7 @@ def keyset_page(
         for number in range(before.segment, -1, -1):
             queryset = segments[number]
             if number == before.segment:
-                queryset = _before(queryset, before)
+                queryset = rows_before(queryset, before)
             rows += _rows(queryset, number, ("-start", "-id"), _wanted(size, rows))
         rows = rows[: size + 1]
         return KeysetPage(rows[:size][::-1], has_next=True, has_previous=len(rows) > size)
@@ -95,7 +97,7 @@ def keyset_page(
     for number in range(first, len(segments)):
         queryset = segments[number]
         if after is not None and number == after.segment:
-            queryset = _after(queryset, after)
+            queryset = rows_after(queryset, after)
         rows += _rows(queryset, number, ("start", "id"), _wanted(size, rows))
     return KeysetPage(rows[:size], has_next=len(rows) > size, has_previous=after is not None)
 

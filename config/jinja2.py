@@ -4,45 +4,28 @@ more per row. Pages themselves stay Django templates extending base.html; a view
 a partial with `render_partial` and hands the HTML to its page.
 
 Only what those partials need is here, each the same as its Django template counterpart:
-`url` ({% url %} for a URL with one id), `date` (the |date filter, in the active time
-zone) and `safe_meeting_link` (bookings/templatetags/sessions.py)."""
-
-from functools import lru_cache
+`url` ({% url %} for a URL with one id: common/urls.py), `date` (the |date filter, in
+the active time zone) and `safe_meeting_link` (bookings/templatetags/sessions.py)."""
 
 from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, StrictUndefined
 
 from bookings.templatetags.sessions import safe_meeting_link
+from common.urls import id_url
 
 
 def _date(value, format_string: str) -> str:
     return dateformat.format(template_localtime(value), format_string) if value else ""
 
 
-# Reversing a URL walks the resolver (~20 µs); a list reverses a few per row. A URL named
-# with one id is reversed once with a stand-in id, and the row's id put in its place.
-_STAND_IN = 7_654_321_987
-
-
-@lru_cache(maxsize=256)
-def _id_url_template(name: str, urlconf: str | None, prefix: str) -> str:
-    return reverse(name, args=[_STAND_IN], urlconf=urlconf)
-
-
-def _url(name: str, object_id: int) -> str:
-    template = _id_url_template(name, get_urlconf(), get_script_prefix())
-    return template.replace(str(_STAND_IN), str(int(object_id)))
-
-
 def environment(**options) -> Environment:
     options["undefined"] = StrictUndefined  # a misspelt name fails loudly, in tests too
     env = Environment(**options)
-    env.globals.update(url=_url)
+    env.globals.update(url=id_url)
     env.filters.update(date=_date, safe_meeting_link=safe_meeting_link)
     return env
 

@@ -64,7 +64,7 @@ def _dialog_tag(html: str, dialog_id: str) -> str:
 
 
 def _open_dialogs(html: str) -> list[str]:
-    """"<kind>-<session id>" of each dialog rendered open: the page has one dialog per kind,
+    """ "<kind>-<session id>" of each dialog rendered open: the page has one dialog per kind,
     whose form the server points at the session (the no-JavaScript path)."""
     found = re.findall(
         r'<dialog id="(\w+)-dialog"[^>]* open[ >][^<]*<form method="post" '

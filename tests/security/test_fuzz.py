@@ -395,7 +395,7 @@ LIST_PAGES = [
     ("admin", "/admin/emails/", ["state", "kind", "q", "page"]),
     ("admin", "/admin/mentors/", ["status", "q", "page", "dialog"]),
     ("anonymous", "/mentors/", ["q", "skill", "page"]),
-    ("mentee", "/dashboard/", ["page", "q", "status"]),
+    ("mentee", "/dashboard/", ["upcoming", "past", "mentor_upcoming", "mentor_past"]),
     ("mentor", "/mentor/availability/", ["page", "week"]),
 ]
 

@@ -52,10 +52,9 @@ class AdminSessionFilters:
 
 
 ADMIN_PAGE_SIZE = 25
-# What a dashboard row shows (templates/jinja2/bookings/admin/session_rows.jinja): reading
-# only these makes 75 model instances a page cheaper to build.
-_PERSON = ("first_name", "last_name", "email", "time_zone")
-ADMIN_ROW_FIELDS = (
+# A session's columns that a list row or card shows: reading only these (and the people's
+# names) makes the 25–75 model instances of a page cheaper to build.
+SHOWN_IN_LISTS = (
     "mentor_id",
     "mentee_id",
     "start",
@@ -65,6 +64,11 @@ ADMIN_ROW_FIELDS = (
     "admin_provided_link",
     "amount",
     "payment_status",
+)
+_PERSON = ("first_name", "last_name", "email", "time_zone")
+# What a sessions dashboard row shows (templates/jinja2/bookings/admin/session_rows.jinja).
+ADMIN_ROW_FIELDS = (
+    *SHOWN_IN_LISTS,
     *(f"{person}__{field}" for person in ("mentor", "mentee") for field in _PERSON),
 )
 # "1,000+ sessions": counting every match would cost a scan of all of them.
@@ -212,19 +216,9 @@ def _participant(user, *, as_mentor: bool) -> Q:
     return Q(mentor=user) if as_mentor else Q(mentee=user)
 
 
-# What a dashboard card reads: the session's own columns, and the name of the other person.
-_CARD_FIELDS = (
-    "mentor_id",
-    "mentee_id",
-    "start",
-    "duration_minutes",
-    "status",
-    "meeting_link",
-    "admin_provided_link",
-    "amount",
-    "payment_status",
-    "cancellation_reason",
-)
+# What a "My Sessions" card reads: the listed columns and the cancellation reason (and the
+# name of the other person).
+_CARD_FIELDS = (*SHOWN_IN_LISTS, "cancellation_reason")
 
 
 def _dashboard_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:

@@ -1,14 +1,19 @@
 """Pages for the people in a session: the dashboard and the session detail."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings import cancellation, cards, selectors, services
 from bookings.forms import CancelForm
+from bookings.selectors import DASHBOARD_LISTS
+from common.admin_area import list_url
 
 BAD_PAGE_MESSAGE = "That page of your sessions could not be found; showing the first page instead."
 
@@ -27,6 +32,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {
         "is_mentor": found.is_mentor,
+        # Where each list is: a cancel from a card comes back to the same pages.
+        "return_query": urlencode(kept),
         "time_zone": timezone.get_current_timezone_name(),
         **{name: cards.section(page, kept, user, now) for name, page in found.lists.items()},
     }
@@ -90,13 +97,15 @@ def _cancel_form(session, user, data=None) -> CancelForm:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """The mentee or the mentor cancels; the rules (cut-off, start) live in the service."""
     session = _participant_session(request, pk)
-    # Back to where the form was: the dashboard card or the session page (no open redirect).
-    back = "dashboard" if request.POST.get("return_to") == "dashboard" else "session_detail"
-    back_args = {} if back == "dashboard" else {"pk": pk}
+    # Back to where the form was (no open redirect): the session page, or the dashboard
+    # with each list on the page it was on.
+    back = reverse("session_detail", args=[pk])
+    if request.POST.get("return_to") == "dashboard":
+        back = list_url("dashboard", request.POST.get("return_query", ""), DASHBOARD_LISTS)
     form = _cancel_form(session, request.user, request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["reason"][0])
-        return redirect(back, **back_args)
+        return redirect(back)
     try:
         services.cancel_session(session, by=request.user, reason=form.cleaned_data["reason"])
     except services.SessionActionError as error:
@@ -104,4 +113,4 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         told = "The mentee" if session.mentor_id == request.user.pk else "Your mentor"
         messages.success(request, f"Session cancelled. {told} has been notified.")
-    return redirect(back, **back_args)
+    return redirect(back)

@@ -96,6 +96,19 @@ def test_mentee_cancelling_from_the_dashboard_goes_back_to_it(clock, mentee, ses
     assert MentoringSession.objects.get(pk=session.pk).status == Status.CANCELLED
 
 
+def test_cancelling_from_a_later_page_of_the_dashboard_goes_back_to_that_page(
+    clock, mentee, session
+):
+    places = "upcoming=after.0.1.2&past=before.0.3.4"
+
+    response = _cancel(
+        mentee, session, return_to="dashboard", return_query=f"{places}&next=https://evil.test"
+    )
+
+    assert response["Location"] == f"/dashboard/?{places}"
+    assert MentoringSession.objects.get(pk=session.pk).status == Status.CANCELLED
+
+
 def test_return_to_never_redirects_elsewhere(clock, mentee, session):
     response = _cancel(mentee, session, return_to="https://evil.test/")
 

@@ -463,3 +463,16 @@ def test_every_list_query_reads_the_persons_index_in_order(clock, mentor):
         index = f"session_{mine}_start"
         assert index in plan, (sql, plan)
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, (sql, plan)
+
+
+def test_cancel_forms_carry_where_each_list_is(mentor, upcoming):
+    """A mentor may cancel until the start: page 2 of their upcoming list has forms, and
+    each brings them back to page 2 (views.cancel)."""
+    place = _token("after", upcoming[9])
+
+    response, page = _get(client_for(mentor), "/dashboard/", {"mentor_upcoming": place})
+
+    section = _section(page, "mentor-upcoming-title")
+    forms = re.findall(r'name="return_query" value="([^"]*)"', section)
+    assert len(forms) == 10
+    assert set(forms) == {f"mentor_upcoming={place}"}

@@ -35,7 +35,7 @@ def dashboard_url(raw_query: str = "") -> str:
 def session_list(request: HttpRequest) -> HttpResponse:
     form = AdminSessionFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        for paging in ("after", "before"):
+        for paging in PAGING_KEYS:
             for error in form.errors.pop(paging, []):
                 messages.warning(request, error)
         if form.errors:

@@ -66,6 +66,15 @@ class MentoringSession(models.Model):
     ics_sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The admin dashboard lists pending sessions first (SPEC §4): with this column, kept by
+    # the database itself, that order is one index (session_rank_start), read in order.
+    dashboard_rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(status=Status.PENDING, then=models.Value(0)), default=models.Value(1)
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = "session"
@@ -92,12 +101,8 @@ class MentoringSession(models.Model):
         indexes = [
             models.Index(fields=["status", "start", "id"], name="session_status_start"),
             models.Index(fields=["start", "id"], name="session_start"),
-            # The admin dashboard's second segment (every session that is not pending).
-            models.Index(
-                fields=["start", "id"],
-                name="session_not_pending_start",
-                condition=~models.Q(status="pending"),
-            ),
+            # The admin dashboard's default order: pending first, then soonest first.
+            models.Index(fields=["dashboard_rank", "start", "id"], name="session_rank_start"),
             # One person's sessions in (start, id) order: "My Sessions" pages by that key.
             models.Index(fields=["mentor", "start", "id"], name="session_mentor_start"),
             models.Index(fields=["mentee", "start", "id"], name="session_mentee_start"),

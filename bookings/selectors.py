@@ -69,6 +69,7 @@ _PERSON = ("first_name", "last_name", "email", "time_zone")
 # What a sessions dashboard row shows (templates/jinja2/bookings/admin/session_rows.jinja).
 ADMIN_ROW_FIELDS = (
     *SHOWN_IN_LISTS,
+    "dashboard_rank",
     *(f"{person}__{field}" for person in ("mentor", "mentee") for field in _PERSON),
 )
 # "1,000+ sessions": counting every match would cost a scan of all of them.
@@ -116,24 +117,18 @@ def _admin_filtered(
 def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     """The admin dashboard: pending first, then soonest first (SPEC §4), 25 at a time.
 
-    The same queries at 10 or 10,000,000 sessions: each segment (pending; all others, or
-    just the filtered status) is read in `(start, id)` order from its own index
-    (`session_status_start`, `session_not_pending_start`) with keyset paging, and the
-    matches are counted only up to ADMIN_COUNT_CAP + 1."""
+    The same queries at 10 or 10,000,000 sessions: the page is one keyset read in index
+    order (`session_rank_start`: pending first; with a status filter `session_status_start`),
+    and the matches are counted only up to ADMIN_COUNT_CAP + 1."""
     people = None
     if words := filters.q.split()[:5]:
         people = list(people_matching(words)[: ADMIN_PEOPLE_CAP + 1])
     matching = _admin_filtered(filters, None if people is None else people[:ADMIN_PEOPLE_CAP])
-    if filters.status:
-        segments = [matching]
-    else:
-        segments = [matching.filter(status=Status.PENDING), matching.exclude(status=Status.PENDING)]
     page = keyset_page(
-        [
-            segment.select_related("mentor", "mentee").only(*ADMIN_ROW_FIELDS)
-            for segment in segments
-        ],
+        matching.select_related("mentor", "mentee").only(*ADMIN_ROW_FIELDS),
         size=ADMIN_PAGE_SIZE,
+        # One status: (status, start, id) orders it. All: pending first, by their rank.
+        rank=None if filters.status else "dashboard_rank",
         after=filters.after,
         before=filters.before,
     )
@@ -250,7 +245,7 @@ class DashboardCursor:
         """The place a token names, or None for anything that is not one."""
         direction, _, rest = raw.partition(".")
         cursor = Cursor.parse(rest) if direction in ("after", "before") else None
-        if cursor is None or cursor.segment != 0:
+        if cursor is None or cursor.rank != 0:
             return None
         return cls(direction == "before", cursor)
 

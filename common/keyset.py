@@ -1,18 +1,22 @@
-"""Keyset ("cursor") pagination over `(start, id)`, for lists that grow without bound.
+"""Keyset ("cursor") pagination, for lists that grow without bound.
 
 A page never counts or skips the rows before it: "Next" asks for the rows after the last one
-shown, which an index on `(start, id)` finds directly, so page 4,000 costs what page 1 costs.
-A list may be made of *segments* shown one after the other (the sessions dashboard: pending
-sessions first, then all others), each ordered by `(start, id)` and served by its own index;
-a cursor names the segment of its row. Each page runs one query per segment from the
-cursor's on (forward) or up to it (backward), whatever the data: a constant count.
+shown, which an index on the list's order finds directly, so page 4,000 costs what page 1
+costs. The order is `(start, id)`, or `(rank, start, id)` where a list shows some rows first
+(the sessions dashboard: pending sessions, `dashboard_rank` 0, before all others); a cursor
+carries the rank of its row. Each page is one query, a row-value comparison
+`(rank, start, id) > (…)` that both SQLite and PostgreSQL answer with a range of one index.
 """
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
+
+# Row values ("(a, b) > (x, y)"), as Django's composite primary keys use them. Django's
+# own module: when a Django upgrade moves it, tests/common and the query-plan tests fail.
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TOKEN = re.compile(r"([0-9])\.(-?[0-9]{1,18})\.([1-9][0-9]{0,17})")
@@ -20,14 +24,14 @@ TOKEN = re.compile(r"([0-9])\.(-?[0-9]{1,18})\.([1-9][0-9]{0,17})")
 
 @dataclass(frozen=True)
 class Cursor:
-    segment: int
+    rank: int  # 0 where the list has no ranks
     start: datetime
     id: int
 
     @property
     def token(self) -> str:
         micros = (self.start - EPOCH) // timedelta(microseconds=1)
-        return f"{self.segment}.{micros}.{self.id}"
+        return f"{self.rank}.{micros}.{self.id}"
 
     @classmethod
     def parse(cls, raw: str) -> "Cursor | None":
@@ -42,8 +46,8 @@ class Cursor:
         return cls(int(match[1]), start, int(match[3]))
 
     @classmethod
-    def of(cls, row: Model) -> "Cursor":
-        return cls(row.keyset_segment, row.start, row.pk)
+    def of(cls, row: Model, rank: str | None) -> "Cursor":
+        return cls(getattr(row, rank) if rank else 0, row.start, row.pk)
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,15 @@ class KeysetPage:
     rows: list
     has_next: bool
     has_previous: bool
+    rank: str | None = None  # the rank column the list is ordered by first, if any
 
     @property
     def next_token(self) -> str:
-        return Cursor.of(self.rows[-1]).token if self.rows and self.has_next else ""
+        return Cursor.of(self.rows[-1], self.rank).token if self.rows and self.has_next else ""
 
     @property
     def previous_token(self) -> str:
-        return Cursor.of(self.rows[0]).token if self.rows and self.has_previous else ""
+        return Cursor.of(self.rows[0], self.rank).token if self.rows and self.has_previous else ""
 
 
 def rows_after(queryset: QuerySet, cursor: Cursor) -> QuerySet:
@@ -73,43 +78,27 @@ def rows_before(queryset: QuerySet, cursor: Cursor) -> QuerySet:
 
 
 def keyset_page(
-    segments: list[QuerySet],
+    queryset: QuerySet,
     *,
     size: int,
+    rank: str | None = None,
     after: Cursor | None = None,
     before: Cursor | None = None,
 ) -> KeysetPage:
-    """`size` rows after `after`, before `before`, or from the start. A cursor whose segment
-    the list does not have (e.g. a status filter was added since) starts from the top."""
-    if before is not None and before.segment < len(segments):
-        rows: list = []
-        for number in range(before.segment, -1, -1):
-            queryset = segments[number]
-            if number == before.segment:
-                queryset = rows_before(queryset, before)
-            rows += _rows(queryset, number, ("-start", "-id"), _wanted(size, rows))
-        rows = rows[: size + 1]
-        return KeysetPage(rows[:size][::-1], has_next=True, has_previous=len(rows) > size)
-    if after is not None and after.segment >= len(segments):
-        after = None
-    first = after.segment if after else 0
-    rows = []
-    for number in range(first, len(segments)):
-        queryset = segments[number]
-        if after is not None and number == after.segment:
-            queryset = rows_after(queryset, after)
-        rows += _rows(queryset, number, ("start", "id"), _wanted(size, rows))
-    return KeysetPage(rows[:size], has_next=len(rows) > size, has_previous=after is not None)
+    """`size` rows after `after`, before `before`, or from the start, in `(rank, start, id)`
+    order (`(start, id)` without a rank column). One query, whatever the data."""
+    key = (rank, "start", "id") if rank else ("start", "id")
+    columns = Tuple(*(F(name) for name in key))
 
+    def values(cursor: Cursor) -> tuple:
+        return (cursor.rank, cursor.start, cursor.id) if rank else (cursor.start, cursor.id)
 
-def _wanted(size: int, rows: list) -> int:
-    # One row more than the page shows tells whether there is a next page. A segment after a
-    # full page is still asked for one row: the same queries whatever the data.
-    return max(1, size + 1 - len(rows))
-
-
-def _rows(segment: QuerySet, number: int, order: tuple[str, str], limit: int) -> list:
-    rows = list(segment.order_by(*order)[:limit])
-    for row in rows:
-        row.keyset_segment = number
-    return rows
+    if before is not None:
+        newest_first = queryset.filter(TupleLessThan(columns, values(before)))
+        rows = list(newest_first.order_by(*(f"-{name}" for name in key))[: size + 1])
+        shown = rows[:size][::-1]
+        return KeysetPage(shown, has_next=True, has_previous=len(rows) > size, rank=rank)
+    if after is not None:
+        queryset = queryset.filter(TupleGreaterThan(columns, values(after)))
+    rows = list(queryset.order_by(*key)[: size + 1])
+    return KeysetPage(rows[:size], len(rows) > size, has_previous=after is not None, rank=rank)

@@ -318,8 +318,9 @@ def thirty_sessions(mentor, mentee):
     ]
 
 
-def _token(session, segment: int) -> str:
-    return Cursor(segment, session.start, session.pk).token
+def _token(session, rank: int) -> str:
+    """A page cursor at `session`; `rank` is 0 for pending, 1 for others (dashboard_rank)."""
+    return Cursor(rank, session.start, session.pk).token
 
 
 def test_first_page_has_25_rows(admin_client, thirty_sessions):

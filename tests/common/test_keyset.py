@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from common.keyset import Cursor
 
 
-def test_token_names_segment_instant_and_id():
+def test_token_names_rank_instant_and_id():
     cursor = Cursor(1, datetime(2030, 1, 15, 13, 0, 0, 250, tzinfo=UTC), 42)
 
     assert cursor.token == "1.1894712400000250.42"  # 1,894,712,400 s after 1970
@@ -24,14 +24,14 @@ def test_instants_before_1970_round_trip():
 
 
 @given(
-    segment=st.integers(0, 9),
+    rank=st.integers(0, 9),
     start=st.datetimes(
         min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
     ),
     pk=st.integers(1, 10**18 - 1),
 )
-def test_every_cursor_survives_its_token(segment, start, pk):
-    cursor = Cursor(segment, start, pk)
+def test_every_cursor_survives_its_token(rank, start, pk):
+    cursor = Cursor(rank, start, pk)
 
     assert Cursor.parse(cursor.token) == cursor
 
@@ -44,7 +44,7 @@ def test_every_cursor_survives_its_token(segment, start, pk):
         "0.1",
         "0.1.0",  # no id 0
         "0.1.-5",
-        "10.1.1",  # one digit of segment
+        "10.1.1",  # one digit of rank
         "0.1.1.1",
         "0. 1.1",
         "0.1.1\n",

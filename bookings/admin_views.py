@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -88,10 +88,10 @@ def _requested_dialog(request: HttpRequest) -> str:
 @staff_required
 @require_POST
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(MentoringSession, pk=pk)
     back = dashboard_url(request.POST.get("return_query", ""))
     form = SetStatusForm(request.POST)
     if not form.is_valid():
+        get_object_or_404(MentoringSession.objects.only("pk"), pk=pk)  # unknown: 404 first
         if "meeting_link" in form.errors:
             _refuse_link(request, f"confirm-{pk}", form.errors["meeting_link"][0])
         else:
@@ -100,12 +100,14 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     action = form.cleaned_data["action"]
     try:
         session = services.set_status(
-            session,
+            _by_id(pk),
             action=action,
             by=request.user,
             link=form.cleaned_data["meeting_link"] or None,
             reason=form.cleaned_data["reason"],
         )
+    except MentoringSession.DoesNotExist:
+        raise Http404("No such session.") from None
     except services.SessionActionError as error:
         messages.error(request, str(error))
     except ValidationError as error:
@@ -116,19 +118,28 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back)
 
 
+def _by_id(pk: int) -> MentoringSession:
+    """The session to act on, by id only: every service locks and re-reads the row first
+    (bookings.services._lock), so reading it here too would be one query more. An unknown
+    id raises DoesNotExist there, inside the service's transaction: a 404, nothing written."""
+    return MentoringSession(pk=pk)
+
+
 @staff_required
 @require_POST
 def change_link(request: HttpRequest, pk: int) -> HttpResponse:
-    session = get_object_or_404(MentoringSession, pk=pk)
     back = dashboard_url(request.POST.get("return_query", ""))
     form = ChangeLinkForm(request.POST)
     if not form.is_valid():
+        get_object_or_404(MentoringSession.objects.only("pk"), pk=pk)  # unknown: 404 first
         _refuse_link(request, f"change-{pk}", form.errors["meeting_link"][0])
         return redirect(back)
     try:
         session = services.change_meeting_link(
-            session, link=form.cleaned_data["meeting_link"], by=request.user
+            _by_id(pk), link=form.cleaned_data["meeting_link"], by=request.user
         )
+    except MentoringSession.DoesNotExist:
+        raise Http404("No such session.") from None
     except services.SessionActionError as error:
         messages.error(request, str(error))
     except ValidationError as error:

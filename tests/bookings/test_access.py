@@ -8,6 +8,7 @@ non-staff; anonymous visitors are sent to the login page.
 from urllib.parse import quote
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from bookings.models import MentoringSession, Status
@@ -210,13 +211,24 @@ def test_unknown_session_is_404_for_a_participant(method, url, mentor):
     ("url", "data"),
     [
         ("/admin/sessions/999999/set-status/", {"action": "confirmed", "meeting_link": MEET}),
+        ("/admin/sessions/999999/set-status/", {"action": "completed"}),
+        ("/admin/sessions/999999/set-status/", {"action": "cancelled", "reason": "x"}),
+        ("/admin/sessions/999999/set-status/", {"action": "pending"}),
+        # an invalid form too: the unknown session is said first
+        ("/admin/sessions/999999/set-status/", {"action": "bogus"}),
+        ("/admin/sessions/999999/set-status/", {"action": "confirmed", "meeting_link": "x"}),
         ("/admin/sessions/999999/change-link/", {"meeting_link": MEET}),
+        ("/admin/sessions/999999/change-link/", {"meeting_link": "javascript:alert(1)"}),
     ],
 )
-def test_unknown_session_is_404_for_staff(url, data, admin_client):
+def test_unknown_session_is_404_for_staff(url, data, admin_client, pending_session):
+    before = list(MentoringSession.objects.values())
+
     response = admin_client.post(url, data)
 
     assert response.status_code == 404
+    assert list(MentoringSession.objects.values()) == before
+    assert list(get_messages(response.wsgi_request)) == []
 
 
 def _csrf_client(user) -> Client:

@@ -35,9 +35,9 @@ def _make_sessions(count: int, *, mentor, mentee, admin) -> None:
             services.cancel_session(session, by=admin, reason="Clash.")
 
 
-# session + user; a page of sessions, pending first (with mentor and mentee, keyset paged);
-# their emails; the matches counted up to 1,001
-ADMIN_LIST_QUERIES = 5
+# session + user; a page of sessions, pending first (with mentor and mentee, keyset paged,
+# each row carrying the count of matches up to 1,001); their emails
+ADMIN_LIST_QUERIES = 4
 # session + user, mentor profile, upcoming, past
 MENTEE_DASHBOARD_QUERIES = 5
 # session + user, mentor profile, has the mentor ever booked (no: the mentee lists cost

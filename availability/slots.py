@@ -24,13 +24,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from availability.models import AvailabilityException, ExceptionKind, WeeklyAvailability
-from bookings.models import MentoringSession, Status
+from bookings.models import LONGEST_SESSION, MentoringSession, Status
 
 # Statuses that hold their slot (issue 3, item 5).
 HOLDING = (Status.PENDING, Status.CONFIRMED)
-# The longest a session can be (MentoringSession.duration_minutes' validator): a session
-# starting this long before the range may still reach into it.
-LONGEST_SESSION = timedelta(minutes=480)
 
 Interval = tuple[datetime, datetime]
 

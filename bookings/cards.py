@@ -17,10 +17,8 @@ from common.urls import id_url
 
 
 class SessionCard(TypedDict):
-    """What one dashboard card shows, as text worked out here: the template only places it.
-    (Looked up in the template through tags, filters and includes, a card cost about five
-    times as much to render; and a dict, not an object, because the template language tries
-    `card[name]` before `card.name`.)"""
+    """What one dashboard card shows, as text. A dict, not an object: the template language
+    tries `card[name]` before `card.name`."""
 
     id: str
     url: str

@@ -22,6 +22,12 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# The shortest and longest a session may be (the field's validators and the check constraint).
+# Code that looks for sessions overlapping an instant reads back LONGEST_SESSION from it.
+SHORTEST_MINUTES, LONGEST_MINUTES = 15, 480
+LONGEST_SESSION = timedelta(minutes=LONGEST_MINUTES)
+
+
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     PAID = "paid", "Paid"
@@ -40,7 +46,8 @@ class MentoringSession(models.Model):
     )
     start = models.DateTimeField(help_text="Start instant, stored in UTC.")
     duration_minutes = models.PositiveSmallIntegerField(
-        default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
+        default=60,
+        validators=[MinValueValidator(SHORTEST_MINUTES), MaxValueValidator(LONGEST_MINUTES)],
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     meeting_link = models.URLField("auto-generated meeting link", max_length=500, blank=True)
@@ -88,7 +95,9 @@ class MentoringSession(models.Model):
                 name="session_payment_status_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(duration_minutes__gte=15, duration_minutes__lte=480),
+                condition=models.Q(
+                    duration_minutes__gte=SHORTEST_MINUTES, duration_minutes__lte=LONGEST_MINUTES
+                ),
                 name="session_duration_range",
             ),
             models.CheckConstraint(

@@ -17,7 +17,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.search import people_matching
-from bookings.models import MentoringSession, Status
+from bookings.models import LONGEST_SESSION, MentoringSession, Status
 from common.keyset import Cursor, KeysetPage, keyset_page, rows_after, rows_before
 from notifications.selectors import EmailLine, latest_email_lines
 
@@ -216,9 +216,6 @@ def session_for_dialog(session_id: int, shown: list[MentoringSession]) -> Mentor
 
 # --- "My Sessions" (/dashboard/): short lists, paged by keyset ---------------------------
 
-# The longest a session can last (the model's validator and the session_duration_range
-# check constraint): what makes "not ended yet" an index range on `start`.
-LONGEST_SESSION = timedelta(minutes=480)
 FINAL = (Status.COMPLETED, Status.CANCELLED)
 DASHBOARD_PAGE_SIZE = 10
 # The lists, each named by its query parameter: as a mentee, then as a mentor.

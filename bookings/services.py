@@ -18,6 +18,7 @@ from bookings import cancellation
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
+    LONGEST_SESSION,
     MentoringSession,
     SessionEvent,
     Status,
@@ -259,7 +260,6 @@ BOOKABLE_MINUTES = (30, 45, 60, 90)
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
 # The exclusion constraint of migration bookings/0002 (PostgreSQL only).
 NO_OVERLAP_CONSTRAINT = "session_no_overlap"
-LONGEST_SESSION = timedelta(minutes=480)  # the model's validator and check constraint
 
 
 def session_amount(hourly_rate: Decimal, duration_minutes: int) -> Decimal:

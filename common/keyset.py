@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, Model, QuerySet
 
 # Row values ("(a, b) > (x, y)"), as Django's composite primary keys use them. Django's
 # own module: when a Django upgrade moves it, tests/common and the query-plan tests fail.
@@ -66,15 +66,24 @@ class KeysetPage:
         return Cursor.of(self.rows[0], self.rank).token if self.rows and self.has_previous else ""
 
 
-def rows_after(queryset: QuerySet, cursor: Cursor) -> QuerySet:
-    """The rows after the cursor's in (start, id) order."""
-    # `start >= x` first: the range the index scans; the OR only breaks ties within it.
-    return queryset.filter(Q(start__gt=cursor.start) | Q(id__gt=cursor.id), start__gte=cursor.start)
+def _key(rank: str | None) -> tuple[str, ...]:
+    return (rank, "start", "id") if rank else ("start", "id")
 
 
-def rows_before(queryset: QuerySet, cursor: Cursor) -> QuerySet:
-    """The rows before the cursor's in (start, id) order."""
-    return queryset.filter(Q(start__lt=cursor.start) | Q(id__lt=cursor.id), start__lte=cursor.start)
+def _compare(lookup, cursor: Cursor, rank: str | None):
+    columns = Tuple(*(F(name) for name in _key(rank)))
+    values = (cursor.rank, cursor.start, cursor.id) if rank else (cursor.start, cursor.id)
+    return lookup(columns, values)
+
+
+def rows_after(queryset: QuerySet, cursor: Cursor, rank: str | None = None) -> QuerySet:
+    """The rows after the cursor's in `(rank, start, id)` (or `(start, id)`) order."""
+    return queryset.filter(_compare(TupleGreaterThan, cursor, rank))
+
+
+def rows_before(queryset: QuerySet, cursor: Cursor, rank: str | None = None) -> QuerySet:
+    """The rows before the cursor's in `(rank, start, id)` (or `(start, id)`) order."""
+    return queryset.filter(_compare(TupleLessThan, cursor, rank))
 
 
 def keyset_page(
@@ -87,18 +96,13 @@ def keyset_page(
 ) -> KeysetPage:
     """`size` rows after `after`, before `before`, or from the start, in `(rank, start, id)`
     order (`(start, id)` without a rank column). One query, whatever the data."""
-    key = (rank, "start", "id") if rank else ("start", "id")
-    columns = Tuple(*(F(name) for name in key))
-
-    def values(cursor: Cursor) -> tuple:
-        return (cursor.rank, cursor.start, cursor.id) if rank else (cursor.start, cursor.id)
-
+    key = _key(rank)
     if before is not None:
-        newest_first = queryset.filter(TupleLessThan(columns, values(before)))
-        rows = list(newest_first.order_by(*(f"-{name}" for name in key))[: size + 1])
+        newest_first = rows_before(queryset, before, rank).order_by(*(f"-{n}" for n in key))
+        rows = list(newest_first[: size + 1])
         shown = rows[:size][::-1]
         return KeysetPage(shown, has_next=True, has_previous=len(rows) > size, rank=rank)
     if after is not None:
-        queryset = queryset.filter(TupleGreaterThan(columns, values(after)))
+        queryset = rows_after(queryset, after, rank)
     rows = list(queryset.order_by(*key)[: size + 1])
     return KeysetPage(rows[:size], len(rows) > size, has_previous=after is not None, rank=rank)

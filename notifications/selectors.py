@@ -40,15 +40,21 @@ def latest_email_lines(session_ids: list[int]) -> dict[int, list[EmailLine]]:
     return {session_id: _latest(emails) for session_id, emails in by_session.items()}
 
 
+# Labels by stored value; a value no longer in the choices (older data) shows as it is,
+# as get_FOO_display() would.
+_KIND_LABELS = dict(EmailKind.choices)
+_STATE_LABELS = dict(EmailState.choices)
+
+
 def _latest(emails: list[tuple]) -> list[EmailLine]:
     kind = emails[-1][1]
     per_recipient = {row[2]: row for row in emails if row[1] == kind}
     return [
         EmailLine(
-            kind=EmailKind(kind).label,
+            kind=_KIND_LABELS.get(kind, kind),
             to_email=to_email,
             state=state,
-            state_label=EmailState(state).label,
+            state_label=_STATE_LABELS.get(state, state),
             attempts=attempts,
             last_error=last_error,
         )

@@ -16,22 +16,19 @@ def deliver_email(email_id: int) -> str:
 
 def enqueue_delivery(email, *, run_after=None) -> None:
     """Queue delivery of an outbox row and record the task on the row (the sweep uses it to
-    tell a waiting task from a lost one). Inside the caller's transaction on purpose: the
-    task row commits or rolls back together with the email row (a transactional outbox)."""
+    tell a waiting task from a lost one)."""
+    enqueue_deliveries([email], run_after=run_after)
+
+
+def enqueue_deliveries(emails: list, *, run_after=None) -> None:
+    """A delivery task for each outbox row, their ids recorded on the rows in one update.
+    Inside the caller's transaction on purpose: the task rows commit or roll back together
+    with the email rows (a transactional outbox)."""
     from notifications.models import OutboundEmail
 
     target = deliver_email.using(run_after=run_after) if run_after else deliver_email
-    result = target.enqueue(email.pk)
-    email.task_id = _as_uuid(result.id)
-    OutboundEmail.objects.filter(pk=email.pk).update(task_id=email.task_id)
-
-
-def enqueue_deliveries(emails: list) -> None:
-    """enqueue_delivery for several new rows: their task ids recorded in one update."""
-    from notifications.models import OutboundEmail
-
     for email in emails:
-        email.task_id = _as_uuid(deliver_email.enqueue(email.pk).id)
+        email.task_id = _as_uuid(target.enqueue(email.pk).id)
     OutboundEmail.objects.bulk_update(emails, ["task_id"])
 
 

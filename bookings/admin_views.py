@@ -43,6 +43,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     result = selectors.admin_session_page(form.filters())
     retry = request.session.pop(RETRY_KEY, None)
     open_kind, open_id = _open_dialog(retry["dialog"] if retry else _requested_dialog(request))
+    open_session = selectors.session_for_dialog(open_id, result.sessions)
     filter_query = _filter_query(request.GET.urlencode())
     rows = render_partial(
         "bookings/admin/session_rows.jinja",
@@ -66,8 +67,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "filters_without_page": _filter_query(
                 urlencode([(k, v) for k, v in request.GET.items() if k not in PAGING_KEYS])
             ),
-            "open_kind": open_kind,
-            "open_session": selectors.session_for_dialog(open_id, result.sessions),
+            # A dialog opens only for a session that exists (a stale link opens nothing).
+            "open_kind": open_kind if open_session else "",
+            "open_session": open_session,
             "retry": retry,
             "Status": Status,
         },

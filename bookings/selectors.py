@@ -6,9 +6,11 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import (
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -28,18 +30,37 @@ def _base() -> QuerySet[MentoringSession]:
     return MentoringSession.objects.select_related("mentor", "mentee")
 
 
-def ends_at() -> ExpressionWrapper:
-    """A session's end instant, as SQL: `start + duration_minutes * 1 minute`."""
+def ends_at(ref: type[F] = F) -> ExpressionWrapper:
+    """A session's end instant, as SQL: `start + duration_minutes * 1 minute` (of the
+    enclosing query's row with `ref=OuterRef`)."""
     # SQLite only multiplies a duration by a plain IntegerField, and only adds it to a
     # datetime (django_format_dtdelta) when the product is typed as a duration. Both
     # wrappers are type hints only: PostgreSQL runs `start + duration_minutes * interval`.
-    minutes = ExpressionWrapper(F("duration_minutes"), output_field=IntegerField())
+    minutes = ExpressionWrapper(ref("duration_minutes"), output_field=IntegerField())
     length = ExpressionWrapper(minutes * Value(timedelta(minutes=1)), output_field=DurationField())
-    return ExpressionWrapper(F("start") + length, output_field=DateTimeField())
+    return ExpressionWrapper(ref("start") + length, output_field=DateTimeField())
 
 
 def with_end(queryset: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]:
     return queryset.annotate(ends_at=ends_at())
+
+
+def confirmed_clash() -> Exists:
+    """Whether another confirmed session of the same mentor overlaps the enclosing query's
+    session: a value of that query, so the row and the answer come in one read.
+
+    Read from the (mentor, start) index: no session is longer than LONGEST_SESSION, so an
+    earlier one that reaches ours started less than that before it."""
+    earliest = ExpressionWrapper(
+        OuterRef("start") - Value(LONGEST_SESSION), output_field=DateTimeField()
+    )
+    others = MentoringSession.objects.filter(
+        mentor_id=OuterRef("mentor_id"),
+        status=Status.CONFIRMED,
+        start__lt=ends_at(OuterRef),
+        start__gt=earliest,
+    ).exclude(pk=OuterRef("pk"))
+    return Exists(with_end(others).filter(ends_at__gt=OuterRef("start")))
 
 
 @dataclass(frozen=True)

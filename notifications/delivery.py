@@ -184,6 +184,33 @@ def _record_failure(email: OutboundEmail, error: Exception) -> str:
     return EmailState.QUEUED
 
 
+# Rows the relay hands over per round; more wait for the next round (a second later).
+RELAY_BATCH = 500
+
+
+def relay() -> int:
+    """Give each outbox row written without a delivery task its task; returns how many.
+
+    The web request only writes outbox rows (notifications.emails.queue_emails); this runs
+    in the worker (run_worker, every --relay-every seconds) and hands them to the task
+    queue. A round with nothing to do is one read of the `email_unrelayed` partial index,
+    taking no write lock. Several workers relay side by side: SKIP LOCKED gives each row to
+    one of them, and a row that got two tasks anyway is still sent once (`_claim`)."""
+    from notifications.tasks import enqueue_deliveries
+
+    waiting = OutboundEmail.objects.filter(state=EmailState.QUEUED, task_id__isnull=True)
+    if not waiting.exists():
+        return 0
+    with transaction.atomic():
+        ids = list(
+            waiting.select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:RELAY_BATCH]
+        )
+        enqueue_deliveries([OutboundEmail(pk=pk) for pk in ids])
+    return len(ids)
+
+
 LEASE_EXPIRED = (
     "The worker sending this email stopped before recording the result (lease expired); "
     "queued again."

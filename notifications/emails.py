@@ -16,7 +16,6 @@ from django.utils import timezone
 from bookings.models import MentoringSession
 from notifications import ics
 from notifications.models import EmailKind, OutboundEmail
-from notifications.tasks import enqueue_deliveries
 
 
 @dataclass(frozen=True)
@@ -78,10 +77,11 @@ def queue_email(
 
 
 def queue_emails(outgoing: list[Outgoing]) -> list[OutboundEmail]:
-    """Outbox rows and their delivery tasks, in the caller's transaction (a transactional
-    outbox): one insert for all the rows, one task row each, one update of their task ids."""
+    """Outbox rows, in the caller's transaction (a transactional outbox): one insert for all
+    of them, and nothing else in the request. The worker's relay gives each row its
+    delivery task within a second (notifications.delivery.relay)."""
     now = timezone.now()
-    emails = OutboundEmail.objects.bulk_create(
+    return OutboundEmail.objects.bulk_create(
         OutboundEmail(
             kind=item.kind,
             session=item.session,
@@ -98,8 +98,6 @@ def queue_emails(outgoing: list[Outgoing]) -> list[OutboundEmail]:
         )
         for item in outgoing
     )
-    enqueue_deliveries(emails)
-    return emails
 
 
 def session_url(session: MentoringSession) -> str:

@@ -63,6 +63,7 @@ class OutboundEmail(models.Model):
     session_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # The django-tasks-db task last queued to deliver this row, so the sweep can tell a row
     # whose task is still waiting from one whose task was lost (notifications.delivery).
+    # NULL on a new row until the worker's relay queues its first task.
     task_id = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -73,7 +74,16 @@ class OutboundEmail(models.Model):
                 condition=models.Q(state__in=EmailState.values), name="email_state_valid"
             )
         ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="email_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="email_due"),
+            # The rows the worker's relay has yet to give a task (notifications.delivery.relay),
+            # among the few that never had one: a round with nothing to do reads no row.
+            # (The condition has no value in it: SQLite matches a query to a partial index
+            # only on literal terms, and Django sends `state = %s` as a parameter.)
+            models.Index(
+                fields=["state"], condition=models.Q(task_id__isnull=True), name="email_unrelayed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to_email} ({self.state})"

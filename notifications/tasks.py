@@ -32,10 +32,11 @@ def enqueue_deliveries(emails: list, *, run_after=None) -> None:
     OutboundEmail.objects.bulk_update(emails, ["task_id"])
 
 
-def _as_uuid(task_id) -> uuid.UUID | None:
-    # django-tasks-db ids are UUIDs; another backend's may not be (then the sweep simply
-    # treats the row as having no known task, as before task ids were recorded).
+def _as_uuid(task_id) -> uuid.UUID:
+    # django-tasks-db ids are UUIDs. Another backend's id is recorded as a UUID derived from
+    # it: never NULL, which would tell the relay that the row has no task yet
+    # (notifications.delivery.relay); the sweep simply finds no such task row.
     try:
         return uuid.UUID(str(task_id))
     except ValueError:
-        return None
+        return uuid.uuid5(uuid.NAMESPACE_URL, str(task_id))

@@ -9,8 +9,8 @@ local SMTP sink, with 1 and then 2 workers, on PostgreSQL. A script, not a test.
 1. creates the database if asked, migrates it, and empties it (`flush`): the database must be
    a dedicated one, its name containing "bench" (or pass --any-database);
 2. confirms N/2 sessions through bookings.services.confirm_session: N real outbox rows (the
-   mentee's and the mentor's confirmation, text + HTML + .ics invite) and their delivery
-   tasks, exactly as the web request writes them;
+   mentee's and the mentor's confirmation, text + HTML + .ics invite), exactly as the web
+   request writes them (no task: each worker's relay queues those);
 3. starts an SMTP sink (aiosmtpd on 127.0.0.1, accepting everything at once);
 4. for each worker count: re-queues the N rows, starts that many `manage.py run_worker`
    processes (production settings: DEBUG off, SMTP to the sink), and measures the wall time
@@ -175,13 +175,13 @@ def create_confirmed_sessions(count: int) -> None:
 
 
 def requeue_all() -> int:
-    """Every outbox row back to queued with a fresh delivery task, as if just written."""
+    """Every outbox row back to queued without a task, as the web request writes it: the
+    workers' relays queue their delivery tasks (notifications.delivery.relay)."""
     from django.db import transaction
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from notifications.models import EmailState, OutboundEmail
-    from notifications.tasks import enqueue_delivery
 
     with transaction.atomic():
         DBTaskResult.objects.all().delete()
@@ -194,10 +194,7 @@ def requeue_all() -> int:
             next_attempt_at=timezone.now(),
             task_id=None,
         )
-        emails = list(OutboundEmail.objects.only("pk"))
-        for email in emails:
-            enqueue_delivery(email)
-    return len(emails)
+        return OutboundEmail.objects.count()
 
 
 # --- one round ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from bookings import services
 from bookings.models import MentoringSession, Status
 from common.keyset import Cursor
 from tests.conftest import MEET, client_for
-from tests.factories import SessionFactory
+from tests.factories import MentorFactory, SessionFactory
 
 # One session of each kind a list shows; `count` of them are created, cycling through.
 KINDS = ("confirmed", "pending", "cancelled", "completed")
@@ -43,6 +43,10 @@ MENTEE_DASHBOARD_QUERIES = 5
 # session + user, mentor profile, has the mentor ever booked (no: the mentee lists cost
 # nothing), upcoming and past as a mentor
 MENTOR_DASHBOARD_QUERIES = 6
+# session + user, BEGIN (a savepoint in tests); the session locked with its people and its
+# clash check, its update, the audit row, both emails in one insert; COMMIT. No task: the
+# worker's relay queues those.
+CONFIRM_QUERIES = 8
 # at most 10 upcoming and 10 past cards (paging: tests/bookings/test_dashboard_scale.py)
 DASHBOARD_CARDS = 20
 
@@ -152,3 +156,24 @@ def test_session_detail_queries(count, django_assert_num_queries, admin_user, me
         response = client.get(f"/sessions/{session.pk}/")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 3, 1000])
+def test_confirm_post_queries(count, django_assert_num_queries, admin_client, admin_user, mentee):
+    """However many sessions (and emails) there are, a confirmation costs the same queries.
+    The session confirmed here is far from the others, of a mentor with none: the clash
+    check runs and finds nothing."""
+    _make(count, mentor=MentorFactory(), mentee=mentee, admin=admin_user)
+    session = SessionFactory(mentee=mentee, start=timezone.now() + timedelta(days=400))
+    admin_client.get("/admin/sessions/")  # the Django session exists, as in real use
+
+    with django_assert_num_queries(CONFIRM_QUERIES):
+        response = admin_client.post(
+            f"/admin/sessions/{session.pk}/set-status/",
+            {"action": "confirmed", "meeting_link": MEET},
+        )
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.status, session.admin_provided_link) == (Status.CONFIRMED, MEET)
+    assert session.emails.count() == 2

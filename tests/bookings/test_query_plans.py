@@ -96,3 +96,23 @@ def test_search_reads_people_and_their_sessions_from_indexes(q, admin_client, so
             else [x for x in plan.splitlines() if x.startswith("SCAN U0") and "INDEX" not in x]
         )
         assert people_scans == [], plan
+
+
+def test_confirm_locks_the_session_and_checks_for_a_clash_in_one_indexed_read(
+    admin_client, mentor, some_sessions
+):
+    """The clash check rides in the locking read (bookings.services._lock): it reads the
+    mentor's (mentor, start) index over one longest-session span, never the table."""
+    session = SessionFactory(mentor=mentor, start=datetime(2030, 1, 3, 15, tzinfo=UTC))
+    with CaptureQueriesContext(connection) as captured:
+        admin_client.post(
+            f"/admin/sessions/{session.pk}/set-status/",
+            {"action": "confirmed", "meeting_link": "https://meet.google.com/abc-defg-hij"},
+        )
+    [sql] = [q["sql"] for q in captured if q["sql"].startswith("SELECT") and TABLE in q["sql"]]
+
+    assert "EXISTS" in sql
+    plan = _plan(sql)
+    assert _full_scans(plan) == [], plan
+    if connection.vendor == "sqlite":
+        assert "USING INDEX session_mentor_start (mentor_id=? AND start>? AND start<?)" in plan

@@ -6,6 +6,7 @@ fixtures put the real SMTP backend back, pointed at an aiosmtpd server on 127.0.
 
 import email
 import random
+import signal
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +15,10 @@ from email.policy import default as default_policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.management import call_command
 from django.utils import timezone
+
+from notifications.delivery import relay
 
 SMTP_HOST = "127.0.0.1"
 
@@ -151,3 +155,24 @@ def clock(monkeypatch):
 def no_jitter(monkeypatch):
     """Backoff without jitter: `random.uniform(a, b)` returns the upper bound b."""
     monkeypatch.setattr(random, "uniform", lambda low, high: high)
+
+
+# --- The real worker, in this process -------------------------------------------------------
+
+
+@pytest.fixture
+def worker_signals():
+    """db_worker installs its own SIGINT/SIGTERM/SIGQUIT handlers; give pytest its own back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def run_worker_batch() -> None:
+    """The production worker (`run_worker`) minus the waiting: its relay gives new outbox
+    rows their tasks, then django-tasks-db's db_worker runs every ready task and returns."""
+    relay()
+    call_command(
+        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+    )

@@ -2,11 +2,10 @@
 backoff, permanent failures, recovery of stuck work, and the real worker (SPEC §5)."""
 
 import random
-import signal
+import threading
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.tasks import TaskResultStatus
 from django.test.utils import CaptureQueriesContext
@@ -15,11 +14,13 @@ from icalendar import Calendar
 
 from bookings import services
 from bookings.models import Status
-from notifications.delivery import backoff_delay, deliver, send_due_emails, sweep
+from notifications.delivery import backoff_delay, deliver, relay, send_due_emails, sweep
 from notifications.models import EmailState, OutboundEmail
 from notifications.tasks import deliver_email
+from ops.jobs import analyze
 from tests.conftest import MEET
 from tests.factories import SessionFactory
+from tests.notifications.conftest import run_worker_batch
 
 ADDRESSES = ["jane@example.com", "john@example.com"]
 REFUSED = "ConnectionRefusedError: [Errno 111] Connection refused"
@@ -40,6 +41,13 @@ def delivery_tasks() -> list[DBTaskResult]:
 @pytest.fixture
 def confirmed(pending_session, admin_user):
     return services.confirm_session(pending_session, link=MEET, by=admin_user)
+
+
+@pytest.fixture
+def relayed(confirmed):
+    """Confirmed, and the worker's relay has given each of its two emails a task."""
+    assert relay() == 2
+    return confirmed
 
 
 # --- Delivered, exactly once --------------------------------------------------------------
@@ -89,7 +97,8 @@ def test_delivering_again_sends_nothing_more(smtp, confirmed):
     send_due_emails()
 
     assert send_due_emails() == {}
-    # The tasks queued at confirmation still run later in a worker: they find nothing to do.
+    # Tasks the relay queued for them may still run later in a worker: they find nothing
+    # to do.
     assert [deliver_email.call(row.pk) for row in OutboundEmail.objects.all()] == [
         "skipped",
         "skipped",
@@ -98,9 +107,15 @@ def test_delivering_again_sends_nothing_more(smtp, confirmed):
     assert {row.attempts for row in OutboundEmail.objects.all()} == {1}
 
 
-def test_confirmation_queues_one_delivery_task_per_email(confirmed):
-    tasks = delivery_tasks()
+def test_the_relay_queues_one_delivery_task_per_new_email_once(confirmed):
+    # The request wrote the two rows and nothing else.
+    assert delivery_tasks() == []
+    assert [row.task_id for row in OutboundEmail.objects.all()] == [None, None]
 
+    assert relay() == 2
+    assert relay() == 0
+
+    tasks = delivery_tasks()
     assert sorted(task.args_kwargs["args"][0] for task in tasks) == sorted(
         OutboundEmail.objects.values_list("pk", flat=True)
     )
@@ -351,6 +366,102 @@ def test_sweep_requeues_queued_emails_whose_task_was_lost(clock, confirmed):
     )
 
 
+# --- The relay: new rows get their task from the worker -----------------------------------
+
+
+def test_the_relay_hands_over_all_rows_or_none(monkeypatch, confirmed):
+    """One transaction: when the task queue fails on the second row, the first row's task
+    is rolled back too, and both rows wait for the next round."""
+    backend = type(deliver_email.get_backend())
+    real_enqueue = backend.enqueue
+    calls = []
+
+    def enqueue_once_then_fail(self, task, args, kwargs):
+        calls.append(args[0])
+        if len(calls) > 1:
+            raise RuntimeError("task queue down")
+        return real_enqueue(self, task, args, kwargs)
+
+    monkeypatch.setattr(backend, "enqueue", enqueue_once_then_fail)
+    with pytest.raises(RuntimeError, match="task queue down"):
+        relay()
+
+    rows = list(OutboundEmail.objects.order_by("pk"))
+    assert calls == [row.pk for row in rows]
+    assert delivery_tasks() == []
+    assert [row.task_id for row in rows] == [None, None]
+    monkeypatch.setattr(backend, "enqueue", real_enqueue)
+    assert relay() == 2
+
+
+def test_an_idle_relay_round_is_one_read_of_its_own_index(admin_user):
+    """Every second, in every worker: one read, no lock, of the `email_unrelayed` partial
+    index — not of the queued rows, which an SMTP outage leaves by the thousand, each with
+    its retry task."""
+    for _ in range(30):
+        services.confirm_session(SessionFactory(), link=MEET, by=admin_user)
+    relay()
+    OutboundEmail.objects.filter(pk__in=OutboundEmail.objects.order_by("pk")[:20]).update(
+        state=EmailState.SENT
+    )
+    analyze()  # the statistics the worker keeps fresh (ops.jobs)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert relay() == 0
+
+    [query] = [entry["sql"] for entry in captured]
+    assert query.startswith("SELECT") and "FOR UPDATE" not in query
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {query}")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {query}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "email_unrelayed" in plan, plan
+
+
+def test_the_relay_leaves_rows_that_are_not_queued_alone(confirmed):
+    jane, john = OutboundEmail.objects.order_by("to_email")
+    for state in (EmailState.SENT, EmailState.FAILED, EmailState.SKIPPED, EmailState.SENDING):
+        OutboundEmail.objects.filter(pk=jane.pk).update(state=state)
+        assert relay() == 1  # john's row, still queued without a task
+        OutboundEmail.objects.filter(pk=john.pk).update(task_id=None)
+
+    assert [task.args_kwargs["args"] for task in delivery_tasks()] == [[john.pk]] * 4
+
+
+def test_the_relay_takes_a_batch_at_a_time(monkeypatch, admin_user):
+    monkeypatch.setattr("notifications.delivery.RELAY_BATCH", 4)
+    for _ in range(3):
+        services.confirm_session(SessionFactory(), link=MEET, by=admin_user)
+
+    assert (relay(), relay(), relay()) == (4, 2, 0)
+    assert len(delivery_tasks()) == 6
+
+
+def test_the_worker_relays_again_at_once_after_a_full_batch(monkeypatch):
+    from notifications.management.commands import run_worker
+
+    stop = threading.Event()
+    waits = []
+    monkeypatch.setattr(stop, "wait", waits.append)
+    handed_over = iter([run_worker.RELAY_BATCH, run_worker.RELAY_BATCH, 3, 0])
+
+    def fake_relay():
+        count = next(handed_over)
+        if count == 0:
+            stop.set()
+        return count
+
+    monkeypatch.setattr(run_worker, "relay", fake_relay)
+    monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
+    run_worker.Command._relay_loop(stop, 0.5)
+
+    # Two full batches back to back, then a pause after each partial one.
+    assert waits == [0.5, 0.5]
+
+
 # --- The sweep re-enqueues only rows whose task was lost -----------------------------------
 
 
@@ -359,7 +470,7 @@ def task_of(row: OutboundEmail) -> DBTaskResult:
     return DBTaskResult.objects.get(pk=row.task_id)
 
 
-def test_each_email_records_the_task_that_will_deliver_it(confirmed):
+def test_each_email_records_the_task_that_will_deliver_it(relayed):
     for row in OutboundEmail.objects.all():
         task = task_of(row)
         assert task.args_kwargs == {"args": [row.pk], "kwargs": {}}
@@ -375,7 +486,7 @@ def test_a_retry_records_its_new_task(smtp_down, clock, no_jitter, confirmed):
         assert task.args_kwargs == {"args": [row.pk], "kwargs": {}}
 
 
-def test_sweep_leaves_overdue_rows_alone_while_their_task_waits(clock, confirmed):
+def test_sweep_leaves_overdue_rows_alone_while_their_task_waits(clock, relayed):
     # No worker runs: the rows stay queued and overdue, their tasks ready.
     for _ in range(5):
         clock.advance(timedelta(minutes=10))
@@ -384,7 +495,7 @@ def test_sweep_leaves_overdue_rows_alone_while_their_task_waits(clock, confirmed
     assert len(delivery_tasks()) == 2
 
 
-def test_sweep_requeues_a_row_whose_task_finished_without_sending_it(clock, confirmed):
+def test_sweep_requeues_a_row_whose_task_finished_without_sending_it(clock, relayed):
     row = OutboundEmail.objects.get(to_email="john@example.com")
     old = task_of(row)
     DBTaskResult.objects.filter(pk=old.pk).update(status=TaskResultStatus.SUCCESSFUL)
@@ -407,7 +518,7 @@ def test_sweep_requeues_a_row_whose_task_finished_without_sending_it(clock, conf
     ids=["running-within-a-lease", "running-longer-than-a-lease"],
 )
 def test_sweep_treats_a_task_running_longer_than_a_lease_as_lost(
-    settings, clock, confirmed, started_ago, requeued
+    settings, clock, relayed, started_ago, requeued
 ):
     settings.EMAIL_LEASE_SECONDS = 300
     row = OutboundEmail.objects.get(to_email="john@example.com")
@@ -419,7 +530,7 @@ def test_sweep_treats_a_task_running_longer_than_a_lease_as_lost(
     assert sweep() == requeued
 
 
-def test_sweep_puts_an_email_stuck_in_sending_back_in_the_queue_once(clock, confirmed):
+def test_sweep_puts_an_email_stuck_in_sending_back_in_the_queue_once(clock, relayed):
     row = OutboundEmail.objects.get(to_email="john@example.com")
     # The worker that claimed it was killed: its task stays RUNNING, the lease runs out.
     DBTaskResult.objects.filter(pk=task_of(row).pk).update(
@@ -457,30 +568,16 @@ def test_sweep_checks_every_row_in_the_same_number_of_queries(clock, admin_user)
         return len(captured)
 
     services.confirm_session(SessionFactory(), link=MEET, by=admin_user)
+    relay()
     with_two_rows = queries_for_sweep()
     for _ in range(3):
         services.confirm_session(SessionFactory(), link=MEET, by=admin_user)
+    relay()
 
     assert queries_for_sweep() == with_two_rows
 
 
 # --- The real worker: django-tasks-db's db_worker, in this process ------------------------
-
-
-@pytest.fixture
-def worker_signals():
-    """db_worker installs its own SIGINT/SIGTERM/SIGQUIT handlers; give pytest its own back."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
-
-
-def run_worker_batch() -> None:
-    """Run every ready task, then return (the production worker minus the waiting)."""
-    call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=1
-    )
 
 
 # STACK trap 6, precisely: the worker calls close_old_connections() on every loop, and inside

@@ -31,6 +31,7 @@ from django_tasks_db.models import DBTaskResult
 
 from bookings import services
 from bookings.models import MentoringSession
+from notifications.delivery import relay
 from notifications.models import EmailState, OutboundEmail
 from notifications.tasks import deliver_email
 from tests.conftest import MEET
@@ -255,6 +256,7 @@ def line_up_a_second_task_per_email(rows: list[OutboundEmail]) -> None:
     """Give each email a second delivery task queued right behind its first (the worker
     takes tasks in `enqueued_at` order): then the two workers race for the same email, not
     only for tasks — as they do whenever a row ends up with two tasks (sweep, re-queue)."""
+    assert relay() == len(rows)  # each row's first task, as a worker's relay gives it
     first_tasks = {task.args_kwargs["args"][0]: task for task in delivery_tasks()}
     base = min(task.enqueued_at for task in first_tasks.values())
     for index, row in enumerate(rows):

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from bookings import services
 from notifications import reminders
-from notifications.delivery import deliver, send_due_emails
+from notifications.delivery import deliver, relay, send_due_emails
 from notifications.models import EmailKind, EmailState, OutboundEmail, SessionReminder
 from notifications.reminders import send_due_reminders
 from tests.concurrency import run_together
@@ -435,6 +435,7 @@ def test_the_worker_runs_the_reminder_job_every_round(monkeypatch, clock, confir
 
     # A round closes stale connections between jobs; in a test that is the test's own.
     monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
+    relay()  # as the worker's relay thread does within a second of the confirmation
     clock.now = START - timedelta(hours=24)
 
     results = run_worker.run_periodic_jobs()

@@ -1,5 +1,9 @@
-"""The background worker: django-tasks-db's `db_worker`, plus a thread that runs the
-periodic jobs — no cron daemon needed:
+"""The background worker: django-tasks-db's `db_worker`, plus two threads:
+
+- the relay (every --relay-every seconds, 1 by default): gives each new outbox row its
+  delivery task (notifications.delivery.relay). Web requests only write outbox rows;
+
+and the periodic jobs (every --sweep-every seconds) — no cron daemon needed:
 
 - the outbox sweep (recovers deliveries whose task was lost: a killed worker, an expired
   lease),
@@ -24,7 +28,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from bookings.jobs import expire_pending_sessions, remind_admins_of_pending
-from notifications.delivery import sweep
+from notifications.delivery import RELAY_BATCH, relay, sweep
 from notifications.reminders import send_due_reminders
 from ops.heartbeat import beat, default_worker_id
 from ops.jobs import refresh_planner_statistics
@@ -77,14 +81,20 @@ class Command(BaseCommand):
             help="seconds between rounds of the periodic jobs (sweep, expiry, reminders)",
         )
         parser.add_argument("--interval", type=float, default=1.0, help="task polling interval")
+        parser.add_argument(
+            "--relay-every",
+            type=float,
+            default=1.0,
+            help="seconds between looks for new outbox rows to queue for delivery",
+        )
 
-    def handle(self, *, sweep_every: float, interval: float, **options):
-        if sweep_every <= 0 or interval <= 0:
-            self.stderr.write("--sweep-every and --interval must be positive.")
+    def handle(self, *, sweep_every: float, interval: float, relay_every: float, **options):
+        if sweep_every <= 0 or interval <= 0 or relay_every <= 0:
+            self.stderr.write("--sweep-every, --interval and --relay-every must be positive.")
             raise SystemExit(2)
         stop = threading.Event()
-        thread = threading.Thread(target=self._jobs_loop, args=(stop, sweep_every), daemon=True)
-        thread.start()
+        for loop, every in ((self._jobs_loop, sweep_every), (self._relay_loop, relay_every)):
+            threading.Thread(target=loop, args=(stop, every), daemon=True).start()
         try:
             call_command(
                 "db_worker",
@@ -106,3 +116,10 @@ class Command(BaseCommand):
             if results.get("outbox sweep", 0) > 0:
                 logger.warning("sweep queued %s stale deliveries again", results["outbox sweep"])
             stop.wait(every)
+
+    @staticmethod
+    def _relay_loop(stop: threading.Event, every: float) -> None:
+        while not stop.is_set():
+            # A full batch means more are waiting: go again at once.
+            if run_periodic_jobs([("outbox relay", relay)])["outbox relay"] < RELAY_BATCH:
+                stop.wait(every)

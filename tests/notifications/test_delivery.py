@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.tasks import TaskResultStatus
 from django.test.utils import CaptureQueriesContext
@@ -656,3 +657,17 @@ def test_provider_recipient_refusal_is_permanent():
     from notifications.delivery import _classify
 
     assert _classify(AnymailRecipientsRefused("inactive recipient")) is True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("option", ["--sweep-every", "--interval", "--relay-every"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_the_worker_refuses_a_period_that_is_not_positive(option, value, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        call_command("run_worker", option, value)
+
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "--sweep-every, --interval and --relay-every must be positive.\n"
+    )
+    assert delivery_tasks() == []

@@ -18,8 +18,20 @@ from bookings.templatetags.sessions import safe_meeting_link
 from common.urls import id_url
 
 
+# The formats the partials use, written out: the same text as Django's |date gives, at a
+# tenth of the cost (these run twice per row). Any other format goes through Django.
+_FAST_FORMATS = {
+    "Y-m-d": lambda moment: f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}",
+    "H:i": lambda moment: f"{moment.hour:02d}:{moment.minute:02d}",
+}
+
+
 def _date(value, format_string: str) -> str:
-    return dateformat.format(template_localtime(value), format_string) if value else ""
+    if not value:
+        return ""
+    local = template_localtime(value)
+    fast = _FAST_FORMATS.get(format_string)
+    return fast(local) if fast else dateformat.format(local, format_string)
 
 
 def environment(**options) -> Environment:

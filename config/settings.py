@@ -95,7 +95,15 @@ DATABASES = {"default": env_database("DATABASE_URL", _default_db)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two concurrent
     # state changes serialise on SQLite (which ignores SELECT ... FOR UPDATE).
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # Write-ahead log: readers (pages) and the writer (a request or the worker) no longer
+    # block each other, and a commit appends to the log instead of syncing the journal and
+    # the database (synchronous=NORMAL: a committed change survives a crash of the process;
+    # only a power cut may lose the last commits, never corrupt the file).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if TESTING:
     # One test database per run (a file for SQLite, so a worker process can share it), so

@@ -166,3 +166,20 @@ def test_a_lease_shorter_than_a_slow_send_is_warned_about():
     assert "EMAIL_LEASE_SECONDS (45) should be more than twice EMAIL_TIMEOUT (30)." in (
         result.stderr + result.stdout
     )
+
+
+@pytest.mark.django_db
+def test_sqlite_runs_with_a_write_ahead_log():
+    """Pages read while a request or the worker writes, and a commit appends to the log
+    rather than syncing the journal and the database file (config/settings.py)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's journal mode")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        journal = cursor.fetchone()[0]
+        cursor.execute("PRAGMA synchronous")
+        synchronous = cursor.fetchone()[0]
+
+    assert (journal, synchronous) == ("wal", 1)  # 1: NORMAL

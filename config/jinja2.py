@@ -17,7 +17,6 @@ from jinja2 import Environment, StrictUndefined
 from bookings.templatetags.sessions import safe_meeting_link
 from common.urls import id_url
 
-
 # The formats the partials use, written out: the same text as Django's |date gives, at a
 # tenth of the cost (these run twice per row). Any other format goes through Django.
 _FAST_FORMATS = {

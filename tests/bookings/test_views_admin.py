@@ -995,3 +995,14 @@ def test_invalid_stored_link_is_not_rendered_as_a_link(admin_client, pending_ses
     assert _cells(html, pending_session.pk)[7] == (
         "Invalid link, not shown as a link: javascript:alert(1)"
     )
+
+
+def test_every_filter_form_shares_one_widget_renderer():
+    """A renderer builds its Jinja2 environment once: one per form would compile the
+    widget templates again on every dashboard request."""
+    from bookings.forms import AdminSessionFilterForm
+
+    first, second = AdminSessionFilterForm(), AdminSessionFilterForm({"status": "pending"})
+
+    assert first.renderer is second.renderer
+    assert str(second["status"]).count('<option value="pending" selected>') == 1

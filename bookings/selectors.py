@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     DateTimeField,
     DurationField,
@@ -10,6 +11,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Lookup,
     OuterRef,
     Q,
     QuerySet,
@@ -117,6 +119,25 @@ class AdminSessionPage:
         return self.matches is not None and self.matches > ADMIN_COUNT_CAP
 
 
+class IdIn(Lookup):
+    """`column IN (1, 2, …)` for ids read from the database a moment ago: the same SQL as
+    `column__in=ids`, without Django preparing each id (200 ids, four times over, cost half
+    a millisecond per search)."""
+
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        ids = [int(pk) for pk in self.rhs]
+        if not ids:
+            raise EmptyResultSet  # as `__in=[]`: no row matches, no SQL is sent
+        if connection.vendor == "postgresql":
+            # What PostgreSQL turns `IN (…)` into, as one parameter: psycopg parses a query
+            # for its placeholders on every run, and four hundred of them cost a millisecond.
+            return f"{column} = ANY(%s)", (*params, ids)
+        return f"{column} IN ({', '.join(['%s'] * len(ids))})", (*params, *ids)
+
+
 class CappedCount(Subquery):
     """`(SELECT COUNT(*) FROM (<a sliced queryset>))`: how many rows it has, up to its slice,
     as a value of another query. The database computes it once (it depends on no row)."""
@@ -135,7 +156,9 @@ def _admin_filtered(
         # A list of ids, not a subquery: PostgreSQL serves `mentor_id = ANY(…) OR
         # mentee_id = ANY(…)` from both indexes, but `IN (subquery) OR IN (subquery)` only
         # by reading every session.
-        sessions = sessions.filter(Q(mentor_id__in=people) | Q(mentee_id__in=people))
+        sessions = sessions.filter(
+            Q(IdIn(F("mentor_id"), people)) | Q(IdIn(F("mentee_id"), people))
+        )
     zone = timezone.get_current_timezone()
     if filters.date_from:
         sessions = sessions.filter(start__gte=datetime.combine(filters.date_from, time.min, zone))
@@ -154,7 +177,7 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     round trip less): every row carries the count."""
     people = None
     if words := filters.q.split()[:5]:
-        people = list(people_matching(words)[: ADMIN_PEOPLE_CAP + 1])
+        people = people_matching(words, limit=ADMIN_PEOPLE_CAP + 1)
     matching = _admin_filtered(filters, None if people is None else people[:ADMIN_PEOPLE_CAP])
     capped = CappedCount(matching.order_by().values("pk")[: ADMIN_COUNT_CAP + 1])
     page = keyset_page(

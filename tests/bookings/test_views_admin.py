@@ -262,6 +262,16 @@ def test_search_shows_at_most_200_people_and_says_so(admin_client, mentee):
     )
 
 
+@pytest.mark.parametrize("q", ["%", "_", "j_ne", "j%", "\\", "ja\\"])
+def test_search_takes_pattern_characters_literally(q, admin_client, pending_session):
+    """Jane and John are there; `%`, `_` and `\\` in the words match only themselves (on
+    PostgreSQL the search is a LIKE: accounts/search.py escapes them)."""
+    html = admin_client.get("/admin/sessions/", {"q": q}).content.decode()
+
+    assert _row_ids(html) == []
+    assert "No sessions match these filters." in html
+
+
 def test_search_without_matches_says_so(admin_client, pending_session):
     html = admin_client.get("/admin/sessions/", {"q": "nobody"}).content.decode()
 

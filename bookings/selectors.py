@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.search import people_matching
 from bookings.models import LONGEST_SESSION, MentoringSession, Status
 from common.keyset import Cursor, KeysetPage, keyset_page, rows_after, rows_before
-from notifications.selectors import EmailLine, latest_email_lines
+from notifications.selectors import EmailLine, SessionEmails, email_lines
 
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
 
@@ -107,7 +107,7 @@ class AdminSessionPage:
     page: KeysetPage
     # At most ADMIN_COUNT_CAP + 1; None on a page past the end (no row carried the count).
     matches: int | None
-    email_lines: dict[int, list[EmailLine]]  # by session id
+    email_lines: dict[int, list[EmailLine]]  # by session id: its newest notification's states
     too_many_people: bool = False  # the search matched more than ADMIN_PEOPLE_CAP people
 
     @property
@@ -183,14 +183,13 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     page = keyset_page(
         matching.select_related("mentor", "mentee")
         .only(*ADMIN_ROW_FIELDS)
-        .annotate(matches=capped),
+        .annotate(matches=capped, email_states=SessionEmails(F("pk"))),
         size=ADMIN_PAGE_SIZE,
         # One status: (status, start, id) orders it. All: pending first, by their rank.
         rank=None if filters.status else "dashboard_rank",
         after=filters.after,
         before=filters.before,
     )
-    emails = latest_email_lines([session.pk for session in page.rows])
     if page.rows:
         matches = page.rows[0].matches
     else:  # nothing on this page: none at all, unless it lies past the end of the list
@@ -199,7 +198,7 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     return AdminSessionPage(
         page=page,
         matches=matches,
-        email_lines=emails,
+        email_lines={row.pk: email_lines(row.email_states) for row in page.rows},
         too_many_people=people is not None and len(people) > ADMIN_PEOPLE_CAP,
     )
 

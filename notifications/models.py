@@ -39,6 +39,7 @@ class OutboundEmail(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="emails",
+        db_index=False,  # email_session_order serves it (and its order)
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -76,6 +77,9 @@ class OutboundEmail(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="email_due"),
+            # A session's emails in order: the dashboard reads them for every row it shows
+            # (notifications.selectors.SessionEmails), the session page and the email log too.
+            models.Index(fields=["session", "created_at", "id"], name="email_session_order"),
             # The rows the worker's relay has yet to give a task (notifications.delivery.relay),
             # among the few that never had one: a round with nothing to do reads no row.
             # (The condition has no value in it: SQLite matches a query to a partial index

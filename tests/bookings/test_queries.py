@@ -36,8 +36,8 @@ def _make_sessions(count: int, *, mentor, mentee, admin) -> None:
 
 
 # session + user; a page of sessions, pending first (with mentor and mentee, keyset paged,
-# each row carrying the count of matches up to 1,001); their emails
-ADMIN_LIST_QUERIES = 4
+# each row carrying the count of matches up to 1,001 and its emails' delivery states)
+ADMIN_LIST_QUERIES = 3
 # session + user, mentor profile, upcoming, past
 MENTEE_DASHBOARD_QUERIES = 5
 # session + user, mentor profile, has the mentor ever booked (no: the mentee lists cost

@@ -1,12 +1,14 @@
-"""latest_email_lines: the sessions dashboard's delivery-state column, for many sessions in
-one query."""
+"""SessionEmails + email_lines: the sessions dashboard's delivery-state column, read with
+the sessions themselves (no query of its own)."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db.models import F
 
+from bookings.models import MentoringSession
 from notifications.models import EmailKind, EmailState, OutboundEmail
-from notifications.selectors import EmailLine, latest_email_lines
+from notifications.selectors import EmailLine, SessionEmails, email_lines
 from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +31,14 @@ def _email(session, kind, to_email, state, *, minutes, attempts=0, error=""):
     )
     # created_at is auto_now_add: set the order the test needs.
     OutboundEmail.objects.filter(pk=email.pk).update(created_at=T0 + timedelta(minutes=minutes))
+
+
+def latest_email_lines(session_ids: list[int]) -> dict[int, list[EmailLine]]:
+    """As the dashboard reads them: a value of each session row."""
+    sessions = MentoringSession.objects.filter(pk__in=session_ids).annotate(
+        states=SessionEmails(F("pk"))
+    )
+    return {session.pk: email_lines(session.states) for session in sessions}
 
 
 def test_shows_the_newest_notification_once_per_recipient(django_assert_num_queries):
@@ -57,7 +67,7 @@ def test_shows_the_newest_notification_once_per_recipient(django_assert_num_quer
         EmailLine(changed, "b@x.test", "queued", EmailState(EmailState.QUEUED).label, 0, ""),
     ]
     assert [line.to_email for line in lines[other.pk]] == ["c@x.test"]
-    assert quiet.pk not in lines
+    assert lines[quiet.pk] == []
 
 
 def test_a_kind_no_longer_in_the_choices_shows_as_stored():
@@ -67,3 +77,36 @@ def test_a_kind_no_longer_in_the_choices_shows_as_stored():
     (line,) = latest_email_lines([session.pk])[session.pk]
 
     assert (line.kind, line.state_label) == ("retired_kind", EmailState(EmailState.SENT).label)
+
+
+def test_any_text_survives_the_trip_through_json():
+    session = SessionFactory()
+    error = 'SMTP said "no"\n\tà bientôt <b>\\ 😀'
+    _email(
+        session,
+        EmailKind.SESSION_CONFIRMED,
+        "a@x.test",
+        EmailState.FAILED,
+        minutes=1,
+        attempts=7,
+        error=error,
+    )
+
+    (line,) = latest_email_lines([session.pk])[session.pk]
+
+    assert (line.to_email, line.state, line.attempts, line.last_error) == (
+        "a@x.test",
+        "failed",
+        7,
+        error,
+    )
+
+
+def test_emails_written_in_the_same_instant_keep_their_order():
+    session = SessionFactory()
+    _email(session, EmailKind.SESSION_CONFIRMED, "a@x.test", EmailState.SENT, minutes=1)
+    _email(session, EmailKind.LINK_CHANGED, "a@x.test", EmailState.QUEUED, minutes=1)
+
+    (line,) = latest_email_lines([session.pk])[session.pk]
+
+    assert (line.kind, line.state) == (EmailKind(EmailKind.LINK_CHANGED).label, "queued")

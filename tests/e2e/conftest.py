@@ -118,7 +118,17 @@ def worker(inbox, transactional_db):
     }
     env.pop("EMAIL_FILE_PATH", None)
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_worker", "--interval", "0.2", "--sweep-every", "5"],
+        [
+            sys.executable,
+            "manage.py",
+            "run_worker",
+            "--interval",
+            "0.2",
+            "--sweep-every",
+            "5",
+            "--relay-every",
+            "0.2",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

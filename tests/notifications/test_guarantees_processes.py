@@ -87,6 +87,8 @@ class Workers:
                     "0.1",
                     "--sweep-every",
                     "0.5",
+                    "--relay-every",
+                    "0.1",
                 ],
                 cwd=ROOT,
                 env=env,

@@ -146,19 +146,11 @@ class CappedCount(Subquery):
     output_field = IntegerField()
 
 
-def _admin_filtered(
-    filters: AdminSessionFilters, people: list[int] | None
-) -> QuerySet[MentoringSession]:
+def _admin_filtered(filters: AdminSessionFilters) -> QuerySet[MentoringSession]:
+    """The sessions the status and date filters let through (a search narrows them more)."""
     sessions = MentoringSession.objects.all()
     if filters.status:
         sessions = sessions.filter(status=filters.status)
-    if people is not None:
-        # A list of ids, not a subquery: PostgreSQL serves `mentor_id = ANY(…) OR
-        # mentee_id = ANY(…)` from both indexes, but `IN (subquery) OR IN (subquery)` only
-        # by reading every session.
-        sessions = sessions.filter(
-            Q(IdIn(F("mentor_id"), people)) | Q(IdIn(F("mentee_id"), people))
-        )
     zone = timezone.get_current_timezone()
     if filters.date_from:
         sessions = sessions.filter(start__gte=datetime.combine(filters.date_from, time.min, zone))
@@ -166,6 +158,33 @@ def _admin_filtered(
         end = datetime.combine(filters.date_to + timedelta(days=1), time.min, zone)
         sessions = sessions.filter(start__lt=end)
     return sessions
+
+
+def _of_people(sessions: QuerySet, people: list[int]) -> QuerySet[MentoringSession]:
+    # A list of ids, not a subquery: PostgreSQL serves `mentor_id = ANY(…) OR
+    # mentee_id = ANY(…)` from both indexes, but `IN (subquery) OR IN (subquery)` only by
+    # reading every session.
+    return sessions.filter(Q(IdIn(F("mentor_id"), people)) | Q(IdIn(F("mentee_id"), people)))
+
+
+def _capped_count(sessions: QuerySet, people: list[int] | None) -> CappedCount:
+    """How many sessions match, up to ADMIN_COUNT_CAP + 1. A search counts the people's
+    sessions as mentor, then as mentee only (each through its person index): the `… OR …`
+    form would walk the whole of `session_rank_start`, which carries both people."""
+    if people is None:
+        matching = sessions.order_by().values("pk")
+    else:
+        as_mentor = sessions.filter(IdIn(F("mentor_id"), people))
+        only_as_mentee = sessions.filter(IdIn(F("mentee_id"), people)).exclude(
+            IdIn(F("mentor_id"), people)
+        )
+        matching = (
+            as_mentor.order_by()
+            .values("pk")
+            .union(only_as_mentee.order_by().values("pk"), all=True)
+            .order_by()
+        )
+    return CappedCount(matching[: ADMIN_COUNT_CAP + 1])
 
 
 def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
@@ -178,8 +197,10 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     people = None
     if words := filters.q.split()[:5]:
         people = people_matching(words, limit=ADMIN_PEOPLE_CAP + 1)
-    matching = _admin_filtered(filters, None if people is None else people[:ADMIN_PEOPLE_CAP])
-    capped = CappedCount(matching.order_by().values("pk")[: ADMIN_COUNT_CAP + 1])
+    shown_people = None if people is None else people[:ADMIN_PEOPLE_CAP]
+    filtered = _admin_filtered(filters)
+    matching = filtered if shown_people is None else _of_people(filtered, shown_people)
+    capped = _capped_count(filtered, shown_people)
     page = keyset_page(
         matching.select_related("mentor", "mentee")
         .only(*ADMIN_ROW_FIELDS)

@@ -272,6 +272,24 @@ def test_search_takes_pattern_characters_literally(q, admin_client, pending_sess
     assert "No sessions match these filters." in html
 
 
+@pytest.mark.parametrize(
+    ("q", "expected"), [("j", "4 sessions"), ("jane", "4 sessions"), ("john", "3 sessions")]
+)
+def test_search_counts_each_session_once(q, expected, admin_client, mentor, mentee, other_mentee):
+    """ "j" finds Jane (the mentor) and John (a mentee): their sessions together are counted
+    once, not once per person (selectors._capped_count counts mentors, then mentees only)."""
+    together = [
+        SessionFactory(mentor=mentor, mentee=mentee, start=_at(day)) for day in (14, 15, 16)
+    ]
+    apart = SessionFactory(mentor=mentor, mentee=other_mentee, start=_at(17))
+
+    html = admin_client.get("/admin/sessions/", {"q": q}).content.decode()
+
+    shown = [s.pk for s in together] + ([apart.pk] if q != "john" else [])
+    assert _row_ids(html) == shown
+    assert f"<span>{expected}</span>" in html
+
+
 def test_search_without_matches_says_so(admin_client, pending_session):
     html = admin_client.get("/admin/sessions/", {"q": "nobody"}).content.decode()
 

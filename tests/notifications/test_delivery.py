@@ -463,6 +463,30 @@ def test_the_worker_relays_again_at_once_after_a_full_batch(monkeypatch):
     assert waits == [0.5, 0.5]
 
 
+def test_the_worker_relay_backs_off_while_it_fails(monkeypatch):
+    from notifications.management.commands import run_worker
+
+    stop = threading.Event()
+    waits = []
+    monkeypatch.setattr(stop, "wait", waits.append)
+    outcomes = iter(["fail"] * 9 + [0, "fail", 0])
+
+    def flaky_relay():
+        outcome = next(outcomes)
+        if outcome == "fail":
+            raise OSError("database is down")
+        if not waits or len(waits) == 11:
+            stop.set()
+        return outcome
+
+    monkeypatch.setattr(run_worker, "relay", flaky_relay)
+    monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
+    run_worker.Command._relay_loop(stop, 0.5)
+
+    # 1, 2, 4 … s, at most a minute; back to the normal pace once a round succeeds.
+    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 0.5, 1.0, 0.5]
+
+
 # --- The sweep re-enqueues only rows whose task was lost -----------------------------------
 
 

@@ -34,6 +34,8 @@ from ops.heartbeat import beat, default_worker_id
 from ops.jobs import refresh_planner_statistics
 
 logger = logging.getLogger("notifications")
+# The longest pause of the relay after failures in a row.
+RELAY_MAX_PAUSE = 60.0
 
 # (name, job) in order: expire before reminding, so an admin is not reminded of a session
 # that is being cancelled in the same round.
@@ -119,7 +121,12 @@ class Command(BaseCommand):
 
     @staticmethod
     def _relay_loop(stop: threading.Event, every: float) -> None:
+        failures = 0
         while not stop.is_set():
-            # A full batch means more are waiting: go again at once.
-            if run_periodic_jobs([("outbox relay", relay)])["outbox relay"] < RELAY_BATCH:
-                stop.wait(every)
+            handed_over = run_periodic_jobs([("outbox relay", relay)])["outbox relay"]
+            if handed_over == RELAY_BATCH:
+                continue  # a full batch: more are waiting, go again at once
+            # After a failure (logged), wait twice as long each time, up to a minute: a
+            # database that is down gets one log line a minute, not one a second.
+            failures = failures + 1 if handed_over < 0 else 0
+            stop.wait(min(every * 2**failures, max(every, RELAY_MAX_PAUSE)))

@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from accounts.models import ApplicationStatus, MentorProfile, User
 from accounts.search import people_matching
 from bookings.models import LONGEST_SESSION, MentoringSession, Status
 from common.keyset import Cursor, KeysetPage, keyset_page, rows_after, rows_before
@@ -353,15 +354,22 @@ class Dashboard:
     lists: dict[str, DashboardList]  # by name, in DASHBOARD_LISTS order
 
 
+def _roles(user) -> tuple[bool, bool]:
+    """(is an approved mentor, has booked a session as a mentee), in one query."""
+    approved = MentorProfile.objects.filter(user=OuterRef("pk"), status=ApplicationStatus.APPROVED)
+    booked = MentoringSession.objects.filter(mentee=OuterRef("pk"))
+    return User.objects.filter(pk=user.pk).values_list(Exists(approved), Exists(booked)).get()
+
+
 def dashboard_lists(user, places: dict[str, str]) -> Dashboard:
     """The lists of "My Sessions", each from the place (token) asked for, by list name.
 
-    Queries: the mentor profile (is an approved mentor: the two mentor lists); for a mentor,
-    whether they have ever booked a session themselves (most have not, and then their two
-    empty mentee lists cost nothing); then one per list shown (see dashboard_list for the
-    one exception). At most 6, whatever the data."""
-    mentor = is_mentor(user)
-    has_booked = not mentor or MentoringSession.objects.filter(mentee=user).exists()
+    Queries: one for the person's roles (is an approved mentor: the two mentor lists; has
+    ever booked a session: a mentor who has not, as most have not, gets two empty mentee
+    lists for nothing); then one per list shown (see dashboard_list for the one exception).
+    At most 5, whatever the data."""
+    mentor, has_booked = _roles(user)
+    has_booked = has_booked or not mentor
     lists = {}
     for name in DASHBOARD_LISTS if mentor else DASHBOARD_LISTS[:2]:
         raw = places.get(name, "")

@@ -358,12 +358,12 @@ def _many(count: int, *, mentor, mentee) -> None:
     )
 
 
-# session + user, the mentor profile, upcoming, past
+# session + user, the person's roles (an approved mentor? ever booked?), upcoming, past
 MENTEE_QUERIES = 5
-# ... and whether the mentor ever booked a session: no, so the mentee lists cost nothing
-MENTOR_QUERIES = 6
+# a mentor who never booked a session: the mentee lists cost nothing
+MENTOR_QUERIES = 5
 # a mentor who books sessions too: all four lists
-MENTOR_AND_MENTEE_QUERIES = 8
+MENTOR_AND_MENTEE_QUERIES = 7
 
 
 def _assert_queries(django_assert_num_queries, client, expected: int, params=None) -> str:

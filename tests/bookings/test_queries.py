@@ -38,11 +38,11 @@ def _make_sessions(count: int, *, mentor, mentee, admin) -> None:
 # session + user; a page of sessions, pending first (with mentor and mentee, keyset paged,
 # each row carrying the count of matches up to 1,001 and its emails' delivery states)
 ADMIN_LIST_QUERIES = 3
-# session + user, mentor profile, upcoming, past
+# session + user, the person's roles (approved mentor? ever booked?), upcoming, past
 MENTEE_DASHBOARD_QUERIES = 5
-# session + user, mentor profile, has the mentor ever booked (no: the mentee lists cost
-# nothing), upcoming and past as a mentor
-MENTOR_DASHBOARD_QUERIES = 6
+# session + user, the roles (never booked: the mentee lists cost nothing), upcoming and
+# past as a mentor
+MENTOR_DASHBOARD_QUERIES = 5
 # session + user, BEGIN (a savepoint in tests); the session locked with its people and its
 # clash check, its update, the audit row, both emails in one insert; COMMIT. No task: the
 # worker's relay queues those.

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +15,7 @@ from bookings import cancellation, cards, selectors, services
 from bookings.forms import CancelForm
 from bookings.selectors import DASHBOARD_LISTS
 from common.admin_area import list_url
+from config.jinja2 import render_partial
 
 BAD_PAGE_MESSAGE = "That page of your sessions could not be found; showing the first page instead."
 
@@ -30,12 +32,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         messages.warning(request, BAD_PAGE_MESSAGE)
     kept = {name: page.token for name, page in found.lists.items() if page.token}
     now = timezone.now()
-    context = {
-        "is_mentor": found.is_mentor,
+    sections = {name: cards.section(page, kept, user, now) for name, page in found.lists.items()}
+    shared = {
         # Where each list is: a cancel from a card comes back to the same pages.
         "return_query": urlencode(kept),
         "time_zone": timezone.get_current_timezone_name(),
-        **{name: cards.section(page, kept, user, now) for name, page in found.lists.items()},
+        "video_icon": static("img/video.svg"),
+    }
+    context = {
+        "is_mentor": found.is_mentor,
+        **sections,
+        **{
+            f"{name}_cards": render_partial(
+                "bookings/session_cards.jinja", {"cards": section.cards, **shared}, request
+            )
+            for name, section in sections.items()
+            if section.cards
+        },
     }
     return render(request, "bookings/dashboard.html", context)
 

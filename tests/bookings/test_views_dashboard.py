@@ -472,3 +472,22 @@ def test_mentee_dashboard_invites_to_become_a_mentor(mentee):
 
     assert '<a href="/mentor/apply/">Become a mentor</a>' in html
     assert "My availability" not in html
+
+
+def test_cards_escape_what_people_typed(mentee):
+    """The cards are a Jinja2 partial (autoescaped, config/jinja2.py): a name and a
+    cancellation reason are text, never markup."""
+    mentor = MentorProfileFactory(user__first_name="<b>Eve</b>", user__last_name="&Co").user
+    SessionFactory(
+        mentor=mentor,
+        mentee=mentee,
+        start=timezone.now() + timedelta(days=9),
+        status=Status.CANCELLED,
+        cancellation_reason='<script>alert("x")</script>',
+    )
+
+    html = client_for(mentee).get("/dashboard/").content.decode()
+
+    assert "&lt;b&gt;Eve&lt;/b&gt; &amp;Co" in html
+    assert "Cancelled: &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "<b>Eve</b>" not in html and "<script>alert" not in html

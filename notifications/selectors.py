@@ -37,23 +37,21 @@ class SessionEmails(Func):
     output_field = TextField()
     _COLUMNS = "kind, to_email, state, attempts, last_error"
     _TABLE = OutboundEmail._meta.db_table
+    _POSTGRESQL = (
+        f"(SELECT COALESCE(json_agg(json_build_array({_COLUMNS}) ORDER BY created_at, id), "
+        f"'[]')::text FROM {_TABLE} WHERE session_id = %(expressions)s)"
+    )
+    # json_group_array keeps the order of the rows it is given.
+    _SQLITE = (
+        f"(SELECT json_group_array(json_array({_COLUMNS})) FROM (SELECT {_COLUMNS} "
+        f"FROM {_TABLE} WHERE session_id = %(expressions)s ORDER BY created_at, id))"
+    )
 
     def as_postgresql(self, compiler, connection, **extra):
-        template = (
-            f"(SELECT COALESCE(json_agg(json_build_array({self._COLUMNS}) "
-            f"ORDER BY created_at, id), '[]')::text FROM {self._TABLE} "
-            f"WHERE session_id = %(expressions)s)"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra)
+        return self.as_sql(compiler, connection, template=self._POSTGRESQL, **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        # json_group_array keeps the order of the rows it is given.
-        template = (
-            f"(SELECT json_group_array(json_array({self._COLUMNS})) FROM "
-            f"(SELECT {self._COLUMNS} FROM {self._TABLE} "
-            f"WHERE session_id = %(expressions)s ORDER BY created_at, id))"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra)
+        return self.as_sql(compiler, connection, template=self._SQLITE, **extra)
 
 
 def email_lines(emails_json: str | None) -> list[EmailLine]:

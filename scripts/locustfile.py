@@ -40,7 +40,8 @@ LOGIN_SUMMARY = os.environ["LOAD_LOGIN_SUMMARY"]
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FREE_TIME = re.compile(r'name="start" value="([^"]+)"')
-SET_STATUS = re.compile(r"/admin/sessions/(\d+)/set-status/")
+# Each pending row's "Confirm with Link" opens the page's one confirm dialog for its session.
+CONFIRMABLE = re.compile(r'data-open-dialog="confirm-(\d+)"')
 SLOT_TAKEN = "no longer available"
 
 
@@ -172,7 +173,7 @@ class Admin(_Person):
     @task(2)
     def confirm(self):
         page = self.client.get("/admin/sessions/?status=pending", name="admin sessions (pending)")
-        ids = SET_STATUS.findall(page.text)
+        ids = CONFIRMABLE.findall(page.text)
         if not ids:
             return
         with self.client.post(

@@ -3,6 +3,7 @@ backoff, permanent failures, recovery of stuck work, and the real worker (SPEC Â
 
 import random
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -695,3 +696,15 @@ def test_the_worker_refuses_a_period_that_is_not_positive(option, value, capsys)
         "--sweep-every, --interval and --relay-every must be positive.\n"
     )
     assert delivery_tasks() == []
+
+
+def test_a_task_id_is_always_recorded_as_a_uuid():
+    """A backend whose ids are not UUIDs still leaves a recorded task on the row: NULL
+    would tell the relay that the row has none yet, and it would queue it again forever."""
+    from notifications.tasks import _as_uuid
+
+    real = uuid.uuid4()
+    assert _as_uuid(real) == real
+    assert _as_uuid(str(real)) == real
+    assert _as_uuid("task-42") == _as_uuid("task-42") != _as_uuid("task-43")
+    assert isinstance(_as_uuid("task-42"), uuid.UUID)

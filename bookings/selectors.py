@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import ApplicationStatus, MentorProfile, User
 from accounts.search import people_matching
 from bookings.models import LONGEST_SESSION, MentoringSession, Status
-from common.keyset import Cursor, KeysetPage, keyset_page, rows_after, rows_before
+from common.keyset import Cursor, KeysetPage, keyset_page
 from notifications.selectors import EmailLine, SessionEmails, email_lines
 
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
@@ -373,14 +373,14 @@ def dashboard_lists(user, places: dict[str, str]) -> Dashboard:
     lists for nothing); then one per list shown (see dashboard_list for the one exception).
     At most 5, whatever the data."""
     mentor, has_booked = _roles(user)
-    has_booked = has_booked or not mentor
     lists = {}
     for name in DASHBOARD_LISTS if mentor else DASHBOARD_LISTS[:2]:
         raw = places.get(name, "")
-        if has_booked or name.startswith("mentor_"):
+        if has_booked or not mentor or name.startswith("mentor_"):
             lists[name] = dashboard_list(user, name, raw)
         else:
-            lists[name] = _page(name, [], "", has_previous=False, has_next=False, refused=bool(raw))
+            empty = KeysetPage([], has_next=False, has_previous=False)
+            lists[name] = _page(name, empty, "", refused=bool(raw))
     return Dashboard(is_mentor=mentor, lists=lists)
 
 
@@ -397,39 +397,28 @@ def dashboard_list(
     then. A parameter that is no token at all gives the first page, marked `refused`."""
     as_mentor = name.startswith("mentor_")
     if name.endswith("upcoming"):
-        sessions, forward_is_later = upcoming_sessions(user, as_mentor=as_mentor), True
+        sessions, newest_first = upcoming_sessions(user, as_mentor=as_mentor), False
     else:
-        sessions, forward_is_later = past_sessions(user, as_mentor=as_mentor), False
+        sessions, newest_first = past_sessions(user, as_mentor=as_mentor), True
     cursor = DashboardCursor.parse(raw) if raw else None
-    if cursor is not None and not cursor.before:
-        rows = list(_beyond(sessions, cursor, later=forward_is_later)[: size + 1])
-        if rows:
-            return _page(name, rows[:size], raw, has_previous=True, has_next=len(rows) > size)
-    elif cursor is not None:
-        rows = list(_beyond(sessions, cursor, later=not forward_is_later).reverse()[: size + 1])
-        if len(rows) > size:
-            return _page(name, rows[:size][::-1], raw, has_previous=True, has_next=True)
-        if len(rows) == size:  # exactly the first page
-            return _page(name, rows[::-1], "", has_previous=False, has_next=True)
-    rows = list(sessions[: size + 1])
-    refused = bool(raw) and cursor is None
-    return _page(
-        name, rows[:size], "", has_previous=False, has_next=len(rows) > size, refused=refused
-    )
+    if cursor is not None:
+        place = {"before" if cursor.before else "after": cursor.cursor}
+        page = keyset_page(sessions, size=size, descending=newest_first, **place)
+        # Kept unless the place has emptied, or lies less than a page from the start (the
+        # first page is shown instead; exactly a page from it, this is the first page).
+        if page.rows and (page.has_previous or len(page.rows) == size):
+            return _page(name, page, raw if page.has_previous else "")
+    page = keyset_page(sessions, size=size, descending=newest_first)
+    return _page(name, page, "", refused=bool(raw) and cursor is None)
 
 
-def _beyond(sessions: QuerySet, place: DashboardCursor, *, later: bool) -> QuerySet:
-    return rows_after(sessions, place.cursor) if later else rows_before(sessions, place.cursor)
-
-
-def _page(
-    name: str, shown: list, token: str, *, has_previous: bool, has_next: bool, refused=False
-) -> DashboardList:
+def _page(name: str, page: KeysetPage, token: str, *, refused: bool = False) -> DashboardList:
+    shown = page.rows
     return DashboardList(
         name=name,
         sessions=shown,
         token=token,
-        previous_token=DashboardCursor.at(shown[0], before=True).token if has_previous else "",
-        next_token=DashboardCursor.at(shown[-1], before=False).token if has_next else "",
+        previous_token=DashboardCursor.at(shown[0], before=True).token if page.has_previous else "",
+        next_token=DashboardCursor.at(shown[-1], before=False).token if page.has_next else "",
         refused=refused,
     )

@@ -26,7 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """ "My Sessions": up to four short lists (SPEC §4), each paged on its own by a keyset
     token in its query parameter; a bad token shows that list's first page and says so."""
     user = request.user
-    places = {name: request.GET.get(name, "") for name in selectors.DASHBOARD_LISTS}
+    places = {name: request.GET.get(name, "") for name in DASHBOARD_LISTS}
     found = selectors.dashboard_lists(user, places)
     if any(page.refused for page in found.lists.values()):
         messages.warning(request, BAD_PAGE_MESSAGE)

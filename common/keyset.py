@@ -93,16 +93,20 @@ def keyset_page(
     rank: str | None = None,
     after: Cursor | None = None,
     before: Cursor | None = None,
+    descending: bool = False,
 ) -> KeysetPage:
     """`size` rows after `after`, before `before`, or from the start, in `(rank, start, id)`
-    order (`(start, id)` without a rank column). One query, whatever the data."""
+    order (`(start, id)` without a rank column), or newest first with `descending` ("after"
+    is then older). One query, whatever the data."""
     key = _key(rank)
+    ascending, newest = list(key), [f"-{name}" for name in key]
+    forward, backward = (newest, ascending) if descending else (ascending, newest)
+    onward, back = (rows_before, rows_after) if descending else (rows_after, rows_before)
     if before is not None:
-        newest_first = rows_before(queryset, before, rank).order_by(*(f"-{n}" for n in key))
-        rows = list(newest_first[: size + 1])
+        rows = list(back(queryset, before, rank).order_by(*backward)[: size + 1])
         shown = rows[:size][::-1]
         return KeysetPage(shown, has_next=True, has_previous=len(rows) > size, rank=rank)
     if after is not None:
-        queryset = rows_after(queryset, after, rank)
-    rows = list(queryset.order_by(*key)[: size + 1])
+        queryset = onward(queryset, after, rank)
+    rows = list(queryset.order_by(*forward)[: size + 1])
     return KeysetPage(rows[:size], len(rows) > size, has_previous=after is not None, rank=rank)

@@ -66,3 +66,40 @@ def test_a_far_future_instant_is_a_cursor():
     assert cursor.start == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
         microseconds=99999999999999999
     )
+
+
+# --- keyset_page: the rows of a page, both ways along both orders -------------------------
+
+
+@pytest.fixture
+def five(db):
+    """Five sessions an hour apart (the two last at the same instant, of two mentors: id
+    breaks the tie)."""
+    from tests.factories import MentorFactory, SessionFactory, UserFactory
+
+    mentee = UserFactory()
+    base = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    starts = [base, base + timedelta(hours=1), base + timedelta(hours=2)] + [
+        base + timedelta(hours=3)
+    ] * 2
+    return [SessionFactory(mentor=MentorFactory(), mentee=mentee, start=start) for start in starts]
+
+
+def _page(**kwargs):
+    from bookings.models import MentoringSession
+    from common.keyset import keyset_page
+
+    page = keyset_page(MentoringSession.objects.all(), size=2, **kwargs)
+    return [row.pk for row in page.rows], page.has_previous, page.has_next
+
+
+@pytest.mark.parametrize("descending", [False, True], ids=["oldest-first", "newest-first"])
+def test_pages_walk_the_list_and_back(five, descending):
+    order = [s.pk for s in (five[::-1] if descending else five)]
+    at = {s.pk: Cursor(0, s.start, s.pk) for s in five}
+
+    assert _page(descending=descending) == (order[:2], False, True)
+    assert _page(descending=descending, after=at[order[1]]) == (order[2:4], True, True)
+    assert _page(descending=descending, after=at[order[3]]) == (order[4:], True, False)
+    assert _page(descending=descending, before=at[order[4]]) == (order[2:4], True, True)
+    assert _page(descending=descending, before=at[order[2]]) == (order[:2], False, True)

@@ -135,3 +135,20 @@ def test_confirm_locks_the_session_and_checks_for_a_clash_in_one_indexed_read(
     assert _full_scans(plan) == [], plan
     if connection.vendor == "sqlite":
         assert "USING INDEX session_mentor_start (mentor_id=? AND start>? AND start<?)" in plan
+
+
+def test_each_person_has_one_index_of_sessions_that_begins_with_them(db):
+    """The mentor and mentee keys have no index of their own (bookings/migrations/0008):
+    the (person, start, id) indexes serve every lookup by person, and one index less is
+    written on each change of a session."""
+    constraints = connection.introspection.get_constraints(connection.cursor(), TABLE)
+    leading = sorted(
+        (name, info["columns"])
+        for name, info in constraints.items()
+        if info["index"] and not info["primary_key"] and info["columns"][0] in {"mentor_id", "mentee_id"}
+    )
+
+    assert leading == [
+        ("session_mentee_start", ["mentee_id", "start", "id"]),
+        ("session_mentor_start", ["mentor_id", "start", "id"]),
+    ]

@@ -94,19 +94,33 @@ def keyset_page(
     after: Cursor | None = None,
     before: Cursor | None = None,
     descending: bool = False,
+    ids_from: QuerySet | None = None,
 ) -> KeysetPage:
     """`size` rows after `after`, before `before`, or from the start, in `(rank, start, id)`
     order (`(start, id)` without a rank column), or newest first with `descending` ("after"
-    is then older). One query, whatever the data."""
+    is then older). One query, whatever the data.
+
+    With `ids_from`, the list is that queryset's rows (its filters), and `queryset` only says
+    what to read of each: the page's ids are found first, inside the same query, from the
+    columns of the list's index alone; the rows are then read by id. For a list that skips
+    most of the index it walks (a search), the skipped rows' table pages are never read."""
     key = _key(rank)
     ascending, newest = list(key), [f"-{name}" for name in key]
     forward, backward = (newest, ascending) if descending else (ascending, newest)
     onward, back = (rows_before, rows_after) if descending else (rows_after, rows_before)
+    listed = queryset if ids_from is None else ids_from
     if before is not None:
-        rows = list(back(queryset, before, rank).order_by(*backward)[: size + 1])
+        rows = _read(queryset, back(listed, before, rank), backward, size + 1, ids_from)
         shown = rows[:size][::-1]
         return KeysetPage(shown, has_next=True, has_previous=len(rows) > size, rank=rank)
     if after is not None:
-        queryset = onward(queryset, after, rank)
-    rows = list(queryset.order_by(*forward)[: size + 1])
+        listed = onward(listed, after, rank)
+    rows = _read(queryset, listed, forward, size + 1, ids_from)
     return KeysetPage(rows[:size], len(rows) > size, has_previous=after is not None, rank=rank)
+
+
+def _read(queryset: QuerySet, listed: QuerySet, order: list[str], count: int, ids_from) -> list:
+    if ids_from is None:
+        return list(listed.order_by(*order)[:count])
+    ids = listed.order_by(*order).values("pk")[:count]
+    return list(queryset.filter(pk__in=ids).order_by(*order))

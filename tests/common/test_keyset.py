@@ -103,3 +103,33 @@ def test_pages_walk_the_list_and_back(five, descending):
     assert _page(descending=descending, after=at[order[3]]) == (order[4:], True, False)
     assert _page(descending=descending, before=at[order[4]]) == (order[2:4], True, True)
     assert _page(descending=descending, before=at[order[2]]) == (order[:2], False, True)
+
+
+@pytest.mark.parametrize("descending", [False, True], ids=["oldest-first", "newest-first"])
+def test_pages_of_ids_from_a_narrower_list_walk_it_and_back(five, descending):
+    """With `ids_from`, the list is that queryset's rows: here every session but the
+    second; the rows are read by id from the other queryset, with what it adds (a value)."""
+    from django.db.models import Value
+
+    from bookings.models import MentoringSession
+
+    kept = [s for s in five if s.pk != five[1].pk]
+    order = [s.pk for s in (kept[::-1] if descending else kept)]
+    at = {s.pk: Cursor(0, s.start, s.pk) for s in five}
+    listed = MentoringSession.objects.exclude(pk=five[1].pk)
+    rows = MentoringSession.objects.annotate(marked=Value(7))
+
+    def page(**kwargs):
+        from common.keyset import keyset_page
+
+        page = keyset_page(rows, size=2, descending=descending, ids_from=listed, **kwargs)
+        assert {row.marked for row in page.rows} <= {7}
+        return [row.pk for row in page.rows], page.has_previous, page.has_next
+
+    assert page() == (order[:2], False, True)
+    assert page(after=at[order[1]]) == (order[2:], True, False)
+    assert page(before=at[order[2]]) == (order[:2], False, True)
+    # A cursor may name a row the list does not hold (it left the list meanwhile).
+    older, newer = [five[0].pk], [s.pk for s in kept[1:]]
+    expected = (older, True, False) if descending else (newer[:2], True, True)
+    assert page(after=at[five[1].pk]) == expected

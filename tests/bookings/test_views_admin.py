@@ -417,6 +417,38 @@ def test_pages_run_through_pending_then_the_others_without_gaps(admin_client, me
     assert _row_ids(back) == _row_ids(first)
 
 
+def test_search_pages_run_through_pending_then_the_others_without_gaps(
+    admin_client, mentor, mentee
+):
+    """A search's pages (ids found on the index entries first, selectors.admin_session_page)
+    page forward and back across the pending boundary like the full list, and never show
+    the sessions of people the search did not match, which lie between them."""
+    stranger = MentorFactory(first_name="Zed", last_name="Stranger")
+    pending, others = [], []
+    for n in range(20):
+        pending.append(SessionFactory(mentor=mentor, mentee=mentee, start=_at(20, n)))
+        SessionFactory(mentor=stranger, mentee=mentee, start=_at(20, n) + timedelta(minutes=1))
+    for n, status in enumerate([Status.CONFIRMED, Status.CANCELLED, Status.COMPLETED] * 4):
+        others.append(SessionFactory(mentor=mentor, mentee=mentee, start=_at(1, n), status=status))
+        SessionFactory(
+            mentor=stranger, mentee=mentee, start=_at(1, n) + timedelta(minutes=1), status=status
+        )
+    q = f"{mentor.first_name} {mentor.last_name}"
+
+    first = admin_client.get("/admin/sessions/", {"q": q}).content.decode()
+    second = admin_client.get(
+        "/admin/sessions/", {"q": q, "after": _token(others[4], 1)}
+    ).content.decode()
+    back = admin_client.get(
+        "/admin/sessions/", {"q": q, "before": _token(others[5], 1)}
+    ).content.decode()
+
+    assert _row_ids(first) == [s.pk for s in pending] + [s.pk for s in others[:5]]
+    assert "<span>32 sessions</span>" in first
+    assert _row_ids(second) == [s.pk for s in others[5:]]
+    assert _row_ids(back) == _row_ids(first)
+
+
 def test_a_cursor_past_the_end_shows_no_rows_and_a_way_back(admin_client, thirty_sessions):
     after = _token(thirty_sessions[-1], 0)
 

@@ -158,6 +158,8 @@ _LOOKUPS = {"=": "exact", ">=": "gte", "<": "lt"}  # the ORM's name of each oper
 
 
 def _admin_conditions(filters: AdminSessionFilters) -> list[Condition]:
+    """The status and date filters; a day runs from midnight to midnight in the active
+    (the admin's) time zone."""
     zone = timezone.get_current_timezone()
     conditions = []
     if filters.status:
@@ -217,8 +219,9 @@ class CappedCount(Expression):
         if self.people is None:
             legs, leg_params = [self._leg(table, tests)], [params]
         else:
-            mentor, mentor_params = _ids_in('"mentor_id"', self.people, connection.vendor)
-            mentee, mentee_params = _ids_in('"mentee_id"', self.people, connection.vendor)
+            quote, vendor = connection.ops.quote_name, connection.vendor
+            mentor, mentor_params = _ids_in(quote("mentor_id"), self.people, vendor)
+            mentee, mentee_params = _ids_in(quote("mentee_id"), self.people, vendor)
             legs = [
                 self._leg(table, [mentor, *tests]),
                 self._leg(table, [mentee, f"NOT ({mentor})", *tests]),

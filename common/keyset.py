@@ -108,19 +108,22 @@ def keyset_page(
     ascending, newest = list(key), [f"-{name}" for name in key]
     forward, backward = (newest, ascending) if descending else (ascending, newest)
     onward, back = (rows_before, rows_after) if descending else (rows_after, rows_before)
-    listed = queryset if ids_from is None else ids_from
+    # With `ids_from`: the list is that queryset, its rows are read from `queryset` by id.
+    listed, by_id = (queryset, None) if ids_from is None else (ids_from, queryset)
     if before is not None:
-        rows = _read(queryset, back(listed, before, rank), backward, size + 1, ids_from)
+        rows = _read(back(listed, before, rank), backward, size + 1, by_id)
         shown = rows[:size][::-1]
         return KeysetPage(shown, has_next=True, has_previous=len(rows) > size, rank=rank)
     if after is not None:
         listed = onward(listed, after, rank)
-    rows = _read(queryset, listed, forward, size + 1, ids_from)
+    rows = _read(listed, forward, size + 1, by_id)
     return KeysetPage(rows[:size], len(rows) > size, has_previous=after is not None, rank=rank)
 
 
-def _read(queryset: QuerySet, listed: QuerySet, order: list[str], count: int, ids_from) -> list:
-    if ids_from is None:
+def _read(listed: QuerySet, order: list[str], count: int, by_id: QuerySet | None) -> list:
+    """The first `count` rows of `listed` in `order`; read from `by_id`, when given, by the
+    ids of those rows (one query: the ids are its subquery)."""
+    if by_id is None:
         return list(listed.order_by(*order)[:count])
     ids = listed.order_by(*order).values("pk")[:count]
-    return list(queryset.filter(pk__in=ids).order_by(*order))
+    return list(by_id.filter(pk__in=ids).order_by(*order))

@@ -251,7 +251,6 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     if words := filters.q.split()[:5]:
         people = people_matching(words, limit=ADMIN_PEOPLE_CAP + 1)
     shown_people = None if people is None else people[:ADMIN_PEOPLE_CAP]
-    filtered = _admin_filtered(filters)
     capped = CappedCount(_admin_conditions(filters), shown_people)
     rows = (
         MentoringSession.objects.select_related("mentor", "mentee")
@@ -264,7 +263,8 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
         # A search skips most of the index it walks (a name's 95 people: 26 of the first
         # 900 sessions): it matches the people on the index entries, and reads the table
         # only for the rows shown.
-        listed = {"queryset": rows, "ids_from": _of_people(filtered, shown_people)}
+        found = _of_people(_admin_filtered(filters), shown_people)
+        listed = {"queryset": rows, "ids_from": found}
     page = keyset_page(
         **listed,
         size=ADMIN_PAGE_SIZE,

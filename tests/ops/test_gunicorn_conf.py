@@ -1,0 +1,193 @@
+"""gunicorn.conf.py: how many workers it asks for (GUNICORN_WORKERS, else WEB_CONCURRENCY,
+else 3), that a bad value stops start-up naming the variable, and a real gunicorn started
+with WEB_CONCURRENCY=2 running exactly two workers."""
+
+import json
+import os
+import re
+import runpy
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "gunicorn.conf.py"
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+OURS = ("GUNICORN_WORKERS", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT")
+
+
+@pytest.fixture
+def load(monkeypatch):
+    """Load gunicorn.conf.py under exactly the given variables (the others unset)."""
+
+    def run(**variables: str) -> dict:
+        for name in (*OURS, "GUNICORN_CMD_ARGS"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(CONF))
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("variables", "workers"),
+    [
+        ({}, 3),
+        ({"WEB_CONCURRENCY": "2"}, 2),
+        ({"WEB_CONCURRENCY": " 7 "}, 7),
+        ({"GUNICORN_WORKERS": "5"}, 5),
+        ({"GUNICORN_WORKERS": "5", "WEB_CONCURRENCY": "2"}, 5),
+        ({"GUNICORN_WORKERS": "1", "WEB_CONCURRENCY": "8"}, 1),
+        # The one that wins is the only one read: the platform's value cannot stop start-up.
+        ({"GUNICORN_WORKERS": "4", "WEB_CONCURRENCY": "lots"}, 4),
+    ],
+)
+def test_workers_come_from_gunicorn_workers_then_web_concurrency_then_3(
+    load, variables: dict[str, str], workers: int
+):
+    assert load(**variables)["workers"] == workers
+
+
+def test_threads_and_timeout_defaults_and_overrides(load):
+    defaults = load()
+    assert (defaults["threads"], defaults["timeout"]) == (2, 30)
+    chosen = load(GUNICORN_THREADS="4", GUNICORN_TIMEOUT="0")
+    assert (chosen["threads"], chosen["timeout"]) == (4, 0)
+
+
+@pytest.mark.parametrize("name", ["GUNICORN_WORKERS", "WEB_CONCURRENCY"])
+@pytest.mark.parametrize("raw", ["", "two", "2.5", "0", "-1", "3 workers"])
+def test_a_bad_worker_count_stops_start_up_naming_the_variable(load, name: str, raw: str):
+    with pytest.raises(SystemExit) as stopped:
+        load(**{name: raw})
+
+    assert str(stopped.value) == (
+        f"gunicorn.conf.py: {name} must be a whole number of at least 1; got {raw!r}."
+    )
+
+
+def test_a_bad_gunicorn_workers_is_refused_even_when_web_concurrency_is_good(load):
+    with pytest.raises(SystemExit, match=r"GUNICORN_WORKERS must be .* got 'x'\.$"):
+        load(GUNICORN_WORKERS="x", WEB_CONCURRENCY="2")
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "minimum"),
+    [("GUNICORN_THREADS", "0", 1), ("GUNICORN_TIMEOUT", "-5", 0), ("GUNICORN_TIMEOUT", "30s", 0)],
+)
+def test_bad_threads_or_timeout_stop_start_up(load, name: str, raw: str, minimum: int):
+    with pytest.raises(SystemExit) as stopped:
+        load(**{name: raw})
+
+    assert str(stopped.value) == (
+        f"gunicorn.conf.py: {name} must be a whole number of at least {minimum}; got {raw!r}."
+    )
+
+
+# --- the real server ---------------------------------------------------------------------
+
+
+def _server_env(tmp_path: Path, **variables: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (*OURS, "GUNICORN_CMD_ARGS")}
+    env.update(
+        DJANGO_DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
+        PYTHONUNBUFFERED="1",
+        **variables,
+    )
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:  # fields after "(comm)": state, ppid, ...
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_gunicorn_started_with_web_concurrency_2_runs_two_workers(tmp_path):
+    port = _free_port()
+    command = [
+        str(GUNICORN),
+        "config.wsgi:application",
+        "--config",
+        str(CONF),
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    master = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=_server_env(tmp_path, WEB_CONCURRENCY="2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    # Reading the log blocks; this bounds the whole test however gunicorn behaves.
+    watchdog = threading.Timer(60, master.kill)
+    watchdog.start()
+    log: list[str] = []
+    try:
+        booted: list[int] = []
+        for line in master.stdout:
+            log.append(line)
+            if match := re.search(r"Booting worker with pid: (\d+)", line):
+                booted.append(int(match.group(1)))
+            if len(booted) == 2:
+                break
+        assert len(booted) == 2, "".join(log)
+
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30)
+        except urllib.error.HTTPError as answer:  # 503: no worker has beaten here
+            assert answer.code == 503
+            assert json.load(answer)["database"] == "ok"
+        else:
+            raise AssertionError("/healthz answered 200 without a worker heartbeat")
+
+        assert _children(master.pid) == set(booted)
+    finally:
+        if master.poll() is None:
+            master.send_signal(signal.SIGTERM)
+        rest, _ = master.communicate(timeout=30)
+        watchdog.cancel()
+    log.append(rest)
+
+    assert master.returncode == 0, "".join(log)
+    assert "Shutting down: Master" in rest
+    assert len(re.findall(r"Booting worker with pid", "".join(log))) == 2
+
+
+def test_gunicorn_refuses_to_start_with_a_bad_web_concurrency(tmp_path):
+    finished = subprocess.run(
+        [str(GUNICORN), "config.wsgi:application", "--config", str(CONF), "--check-config"],
+        cwd=ROOT,
+        env=_server_env(tmp_path, WEB_CONCURRENCY="0"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert finished.returncode == 1
+    assert finished.stderr.strip() == (
+        "gunicorn.conf.py: WEB_CONCURRENCY must be a whole number of at least 1; got '0'."
+    )

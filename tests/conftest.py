@@ -1,7 +1,9 @@
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.factories import MentorFactory, SessionFactory, UserFactory
 
@@ -52,3 +54,38 @@ def client_for(user) -> Client:
 @pytest.fixture
 def admin_client(admin_user):
     return client_for(admin_user)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "clock(moment): the `clock` fixture starts at this aware datetime"
+    )
+
+
+@dataclass
+class Clock:
+    """What `django.utils.timezone.now()` returns while the `clock` fixture is in use."""
+
+    now: datetime
+
+    def set(self, moment: datetime) -> datetime:
+        self.now = moment
+        return moment
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.now += delta
+        return self.now
+
+
+@pytest.fixture
+def clock(request, monkeypatch) -> Clock:
+    """Time travel without sleeping: every `timezone.now()` (ours, Django's auto_now fields
+    and session expiry, django-tasks-db's `run_after` checks) reads `clock.now`. It starts
+    at the moment of a `clock(moment)` mark on the test or its module, else at the real
+    time to the second; `clock.set()` and `clock.advance()` move it. Log a client in after
+    moving the clock far: a login made before looks expired to a later clock."""
+    marker = request.node.get_closest_marker("clock")
+    start = marker.args[0] if marker else timezone.now().replace(microsecond=0)
+    frozen = Clock(now=start)
+    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
+    return frozen

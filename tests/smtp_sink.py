@@ -1,4 +1,4 @@
-"""Real SMTP servers on 127.0.0.1 for the delivery-guarantee tests (SPEC §5).
+"""Real SMTP servers on 127.0.0.1 for every test that delivers email over SMTP.
 
 `SMTPSink` is an aiosmtpd server that
 - reserves its port at once (port 0: free, no race) but listens only after `start()`, so
@@ -7,7 +7,11 @@
 - stalls inside DATA on demand: `stall(n)` holds the next n messages after their content
   has arrived and before the reply, until `release()`; `wait_stalled()` waits for them,
   `wait_abandoned()` for their clients to vanish (a worker killed mid-send);
-- records every accepted message with its Message-ID (`message_ids()` counts them).
+- records every accepted message with its Message-ID (`message_ids()` counts them,
+  `by_recipient()` keys them by their one envelope recipient).
+
+`smtp_mailers(port)` is Django's MAILERS setting for the real SMTP backend pointed at it
+(the test runner swaps every mailer for the in-memory one).
 
 `SilentServer` accepts TCP connections and never says a word: a client waits for the
 greeting until its own timeout.
@@ -37,6 +41,15 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     message: EmailMessage
+
+
+def smtp_mailers(port: int, timeout: float = 5) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": HOST, "port": port, "timeout": timeout},
+        }
+    }
 
 
 def _reserve_port() -> socket.socket:
@@ -199,6 +212,12 @@ class SMTPSink:
         """How many times each Message-ID arrived."""
         with self.changed:
             return Counter(item.message_id for item in self.received)
+
+    def by_recipient(self) -> dict[str, Received]:
+        """Received messages keyed by their single envelope recipient."""
+        with self.changed:
+            assert all(len(item.rcpt_tos) == 1 for item in self.received)
+            return {item.rcpt_tos[0]: item for item in self.received}
 
     def snapshot(self) -> dict[str, list]:
         with self.changed:

@@ -581,12 +581,12 @@ def test_free_slots_runs_three_queries_however_much_there_is(count, django_asser
         free_slots(mentor, duration_minutes=60, now=NOW)
 
 
-def test_next_free_slots_uses_the_mentors_default_length_and_limit(monkeypatch):
+def test_next_free_slots_uses_the_mentors_default_length_and_limit(clock):
     mentor = UserFactory(time_zone="UTC")
     MentorProfileFactory(user=mentor, default_session_minutes=90)
     WeeklyAvailabilityFactory(mentor=mentor, weekday=MON, start_time=time(9), end_time=time(11))
     every_day(mentor, time(14), time(15, 30))
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    clock.set(NOW)
 
     slots = next_free_slots(mentor, limit=3)
 

@@ -481,13 +481,13 @@ def test_page_ignores_an_unknown_length_in_the_query(available_mentor, mentee):
 
 
 @pytest.mark.django_db
-def test_page_across_dst_shows_each_slot_at_the_viewers_local_time(monkeypatch, mentee):
+def test_page_across_dst_shows_each_slot_at_the_viewers_local_time(clock, mentee):
     # Kolkata 09:00 is 03:30 UTC every day; John's New York moves to EDT on 2030-03-10, so
     # he sees 22:30 the evening before until then, 23:30 after.
     mentor = MentorFactory(time_zone="Asia/Kolkata", first_name="Ravi")
     every_day(mentor, time(9), time(10))
-    monkeypatch.setattr(timezone, "now", lambda: datetime(2030, 3, 7, 12, tzinfo=UTC))
-    client = client_for(mentee)  # after freezing: the login session must not look expired
+    clock.set(datetime(2030, 3, 7, 12, tzinfo=UTC))
+    client = client_for(mentee)  # after moving the clock: the login must not look expired
 
     html = client.get(URL.format(mentor.pk), {"duration_minutes": 60}).content.decode()
 

@@ -31,16 +31,8 @@ TOO_LATE = (
 )
 STARTED = "This session has already started; it can no longer be cancelled. Nothing was changed."
 
-
-@pytest.fixture
-def clock(monkeypatch):
-    """`timezone.now()` returns `clock.now`; set it to move in time."""
-
-    class Clock:
-        now = CUTOFF - timedelta(days=1)
-
-    monkeypatch.setattr(timezone, "now", lambda: Clock.now)
-    return Clock
+# The `clock` fixture (tests/conftest.py) starts a day before the mentee's cutoff.
+pytestmark = pytest.mark.clock(CUTOFF - timedelta(days=1))
 
 
 @pytest.fixture

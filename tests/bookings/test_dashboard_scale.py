@@ -15,7 +15,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from bookings import selectors
 from bookings.models import MentoringSession, Status
@@ -27,11 +26,7 @@ NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-
-@pytest.fixture
-def clock(monkeypatch):
-    """`timezone.now()` is NOW."""
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+pytestmark = pytest.mark.clock(NOW)  # where the `clock` fixture (tests/conftest.py) stands
 
 
 def _bulk(starts, *, mentor, mentee, status=Status.PENDING, minutes=60) -> list[MentoringSession]:

@@ -181,10 +181,9 @@ def test_topping_up_ends_with_the_busy_counts_of_a_single_run_and_no_overlaps():
 # sessions 15-20 exactly on their sessions 2-7 (slot j*1093 % 2880 is 191 slots further
 # back) if slots were counted from each run's "now" rather than from a fixed grid.
 @pytest.mark.parametrize("hours", [5, 382])
-def test_topping_up_days_later_still_gives_no_overlaps(monkeypatch, hours):
+def test_topping_up_days_later_still_gives_no_overlaps(clock, hours):
     seed("--password", "demo1234", "--sessions", "500")
-    later = timezone.now() + timedelta(hours=hours)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    clock.advance(timedelta(hours=hours))
 
     seed("--password", "demo1234", "--sessions", "1000")
 

@@ -2,20 +2,16 @@
 with the real worker in a separate process delivering to a real SMTP server."""
 
 import os
-import socket
 import subprocess
-import sys
 import threading
 import time
-from email import message_from_bytes, policy
-from email.message import Message
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.smtp_sink import SMTPSink
+from tests.worker_process import ROOT, start_worker
+
 SCREENSHOTS = ROOT / "var" / "screenshots"
 
 
@@ -61,78 +57,19 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1400, "height": 900}}
 
 
-class Inbox:
-    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-
-    def __init__(self):
-        self.messages: list[Message] = []
-        self._changed = threading.Condition()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        with self._changed:
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-            self._changed.notify_all()
-        return "250 OK"
-
-    def wait_for(self, count: int, timeout: float = 30) -> list[Message]:
-        with self._changed:
-            self._changed.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
-            return list(self.messages)
-
-
 @pytest.fixture
 def inbox():
-    handler = Inbox()
-    handler.port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    yield handler
-    controller.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if settings["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings['NAME']}"
-    user = settings["USER"] or ""
-    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    auth = f"{user}{password}@" if user else ""
-    return f"postgres://{auth}{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    sink = SMTPSink().start()
+    yield sink
+    sink.stop()
 
 
 @pytest.fixture
 def worker(inbox, transactional_db):
-    """`manage.py run_worker` — the production worker — against the test database."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(inbox.port),
-        "DJANGO_DEBUG": "true",
-    }
-    env.pop("EMAIL_FILE_PATH", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "run_worker",
-            "--interval",
-            "0.2",
-            "--sweep-every",
-            "5",
-            "--relay-every",
-            "0.2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    """`manage.py run_worker` (the production worker) against the test database."""
+    process = start_worker(
+        inbox.port, interval=0.2, sweep_every=5, relay_every=0.2, stdout=subprocess.PIPE
     )
     yield process
     process.terminate()

@@ -78,7 +78,7 @@ def test_admin_confirms_with_link_and_mentee_sees_join_button(
     expect(row.get_by_role("link", name=GOOD)).to_have_attribute("href", GOOD)
     shoot("03-confirmed")
 
-    messages = inbox.wait_for(2)
+    messages = [item.message for item in inbox.wait_received(2)]
     assert sorted(m["To"] for m in messages) == ["mentee@example.com", "mentor@example.com"]
     assert all(GOOD in m.get_body(("plain",)).get_content() for m in messages)
     assert eventually(

@@ -16,9 +16,15 @@ from icalendar import Calendar
 
 from bookings import services
 from bookings.models import Status
-from notifications.delivery import backoff_delay, deliver, relay, send_due_emails, sweep
+from notifications.delivery import (
+    backoff_delay,
+    deliver,
+    deliver_email,
+    relay,
+    send_due_emails,
+    sweep,
+)
 from notifications.models import EmailState, OutboundEmail
-from notifications.tasks import deliver_email
 from ops.jobs import analyze
 from tests.conftest import MEET
 from tests.factories import SessionFactory
@@ -34,7 +40,7 @@ def rows_by_address() -> dict[str, OutboundEmail]:
 
 def delivery_tasks() -> list[DBTaskResult]:
     return list(
-        DBTaskResult.objects.filter(task_path="notifications.tasks.deliver_email").order_by(
+        DBTaskResult.objects.filter(task_path="notifications.delivery.deliver_email").order_by(
             "enqueued_at", "run_after"
         )
     )
@@ -63,7 +69,7 @@ def test_confirmation_emails_arrive_over_smtp_with_their_message_ids(smtp, confi
     assert sorted(received) == ADDRESSES
     for address, row in rows_by_address().items():
         item = received[address]
-        assert item.rcpt_tos == [address]
+        assert item.rcpt_tos == (address,)
         assert item.mail_from == "no-reply@codementorhub.test"
         assert item.message["Message-ID"] == row.message_id
         assert item.message["To"] == address
@@ -256,7 +262,7 @@ def test_temporary_refusals_fail_for_good_after_the_maximum_attempts(
     for row in OutboundEmail.objects.all():
         assert (row.state, row.attempts) == (EmailState.FAILED, 3)
         assert row.last_error == "SMTPDataError: (451, b'4.3.0 Try again later')"
-    assert sorted(smtp.attempts) == sorted(ADDRESSES * 3)
+    assert sorted(smtp.rcpt_attempts) == sorted(ADDRESSES * 3)
     assert smtp.received == []
 
 
@@ -332,7 +338,7 @@ def test_sweep_requeues_an_email_stuck_in_sending_and_it_is_delivered(smtp, cloc
     assert task.task.call(*task.args_kwargs["args"]) == EmailState.SENT
     stuck.refresh_from_db()
     assert (stuck.state, stuck.attempts, stuck.lease_expires_at) == (EmailState.SENT, 2, None)
-    assert [item.rcpt_tos for item in smtp.received] == [["john@example.com"]]
+    assert [item.rcpt_tos for item in smtp.received] == [("john@example.com",)]
     assert smtp.received[0].message["Message-ID"] == stuck.message_id
 
 
@@ -701,7 +707,7 @@ def test_the_worker_refuses_a_period_that_is_not_positive(option, value, capsys)
 def test_a_task_id_is_always_recorded_as_a_uuid():
     """A backend whose ids are not UUIDs still leaves a recorded task on the row: NULL
     would tell the relay that the row has none yet, and it would queue it again forever."""
-    from notifications.tasks import _as_uuid
+    from notifications.delivery import _as_uuid
 
     real = uuid.uuid4()
     assert _as_uuid(real) == real

@@ -290,8 +290,8 @@ def test_email_log_marks_an_out_of_date_email_instead_of_offering_resend(
     row = re.search(rf'<tr data-email-id="{sent_confirmation.pk}">(.*?)</tr>', html, re.S)[1]
     assert "/resend/" not in row
     assert (
-        '<span class="muted out-of-date" title="This email is out of date: the session has a '
-        'new status or meeting link since it was written (it is now confirmed).">Out of date'
+        '<span class="muted out-of-date" title="Out of date: the session changed (its status, '
+        'time or meeting link) after this email was written.">Out of date'
         "</span>"
     ) in row
 
@@ -355,7 +355,7 @@ def test_resend_queues_a_fresh_copy_with_the_same_content(
     assert DBTaskResult.objects.count() == tasks_before + 1
     task = DBTaskResult.objects.get(pk=copy.task_id)
     assert (task.task_path, task.args_kwargs["args"]) == (
-        "notifications.tasks.deliver_email",
+        "notifications.delivery.deliver_email",
         [copy.pk],
     )
 
@@ -485,8 +485,8 @@ def test_resend_refuses_an_email_the_session_has_outdated_and_changes_nothing(
     assert _messages(response) == [
         (
             "error",
-            "This email is out of date: the session has a new status or meeting link since "
-            "it was written (it is now confirmed). Nothing was resent.",
+            "Out of date: the session changed (its status, time or meeting link) after this "
+            "email was written. Nothing was resent.",
         )
     ]
     assert _snapshot() == before
@@ -508,7 +508,7 @@ def test_resend_refuses_a_session_email_once_the_session_is_cancelled(
     assert _messages(response) == [
         (
             "error",
-            "This email is out of date: the session was cancelled after it was written. "
+            "Out of date: the session was cancelled after this email was written. "
             "Nothing was resent.",
         )
     ]
@@ -542,7 +542,7 @@ def test_resend_refuses_a_reminder_for_a_session_that_has_started(admin_client, 
     assert _messages(response) == [
         (
             "error",
-            "This reminder is out of date: the session has started. Nothing was resent.",
+            "Out of date: the session had already started. Nothing was resent.",
         )
     ]
     assert _snapshot() == before
@@ -628,7 +628,7 @@ def test_resent_copy_is_delivered_over_smtp_with_a_new_message_id(smtp, admin_cl
     assert outcome == {"sent": 1}
     copy = OutboundEmail.objects.get(resend_of=original)
     assert copy.state == EmailState.SENT
-    to_john = [item for item in smtp.received if item.rcpt_tos == ["john@example.com"]]
+    to_john = [item for item in smtp.received if item.rcpt_tos == ("john@example.com",)]
     assert len(to_john) == 2
     first, second = (item.message for item in to_john)
     assert [first["Message-ID"], second["Message-ID"]] == [original.message_id, copy.message_id]

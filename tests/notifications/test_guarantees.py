@@ -1,18 +1,16 @@
-"""Delivery guarantees a, c and d (issue 4 item 3, SPEC §5), in this process, each through a
-real SMTP server on 127.0.0.1 (tests/smtp_sink.py). b and e start real worker processes:
-test_guarantees_processes.py.
+"""Delivery guarantees a, c and d (docs/PRODUCT.md), in this process, each through a
+real SMTP server on 127.0.0.1 (tests/smtp_sink.py, by the `smtp_down` fixture). b and e
+start real worker processes: test_guarantees_processes.py.
 
 a. SMTP down while sessions are confirmed → every email arrives exactly once when it is back.
 c. A double-submitted or concurrent confirmation → one pair of emails.
 d. Permanent failures stop after one attempt and show as failed with the error; temporary
    ones retry with exponential backoff and jitter, and fail after EMAIL_MAX_ATTEMPTS.
 
-Time moves with the `clock` fixture (tests/notifications/conftest.py); nothing sleeps.
+Time moves with the `clock` fixture (tests/conftest.py); nothing sleeps.
 """
 
-import html
 import random
-import re
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -24,39 +22,20 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from bookings import services
 from bookings.models import MentoringSession, SessionEvent, Status
-from notifications.delivery import deliver, send_due_emails, sweep
+from notifications.delivery import deliver, deliver_email, send_due_emails, sweep
 from notifications.models import EmailState, OutboundEmail
-from notifications.tasks import deliver_email
 from tests.conftest import MEET, client_for
 from tests.factories import SessionFactory
+from tests.helpers import messages_of
 from tests.notifications.conftest import run_worker_batch
-from tests.smtp_sink import HOST, SilentServer, SMTPSink
+from tests.smtp_sink import SilentServer, SMTPSink, smtp_mailers
 
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 REFUSED = "ConnectionRefusedError: [Errno 111] Connection refused"
 TIMED_OUT = "SMTPServerDisconnected: Connection unexpectedly closed: timed out"
-ALREADY_CONFIRMED = "This session is already confirmed; nothing was changed."
-DELIVERY_TASK = "notifications.tasks.deliver_email"
+ALREADY_CONFIRMED = ("error", "This session is already confirmed; nothing was changed.")
+DELIVERY_TASK = "notifications.delivery.deliver_email"
 BACK = [("/admin/sessions/", 302)]
-
-
-def smtp_mailer(port: int, timeout: float = 5) -> dict:
-    return {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": HOST, "port": port, "timeout": timeout},
-        }
-    }
-
-
-@pytest.fixture
-def sink(settings):
-    """An SMTP sink, not yet started (nothing listens on its port), with the real SMTP
-    mailer pointed at it: the test runner had swapped it for the in-memory one (STACK 3)."""
-    server = SMTPSink()
-    settings.MAILERS = smtp_mailer(server.port)
-    yield server
-    server.stop()
 
 
 def delivery_tasks() -> list[DBTaskResult]:
@@ -86,18 +65,19 @@ def confirm_over_http(client, session: MentoringSession):
 
 
 def outcome_of(response) -> tuple:
-    """(the redirect, the messages shown on the page it leads to). Read from the HTML, not
-    from response.context: the test client collects rendered contexts through a global
-    signal, so two requests running in threads would see each other's."""
-    shown = re.findall(r'<li class="message [^"]*">(.*?)</li>', response.text, re.S)
-    return (response.redirect_chain, [html.unescape(message) for message in shown])
+    """(the redirect, the messages shown on the page it leads to). Not from
+    response.context: the test client collects rendered contexts through a global signal,
+    so two requests running in threads would see each other's; each request keeps its own
+    messages."""
+    return (response.redirect_chain, messages_of(response))
 
 
-def confirmed_message(session: MentoringSession) -> str:
+def confirmed_message(session: MentoringSession) -> tuple[str, str]:
     mentor, mentee = session.mentor.get_full_name(), session.mentee.get_full_name()
     return (
+        "success",
         f"Session {mentor} – {mentee} confirmed. The meeting link is being emailed to "
-        f"{mentee} and {mentor}."
+        f"{mentee} and {mentor}.",
     )
 
 
@@ -114,7 +94,7 @@ def envelopes(sink: SMTPSink) -> dict[str, tuple[str, ...]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_smtp_down_during_confirmations_then_every_email_arrives_exactly_once(
-    worker_signals, sink, clock, admin_client
+    worker_signals, smtp_down, clock, admin_client
 ):
     sessions = [SessionFactory(start=START + timedelta(days=day)) for day in range(3)]
 
@@ -143,19 +123,19 @@ def test_a_smtp_down_during_confirmations_then_every_email_arrives_exactly_once(
         run_worker_batch()  # the retries are not due yet: nothing happens
         assert {row.attempts for row in OutboundEmail.objects.all()} == {attempt}
         clock.advance(timedelta(seconds=full))
-    assert sink.snapshot()["received"] == []
+    assert smtp_down.snapshot()["received"] == []
 
     # SMTP is back and time moves on. Each row also gets a second task (as a sweep or a
     # re-queue may give it): a duplicate task must not mean a duplicate email.
-    sink.start()
+    smtp_down.start()
     clock.advance(timedelta(minutes=3))
     for row in rows:
         deliver_email.enqueue(row.pk)
     run_worker_batch()
 
-    assert sink.message_ids() == exactly_once(rows)
-    assert envelopes(sink) == expected
-    assert len(sink.snapshot()["received"]) == 6
+    assert smtp_down.message_ids() == exactly_once(rows)
+    assert envelopes(smtp_down) == expected
+    assert len(smtp_down.snapshot()["received"]) == 6
     for row in OutboundEmail.objects.all():
         assert (row.state, row.attempts, row.last_error) == (EmailState.SENT, 3, "")
         assert row.sent_at == clock.now
@@ -167,7 +147,7 @@ def test_a_smtp_down_during_confirmations_then_every_email_arrives_exactly_once(
     clock.advance(timedelta(days=1))
     assert sweep() == 0
     run_worker_batch()
-    assert len(sink.snapshot()["received"]) == 6
+    assert len(smtp_down.snapshot()["received"]) == 6
 
 
 # --- c. A double-submitted or concurrent confirmation ---------------------------------------
@@ -175,9 +155,9 @@ def test_a_smtp_down_during_confirmations_then_every_email_arrives_exactly_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_c_a_confirmation_submitted_twice_sends_one_pair(
-    worker_signals, sink, admin_client, pending_session
+    worker_signals, smtp_down, admin_client, pending_session
 ):
-    sink.start()
+    smtp_down.start()
 
     first = confirm_over_http(admin_client, pending_session)
     second = confirm_over_http(admin_client, pending_session)
@@ -192,8 +172,8 @@ def test_c_a_confirmation_submitted_twice_sends_one_pair(
     run_worker_batch()
 
     assert len(delivery_tasks()) == 2
-    assert sink.message_ids() == exactly_once(rows)
-    assert envelopes(sink) == {row.message_id: (row.to_email,) for row in rows}
+    assert smtp_down.message_ids() == exactly_once(rows)
+    assert envelopes(smtp_down) == {row.message_id: (row.to_email,) for row in rows}
     assert {(row.state, row.attempts) for row in OutboundEmail.objects.all()} == {
         (EmailState.SENT, 1)
     }
@@ -211,8 +191,8 @@ def _post_in_thread(client, session, barrier: threading.Barrier, outcomes: list)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_c_two_concurrent_confirmations_send_one_pair(worker_signals, sink, admin_user):
-    sink.start()
+def test_c_two_concurrent_confirmations_send_one_pair(worker_signals, smtp_down, admin_user):
+    smtp_down.start()
     sessions = [SessionFactory(start=START + timedelta(days=day)) for day in range(3)]
     # Two tabs of the same admin, both clicking "Confirm & Send Link" at the same moment.
     tabs = [client_for(admin_user), client_for(admin_user)]
@@ -240,10 +220,10 @@ def test_c_two_concurrent_confirmations_send_one_pair(worker_signals, sink, admi
     rows = list(OutboundEmail.objects.all())
     assert len(rows) == 6
     assert len(delivery_tasks()) == 6
-    assert sink.message_ids() == exactly_once(rows)
-    assert len(sink.snapshot()["received"]) == 6
+    assert smtp_down.message_ids() == exactly_once(rows)
+    assert len(smtp_down.snapshot()["received"]) == 6
     by_id = {row.message_id: row for row in rows}
-    received = sink.snapshot()["received"]
+    received = smtp_down.snapshot()["received"]
     per_session = Counter(by_id[item.message_id].session_id for item in received)
     assert per_session == {session.pk: 2 for session in sessions}
     for session in sessions:
@@ -281,11 +261,11 @@ def rows_by_address() -> dict[str, OutboundEmail]:
     ids=["550-at-rcpt", "554-at-data"],
 )
 def test_d_permanent_failure_stops_after_one_attempt_and_shows_failed(
-    settings, sink, clock, confirmed, stage, reply, error
+    settings, smtp_down, clock, confirmed, stage, reply, error
 ):
     settings.EMAIL_MAX_ATTEMPTS = 6
-    sink.start()
-    setattr(sink, f"reply_at_{stage}", reply)
+    smtp_down.start()
+    setattr(smtp_down, f"reply_at_{stage}", reply)
 
     assert send_due_emails() == {"failed": 2}
 
@@ -302,7 +282,7 @@ def test_d_permanent_failure_stops_after_one_attempt_and_shows_failed(
     clock.advance(timedelta(days=1))
     assert send_due_emails() == {}
     assert sweep() == 0
-    snapshot = sink.snapshot()
+    snapshot = smtp_down.snapshot()
     assert sorted(snapshot["rcpt_attempts"]) == ["jane@example.com", "john@example.com"]
     assert snapshot["received"] == []
 
@@ -322,7 +302,7 @@ class _Temporary:
         elif kind == "timeout":
             # Accepts the connection, never sends a greeting: the client's timeout fires.
             self.silent = SilentServer()
-            settings.MAILERS = smtp_mailer(self.silent.port, timeout=0.25)
+            settings.MAILERS = smtp_mailers(self.silent.port, timeout=0.25)
         # "refused": the sink is never started; nothing listens on its port.
 
     def error(self, address: str) -> str:
@@ -353,11 +333,11 @@ def seeded_jitter(monkeypatch):
 
 @pytest.mark.parametrize("kind", ["451-at-rcpt", "451-at-data", "refused", "timeout"])
 def test_d_temporary_failure_retries_with_exponential_backoff_and_jitter_then_fails(
-    settings, sink, clock, seeded_jitter, confirmed, kind
+    settings, smtp_down, clock, seeded_jitter, confirmed, kind
 ):
     settings.EMAIL_MAX_ATTEMPTS = 4
     settings.EMAIL_RETRY_BASE_SECONDS = 30
-    failure = _Temporary(kind, settings, sink)
+    failure = _Temporary(kind, settings, smtp_down)
     schedule: dict[int, list[datetime]] = {}
     try:
         # Attempts 1, 2, 3 fail and are retried after 30·2^(n-1) s, jittered to 50–100 %.
@@ -395,7 +375,7 @@ def test_d_temporary_failure_retries_with_exponential_backoff_and_jitter_then_fa
         assert sweep() == 0
         if kind != "refused":  # a port that refuses counts nothing
             assert failure.tries(8) == 8  # 2 emails × 4 attempts
-        assert sink.snapshot()["received"] == []
+        assert smtp_down.snapshot()["received"] == []
     finally:
         failure.stop()
 
@@ -405,12 +385,12 @@ def test_d_temporary_failure_retries_with_exponential_backoff_and_jitter_then_fa
 
 @pytest.mark.django_db(transaction=True)
 def test_a_send_that_outlives_its_lease_does_not_undo_the_takeover(
-    settings, sink, clock, confirmed
+    settings, smtp_down, clock, confirmed
 ):
     settings.EMAIL_LEASE_SECONDS = 5
-    settings.MAILERS = smtp_mailer(sink.port, timeout=0.5)
-    sink.start()
-    sink.stall(1)  # the first send hangs inside DATA, past its lease (a slow server)
+    settings.MAILERS = smtp_mailers(smtp_down.port, timeout=0.5)
+    smtp_down.start()
+    smtp_down.stall(1)  # the first send hangs inside DATA, past its lease (a slow server)
     john = OutboundEmail.objects.get(to_email="john@example.com")
     outcome: list[str] = []
 
@@ -422,7 +402,7 @@ def test_a_send_that_outlives_its_lease_does_not_undo_the_takeover(
 
     thread = threading.Thread(target=slow_worker)
     thread.start()
-    sink.wait_stalled(1)
+    smtp_down.wait_stalled(1)
     clock.advance(timedelta(seconds=6))  # the lease has expired: another worker takes over
     assert sweep() == 1
     assert deliver(john.pk) == EmailState.SENT

@@ -1,6 +1,7 @@
-"""Delivery guarantees b and e (issue 4 item 3, SPEC §5) with real worker processes:
+"""Delivery guarantees b and e (docs/PRODUCT.md) with real worker processes:
 `manage.py run_worker` (django-tasks-db's db_worker + the sweep) started against this test's
-database, delivering to a real SMTP server on 127.0.0.1 (tests/smtp_sink.py).
+database, delivering to a real SMTP server on 127.0.0.1 (tests/worker_process.py,
+tests/smtp_sink.py).
 
 b. A worker killed (SIGKILL) in the middle of sending → after its lease expires the sweep
    hands the email to another worker: nothing lost, and nothing sent twice except (at most)
@@ -16,7 +17,6 @@ the SMTP sink's events, or poll the database until a deadline.
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -25,36 +25,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from bookings import services
 from bookings.models import MentoringSession
-from notifications.delivery import relay
+from notifications.delivery import deliver_email, relay
 from notifications.models import EmailState, OutboundEmail
-from notifications.tasks import deliver_email
 from tests.conftest import MEET
 from tests.factories import SessionFactory, UserFactory
-from tests.smtp_sink import HOST, SMTPSink
+from tests.smtp_sink import SMTPSink
+from tests.worker_process import start_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 40.0  # seconds; a passing run needs a fraction of it
-DELIVERY_TASK = "notifications.tasks.deliver_email"
+DELIVERY_TASK = "notifications.delivery.deliver_email"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
-
-
-def database_url() -> str:
-    """The test database, as a DATABASE_URL the worker's settings understand."""
-    settings = connection.settings_dict
-    if settings["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings['NAME']}"
-    user = settings["USER"] or ""
-    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    auth = f"{user}{password}@" if user else ""
-    return f"postgres://{auth}{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 class Workers:
@@ -66,34 +54,18 @@ class Workers:
         self.processes: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str, *, lease_seconds: int = 5) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "EMAIL_HOST": HOST,
-            "EMAIL_PORT": str(self.smtp_port),
-            "EMAIL_TIMEOUT": "10",
-            "EMAIL_LEASE_SECONDS": str(lease_seconds),
-            "DJANGO_DEBUG": "true",
-            "PYTHONUNBUFFERED": "1",
-        }
-        env.pop("EMAIL_FILE_PATH", None)  # the demo's file mailer would win over SMTP
         with open(self.logs / f"worker-{name}.log", "wb") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "run_worker",
-                    "--interval",
-                    "0.1",
-                    "--sweep-every",
-                    "0.5",
-                    "--relay-every",
-                    "0.1",
-                ],
-                cwd=ROOT,
-                env=env,
+            process = start_worker(
+                self.smtp_port,
+                interval=0.1,
+                sweep_every=0.5,
+                relay_every=0.1,
                 stdout=log,
-                stderr=subprocess.STDOUT,
+                env={
+                    "EMAIL_TIMEOUT": "10",
+                    "EMAIL_LEASE_SECONDS": str(lease_seconds),
+                    "PYTHONUNBUFFERED": "1",
+                },
             )
         self.processes[name] = process
         return process

@@ -15,3 +15,15 @@ def messages_of(response) -> list[tuple[str, str]]:
 def visible_text(markup: str) -> str:
     """What a reader sees: tags become spaces, entities are decoded, whitespace collapses."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def table_row(markup: str, attribute: str, value) -> str:
+    """The inside of the table row `<tr {attribute}="{value}">`; fails when there is none."""
+    match = re.search(rf'<tr {attribute}="{value}">(.*?)</tr>', markup, re.S)
+    assert match, f"no row with {attribute}={value}"
+    return match.group(1)
+
+
+def cells_of(row: str) -> list[str]:
+    """The visible text of each cell of a table row."""
+    return [visible_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]

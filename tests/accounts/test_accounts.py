@@ -2,13 +2,13 @@
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.contrib.messages import get_messages
 from django.test import Client
 
 from accounts.models import User
 from notifications.models import EmailKind, OutboundEmail
 from tests.conftest import client_for
 from tests.factories import PASSWORD
+from tests.helpers import messages_of
 
 NEW_PASSWORD = "a-long-unusual-passphrase-42"
 
@@ -54,9 +54,7 @@ def test_signup_logs_in_and_lands_on_the_dashboard(db):
     assert response.status_code == 302
     assert response["Location"] == "/dashboard/"
     assert _logged_in_user_id(client) == str(User.objects.get().pk)
-    assert [m.message for m in get_messages(response.wsgi_request)] == [
-        "Welcome to CodeMentorHub, Ada!"
-    ]
+    assert messages_of(response) == [("success", "Welcome to CodeMentorHub, Ada!")]
 
 
 @pytest.mark.parametrize("email", ["john@example.com", "JOHN@Example.com", " john@example.com "])

@@ -1,12 +1,10 @@
 """The mentor's availability editor /mentor/availability/: approved mentors only; weekly
 windows and date exceptions, added through validated forms and removed by their owner."""
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from io import StringIO
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,20 +15,13 @@ from availability.slots import free_slots
 from tests.availability.factories import AvailabilityExceptionFactory, WeeklyAvailabilityFactory
 from tests.conftest import client_for
 from tests.factories import MentorFactory
+from tests.helpers import messages_of, visible_text
 
 pytestmark = pytest.mark.django_db
 
 EDITOR = "/mentor/availability/"
 ADD_WEEKLY = "/mentor/availability/weekly/"
 ADD_EXCEPTION = "/mentor/availability/exceptions/"
-
-
-def text_of(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
-
-
-def messages_of(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
 
 
 def windows(mentor) -> list[tuple[int, time, time]]:
@@ -116,7 +107,7 @@ def test_the_editor_lists_windows_upcoming_exceptions_and_next_free_times(
     response = mentor_client.get(EDITOR)
 
     assert response.status_code == 200
-    text = text_of(response)
+    text = visible_text(response.text)
     assert "Wednesday 09:00–12:00" in text
     assert f"{today + timedelta(days=20):%a %-d %b %Y} · Time off (all day)" in text
     assert f"{today - timedelta(days=1):%a %-d %b %Y}" not in text
@@ -127,7 +118,7 @@ def test_the_editor_lists_windows_upcoming_exceptions_and_next_free_times(
 
 
 def test_the_editor_says_when_there_are_no_hours(mentor_client):
-    text = text_of(mentor_client.get(EDITOR))
+    text = visible_text(mentor_client.get(EDITOR).text)
 
     assert "No weekly hours yet: mentees cannot book you until you add some." in text
     assert "No free times yet." in text
@@ -195,8 +186,8 @@ def test_a_bad_window_is_refused_next_to_the_form(mentor, mentor_client, data, m
     response = mentor_client.post(ADD_WEEKLY, data)
 
     assert response.status_code == 400
-    assert message in text_of(response)
-    assert "Constraint" not in text_of(response)
+    assert message in visible_text(response.text)
+    assert "Constraint" not in visible_text(response.text)
     assert windows(mentor) == []
 
 
@@ -208,7 +199,7 @@ def test_an_overlapping_window_on_the_same_day_is_refused(mentor, mentor_client)
     )
 
     assert response.status_code == 400
-    assert "This overlaps your Monday window 09:00–12:00." in text_of(response)
+    assert "This overlaps your Monday window 09:00–12:00." in visible_text(response.text)
     assert windows(mentor) == [(0, time(9), time(12))]
 
 
@@ -339,8 +330,8 @@ def test_a_bad_exception_is_refused_next_to_the_form(mentor, mentor_client, data
     response = mentor_client.post(ADD_EXCEPTION, values)
 
     assert response.status_code == 400
-    assert message in text_of(response)
-    assert "Constraint" not in text_of(response)
+    assert message in visible_text(response.text)
+    assert "Constraint" not in visible_text(response.text)
     assert exceptions(mentor) == []
 
 
@@ -350,7 +341,7 @@ def test_an_exception_more_than_a_year_ahead_is_refused(mentor, mentor_client):
     response = mentor_client.post(ADD_EXCEPTION, {"date": day.isoformat(), "kind": "off"})
 
     assert response.status_code == 400
-    assert "Choose a date within the next year." in text_of(response)
+    assert "Choose a date within the next year." in visible_text(response.text)
 
 
 def test_removing_an_exception(mentor, mentor_client):

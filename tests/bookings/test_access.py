@@ -8,13 +8,13 @@ non-staff; anonymous visitors are sent to the login page.
 from urllib.parse import quote
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 
 from bookings.models import MentoringSession, Status
 from notifications.models import OutboundEmail
 from tests.conftest import MEET, client_for
 from tests.factories import PASSWORD
+from tests.helpers import messages_of
 
 LOGIN = "login"
 ROLES = ("anonymous", "mentee", "mentor", "other_mentee", "admin")
@@ -228,7 +228,7 @@ def test_unknown_session_is_404_for_staff(url, data, admin_client, pending_sessi
 
     assert response.status_code == 404
     assert list(MentoringSession.objects.values()) == before
-    assert list(get_messages(response.wsgi_request)) == []
+    assert messages_of(response) == []
 
 
 def _csrf_client(user) -> Client:

@@ -4,12 +4,10 @@
 Service tests pass a fixed `now`; page tests run against the real clock with a mentor who
 is available every day, and pick a slot from free_slots() (or freeze the clock first)."""
 
-import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -24,6 +22,7 @@ from payments.models import Payment
 from tests.availability.factories import WeeklyAvailabilityFactory, every_day
 from tests.conftest import client_for
 from tests.factories import MentorFactory, MentorProfileFactory, SessionFactory, UserFactory
+from tests.helpers import messages_of, visible_text
 
 NOW = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)  # a Tuesday
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin (the mentor's zone)
@@ -390,14 +389,6 @@ def post(client, mentor, **data):
     return client.post(URL.format(mentor.pk), data)
 
 
-def text_of(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
-
-
-def messages_of(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
-
-
 @pytest.mark.django_db
 def test_page_redirects_anonymous_visitors_to_login(available_mentor):
     response = client_for(None).get(URL.format(available_mentor.pk))
@@ -442,7 +433,7 @@ def test_page_shows_the_price_list_and_the_default_length(available_mentor, ment
     response = client_for(mentee).get(URL.format(available_mentor.pk))
 
     assert response.status_code == 200
-    text = text_of(response)
+    text = visible_text(response.text)
     for minutes, price in [(30, "40.00"), (45, "60.00"), (60, "80.00"), (90, "120.00")]:
         assert f"{minutes} minutes ${price}" in text
     assert 'name="duration_minutes" value="45" checked' in response.content.decode()
@@ -459,7 +450,7 @@ def test_page_shows_free_times_in_the_viewers_zone(available_mentor, mentee):
     first = slots[0]
     local = first.astimezone(mentee.zone)
     assert f'value="{first.isoformat()}"> <span>{local:%H:%M}</span>' in html
-    assert "shown in your time zone: America/New_York" in text_of(response)
+    assert "shown in your time zone: America/New_York" in visible_text(response.text)
 
 
 @pytest.mark.django_db
@@ -470,7 +461,7 @@ def test_page_lists_times_for_the_chosen_length(available_mentor, mentee):
     slots = free_slots(available_mentor, duration_minutes=90)
     assert html.count('name="start"') == len(first_week(slots, mentee))
     assert 'type="hidden" name="duration_minutes" value="90"' in html
-    assert "$120.00 for 90 minutes" in text_of(response)
+    assert "$120.00 for 90 minutes" in visible_text(response.text)
 
 
 @pytest.mark.django_db
@@ -503,7 +494,7 @@ def test_mentor_sees_that_they_cannot_book_themself(available_mentor):
     response = client_for(available_mentor).get(URL.format(available_mentor.pk))
 
     assert response.status_code == 200
-    assert "You cannot book a session with yourself." in text_of(response)
+    assert "You cannot book a session with yourself." in visible_text(response.text)
     assert 'name="start"' not in response.content.decode()
 
 
@@ -516,7 +507,7 @@ def test_mentor_posting_to_book_themself_is_refused(available_mentor):
     )
 
     assert response.status_code == 400
-    assert "You cannot book a session with yourself." in text_of(response)
+    assert "You cannot book a session with yourself." in visible_text(response.text)
     assert created() == NOTHING
 
 
@@ -561,7 +552,7 @@ def test_the_booking_shows_on_the_dashboard_as_pending(available_mentor, mentee)
 
     dashboard = client.get("/dashboard/")
 
-    text = text_of(dashboard)
+    text = visible_text(dashboard.text)
     assert "Ravi Kumar" in text
     assert "PENDING" in text.upper()
     assert "Awaiting confirmation" in text
@@ -606,7 +597,7 @@ def test_page_refuses_bad_input_with_400_and_books_nothing(available_mentor, men
     response = post(client_for(mentee), available_mentor, **{**values, **data})
 
     assert response.status_code == 400
-    assert message in text_of(response)
+    assert message in visible_text(response.text)
     assert created() == NOTHING
 
 
@@ -621,7 +612,7 @@ def test_page_refuses_a_slot_taken_meanwhile(available_mentor, mentee, other_men
     )
 
     assert response.status_code == 400
-    assert SLOT_TAKEN in text_of(response)
+    assert SLOT_TAKEN in visible_text(response.text)
     assert 'name="start"' in response.content.decode()  # the form, with the other times
     assert created() == before
 
@@ -637,7 +628,7 @@ def test_page_refuses_a_slot_free_for_a_shorter_session_only(available_mentor, m
     )
 
     assert response.status_code == 400
-    assert SLOT_TAKEN in text_of(response)
+    assert SLOT_TAKEN in visible_text(response.text)
     assert created() == NOTHING
 
 

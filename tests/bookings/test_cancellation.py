@@ -8,11 +8,9 @@ The session under test starts 2030-01-15 13:00 UTC = 08:00 in New York (the ment
 14:00 in Berlin (the mentor); the mentee's cut-off is 2030-01-14 13:00 UTC.
 """
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from bookings import services
@@ -21,6 +19,7 @@ from bookings.services import SessionActionError
 from notifications.models import EmailKind, OutboundEmail
 from tests.conftest import MEET, client_for
 from tests.factories import SessionFactory
+from tests.helpers import messages_of, visible_text
 
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 CUTOFF = START - timedelta(hours=24)
@@ -38,14 +37,6 @@ pytestmark = pytest.mark.clock(CUTOFF - timedelta(days=1))
 @pytest.fixture
 def session(pending_session, admin_user):
     return services.confirm_session(pending_session, link=MEET, by=admin_user)
-
-
-def _messages(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
-
-
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def _state(session: MentoringSession) -> dict:
@@ -78,7 +69,9 @@ def test_mentee_cancels_before_the_cutoff(clock, mentee, session):
         "Exam moved to that day.",
     )
     assert session.cancelled_at == CUTOFF - SECOND
-    assert _messages(response) == [("success", "Session cancelled. Your mentor has been notified.")]
+    assert messages_of(response) == [
+        ("success", "Session cancelled. Your mentor has been notified.")
+    ]
 
 
 def test_mentee_cancelling_from_the_dashboard_goes_back_to_it(clock, mentee, session):
@@ -117,7 +110,7 @@ def test_mentee_cancel_at_or_after_the_cutoff_is_refused_and_changes_nothing(
     response = _cancel(mentee, session)
 
     assert response["Location"] == f"/sessions/{session.pk}/"
-    assert _messages(response) == [("error", TOO_LATE)]
+    assert messages_of(response) == [("error", TOO_LATE)]
     assert _state(session) == before
 
 
@@ -159,7 +152,7 @@ def test_mentee_must_give_a_reason(clock, reason, mentee, session):
 
     response = _cancel(mentee, session, reason=reason)
 
-    assert _messages(response) == [("error", "Please give a reason for cancelling.")]
+    assert messages_of(response) == [("error", "Please give a reason for cancelling.")]
     assert _state(session) == before
 
 
@@ -197,7 +190,9 @@ def test_mentor_may_cancel_after_the_mentees_cutoff_until_the_start(clock, mento
 
     session.refresh_from_db()
     assert (session.status, session.cancelled_by) == (Status.CANCELLED, mentor)
-    assert _messages(response) == [("success", "Session cancelled. The mentee has been notified.")]
+    assert messages_of(response) == [
+        ("success", "Session cancelled. The mentee has been notified.")
+    ]
 
 
 @pytest.mark.parametrize("now", [START, START + timedelta(minutes=30)])
@@ -209,7 +204,7 @@ def test_mentor_cancel_at_or_after_the_start_is_refused_and_changes_nothing(
 
     response = _cancel(mentor, session)
 
-    assert _messages(response) == [("error", STARTED)]
+    assert messages_of(response) == [("error", STARTED)]
     assert _state(session) == before
 
 
@@ -218,7 +213,7 @@ def test_mentor_must_give_a_reason(clock, mentor, session):
 
     response = _cancel(mentor, session, reason=" ")
 
-    assert _messages(response) == [("error", "Please give a reason for cancelling.")]
+    assert messages_of(response) == [("error", "Please give a reason for cancelling.")]
     assert _state(session) == before
 
 
@@ -288,7 +283,7 @@ def test_detail_page_offers_the_mentee_the_form_and_shows_the_cutoff_in_her_zone
     assert "Reason for cancelling (your mentor will see it)" in html
     assert (
         "You can cancel until 2030-01-14 08:00 (America/New_York), 24 hours before the start."
-    ) in _text(html)
+    ) in visible_text(html)
 
 
 def test_detail_page_after_the_cutoff_offers_no_form_and_says_why(clock, mentee, session):
@@ -299,7 +294,7 @@ def test_detail_page_after_the_cutoff_offers_no_form_and_says_why(clock, mentee,
     assert f'action="/sessions/{session.pk}/cancel/"' not in html
     assert (
         "Cancelling closed at 2030-01-14 08:00 (America/New_York), 24 hours before the start."
-    ) in _text(html)
+    ) in visible_text(html)
 
 
 def test_dashboard_card_offers_the_mentee_cancel_with_the_cutoff(clock, mentee, session):
@@ -309,7 +304,7 @@ def test_dashboard_card_offers_the_mentee_cancel_with_the_cutoff(clock, mentee, 
     assert '<input type="hidden" name="return_to" value="dashboard">' in html
     assert (
         "You can cancel until 2030-01-14 08:00 (America/New_York), 24 hours before the start."
-    ) in _text(html)
+    ) in visible_text(html)
 
 
 def test_dashboard_card_after_the_cutoff_offers_no_cancel(clock, mentee, session):
@@ -318,7 +313,7 @@ def test_dashboard_card_after_the_cutoff_offers_no_cancel(clock, mentee, session
     html = client_for(mentee).get("/dashboard/").content.decode()
 
     assert "/cancel/" not in html
-    assert "Cancelling closed at 2030-01-14 08:00 (America/New_York)" in _text(html)
+    assert "Cancelling closed at 2030-01-14 08:00 (America/New_York)" in visible_text(html)
 
 
 def test_dashboard_card_offers_the_mentor_cancel_until_the_start(clock, mentor, session):

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -21,6 +20,7 @@ from bookings.models import MentoringSession, Status
 from bookings.views import BAD_PAGE_MESSAGE
 from tests.conftest import client_for
 from tests.factories import MentorFactory, SessionFactory, UserFactory
+from tests.helpers import messages_of
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -65,10 +65,6 @@ def _link(page: str, title_id: str, rel: str) -> str | None:
     """The section's "next" or "prev" link, unescaped; None when there is none."""
     match = re.search(rf'<a href="([^"]+)" rel="{rel}">', _section(page, title_id))
     return html.unescape(match.group(1)) if match else None
-
-
-def _messages(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
 
 
 def _get(client, url: str = "/dashboard/", params=None):
@@ -222,7 +218,7 @@ def test_a_sooner_page_with_fewer_than_ten_before_it_shows_the_first_page(mentee
 
     assert _ids(page, "upcoming-title") == _pks(upcoming[:10])
     assert _link(page, "upcoming-title", "prev") is None
-    assert _messages(response) == []
+    assert messages_of(response) == []
 
 
 def test_a_later_page_past_the_end_shows_the_first_page(mentee, upcoming):
@@ -259,7 +255,7 @@ def test_a_parameter_that_is_no_place_shows_the_first_page_and_says_so(bad, ment
     response, page = _get(client_for(mentee), "/dashboard/", {"upcoming": bad})
 
     assert _ids(page, "upcoming-title") == _pks(upcoming[:10])
-    assert _messages(response) == [("warning", BAD_PAGE_MESSAGE)]
+    assert messages_of(response) == [("warning", BAD_PAGE_MESSAGE)]
     assert _link(page, "upcoming-title", "next") == (
         f"?upcoming={_token('after', upcoming[9])}#upcoming-title"
     )
@@ -276,7 +272,7 @@ def test_places_at_the_ends_of_time_are_places(place, shown, mentee, upcoming):
     response, page = _get(client_for(mentee), "/dashboard/", {"upcoming": place})
 
     assert _ids(page, "upcoming-title") == _pks(upcoming[shown])
-    assert _messages(response) == []
+    assert messages_of(response) == []
 
 
 def test_a_bad_parameter_of_one_list_leaves_the_others_place(mentee, upcoming, past):
@@ -286,7 +282,7 @@ def test_a_bad_parameter_of_one_list_leaves_the_others_place(mentee, upcoming, p
 
     assert _ids(page, "upcoming-title") == _pks(upcoming[:10])
     assert _ids(page, "past-title") == _pks(past[10:20])
-    assert _messages(response) == [("warning", BAD_PAGE_MESSAGE)]
+    assert messages_of(response) == [("warning", BAD_PAGE_MESSAGE)]
     assert _link(page, "upcoming-title", "next") == (
         f"?past={place}&upcoming={_token('after', upcoming[9])}#upcoming-title"
     )
@@ -298,7 +294,7 @@ def test_parameters_of_lists_not_shown_are_ignored(mentee, upcoming):
     )
 
     assert _ids(page, "upcoming-title") == _pks(upcoming[:10])
-    assert _messages(response) == []
+    assert messages_of(response) == []
 
 
 def test_a_place_in_the_mentee_lists_of_a_mentor_who_never_booked_is_refused(clock, mentor):
@@ -306,7 +302,7 @@ def test_a_place_in_the_mentee_lists_of_a_mentor_who_never_booked_is_refused(clo
 
     assert _ids(page, "upcoming-title") == []
     assert '<p class="empty">No upcoming sessions.</p>' in _section(page, "upcoming-title")
-    assert _messages(response) == [("warning", BAD_PAGE_MESSAGE)]
+    assert messages_of(response) == [("warning", BAD_PAGE_MESSAGE)]
 
 
 # --- "not ended yet", exactly ------------------------------------------------------------

@@ -4,7 +4,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import escape
@@ -17,6 +16,7 @@ from common.keyset import Cursor
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from tests.conftest import MEET, client_for
 from tests.factories import MentorFactory, SessionFactory, UserFactory
+from tests.helpers import cells_of, messages_of, table_row
 
 OTHER_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 SNAPSHOT_FIELDS = (
@@ -39,15 +39,12 @@ SNAPSHOT_FIELDS = (
 
 
 def _row(html: str, pk: int) -> str:
-    match = re.search(rf'<tr data-session-id="{pk}">(.*?)</tr>', html, re.S)
-    assert match, f"no row for session {pk}"
-    return match.group(1)
+    return table_row(html, "data-session-id", pk)
 
 
 def _cells(html: str, pk: int) -> list[str]:
-    """The row's cells as text (tags removed, whitespace collapsed), without the actions."""
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", _row(html, pk), re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells[:-1]]
+    """The row's cells as text, without the actions."""
+    return cells_of(_row(html, pk))[:-1]
 
 
 BROKEN_PAGE = "This page link is broken; showing the first page."
@@ -72,10 +69,6 @@ def _open_dialogs(html: str) -> list[str]:
         html,
     )
     return [f"{kind}-{pk}" for kind, pk in found]
-
-
-def _messages(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
 
 
 def _snapshot(session: MentoringSession) -> dict:
@@ -663,7 +656,7 @@ def test_confirm_with_good_link_redirects_back_with_the_filters(admin_client, pe
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/sessions/?status=pending&q=Jane"
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "success",
             "Session Jane Smith – John Doe confirmed. The meeting link is being emailed to "
@@ -731,7 +724,7 @@ def test_bad_link_is_refused_with_an_error_and_changes_nothing(link, admin_clien
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/sessions/?status=pending"
-    assert _messages(response) == [("error", f"The session was not confirmed: {_refusal(link)}")]
+    assert messages_of(response) == [("error", f"The session was not confirmed: {_refusal(link)}")]
     assert _snapshot(pending_session) == before
     assert OutboundEmail.objects.count() == 0
     assert SessionEvent.objects.count() == 0
@@ -775,7 +768,7 @@ def test_confirm_without_a_link_is_refused_and_reopens_the_dialog(admin_client, 
 
     response = _set_status(admin_client, pending_session, action="confirmed", meeting_link="  ")
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "The session was not confirmed: A meeting link is required.")
     ]
     assert _snapshot(pending_session) == before
@@ -792,7 +785,7 @@ def test_confirming_twice_is_refused_and_sends_nothing_more(admin_client, confir
     )
 
     assert response["Location"] == "/admin/sessions/"
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "This session is already confirmed; nothing was changed.")
     ]
     assert _snapshot(confirmed_session) == before
@@ -825,7 +818,7 @@ def test_refused_action_on_pending_redirects_with_error_and_changes_nothing(
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/sessions/"
-    assert _messages(response) == [("error", message)]
+    assert messages_of(response) == [("error", message)]
     assert _snapshot(pending_session) == before
     assert OutboundEmail.objects.count() == 0
 
@@ -835,7 +828,7 @@ def test_moving_a_confirmed_session_back_to_pending_is_refused(admin_client, con
 
     response = _set_status(admin_client, confirmed_session, action="pending")
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "A confirmed session cannot be moved back to pending; nothing was changed.")
     ]
     assert _snapshot(confirmed_session) == before
@@ -887,7 +880,7 @@ def test_final_sessions_cannot_change(final, action, message, admin_client, ment
     response = _set_status(admin_client, session, action=action, meeting_link=OTHER_MEET)
 
     assert response["Location"] == "/admin/sessions/"
-    assert _messages(response) == [("error", message)]
+    assert messages_of(response) == [("error", message)]
     assert _snapshot(session) == before
     assert OutboundEmail.objects.count() == 0
 
@@ -935,7 +928,7 @@ def test_admin_completes_a_confirmed_session(admin_client, confirmed_session):
 
     confirmed_session.refresh_from_db()
     assert confirmed_session.status == Status.COMPLETED
-    assert _messages(response) == [("success", "Session Jane Smith – John Doe marked completed.")]
+    assert messages_of(response) == [("success", "Session Jane Smith – John Doe marked completed.")]
 
 
 def test_admin_cancels_with_a_reason(admin_client, admin_user, confirmed_session):
@@ -954,7 +947,7 @@ def test_admin_cancels_with_a_reason(admin_client, admin_user, confirmed_session
         "Mentor is ill.",
     )
     assert confirmed_session.cancelled_by == admin_user
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("success", "Session Jane Smith – John Doe cancelled. Both have been notified.")
     ]
 
@@ -987,7 +980,7 @@ def test_change_link_stores_the_new_link_and_notifies_both(admin_client, confirm
     confirmed_session.refresh_from_db()
     assert response["Location"] == "/admin/sessions/?status=confirmed"
     assert confirmed_session.admin_provided_link == OTHER_MEET
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "success",
             "Meeting link changed for Jane Smith – John Doe. Both have been emailed the new link.",
@@ -1008,7 +1001,7 @@ def test_change_link_refuses_a_bad_link_and_reopens_its_dialog(
 
     response = admin_client.post(f"/admin/sessions/{pk}/change-link/", {"meeting_link": link})
 
-    assert _messages(response) == [("error", f"The link was not changed: {_refusal(link)}")]
+    assert messages_of(response) == [("error", f"The link was not changed: {_refusal(link)}")]
     assert _snapshot(confirmed_session) == before
     html = admin_client.get(response["Location"]).content.decode()
     assert _open_dialogs(html) == [f"change-{pk}"]
@@ -1021,7 +1014,7 @@ def test_change_link_on_a_pending_session_is_refused(admin_client, pending_sessi
         f"/admin/sessions/{pending_session.pk}/change-link/", {"meeting_link": MEET}
     )
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "error",
             "Only a confirmed session's link can be changed; this one is pending. "
@@ -1038,7 +1031,7 @@ def test_change_link_to_the_same_link_is_refused(admin_client, confirmed_session
         f"/admin/sessions/{confirmed_session.pk}/change-link/", {"meeting_link": MEET}
     )
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "That is already the session's link; nothing was changed.")
     ]
     assert _snapshot(confirmed_session) == before

@@ -4,7 +4,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from bookings import services
@@ -12,6 +11,7 @@ from bookings.models import MentoringSession, Status
 from notifications.models import OutboundEmail
 from tests.conftest import MEET, client_for
 from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
+from tests.helpers import messages_of, visible_text
 
 SNAPSHOT_FIELDS = (
     "status",
@@ -42,14 +42,6 @@ def _card(html: str, pk: int) -> str:
     return match.group(1)
 
 
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-def _messages(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
-
-
 def _snapshot(session: MentoringSession) -> dict:
     return MentoringSession.objects.values(*SNAPSHOT_FIELDS).get(pk=session.pk)
 
@@ -74,7 +66,7 @@ def test_confirmed_card_shows_the_seed_details_in_the_viewers_zone(mentee, confi
     html = client_for(mentee).get("/dashboard/").content.decode()
 
     card = _card(html, confirmed_session.pk)
-    assert _text(card) == (
+    assert visible_text(card) == (
         "Jane Smith CONFIRMED "
         "Date 2030-01-15 Time 08:00 (America/New_York) Duration 60 minutes Amount $60.00 "
         f"Meeting Link Available Join Google Meet {MEET} "
@@ -99,7 +91,7 @@ def test_the_mentor_sees_the_same_session_in_their_own_zone(mentor, confirmed_se
 
     card = _card(_section(html, "mentor-upcoming-title"), confirmed_session.pk)
     assert "John Doe" in card
-    assert "Time 14:00 (Europe/Berlin)" in _text(card)
+    assert "Time 14:00 (Europe/Berlin)" in visible_text(card)
 
 
 def test_join_label_follows_the_provider(settings, mentee, pending_session, admin_user):
@@ -256,7 +248,7 @@ def test_mentor_detail_shows_the_seed_layout(mentor, confirmed_session):
 
     assert response.status_code == 200
     html = response.content.decode()
-    text = _text(html)
+    text = visible_text(html)
     assert "<h1>Session with John Doe</h1>" in html
     assert "Date 2030-01-15 Time 14:00 (Europe/Berlin) Duration 60 minutes" in text
     assert "Status: CONFIRMED" in text
@@ -307,7 +299,7 @@ def test_mentee_detail_shows_the_link_and_no_mentor_controls(mentee, confirmed_s
     html = client_for(mentee).get(f"/sessions/{confirmed_session.pk}/").content.decode()
 
     assert "<h1>Session with Jane Smith</h1>" in html
-    assert "Time 08:00 (America/New_York)" in _text(html)
+    assert "Time 08:00 (America/New_York)" in visible_text(html)
     assert f'href="{MEET}"' in html
     assert "/complete/" not in html
     assert "Mark as Cancelled" not in html  # the mentee's own cancel: test_cancellation.py
@@ -331,7 +323,7 @@ def test_mentor_completes_a_started_session(mentor, started_session):
     assert response.status_code == 302
     assert response["Location"] == f"/sessions/{started_session.pk}/"
     assert started_session.status == Status.COMPLETED
-    assert _messages(response) == [("success", "Session marked completed. Thank you!")]
+    assert messages_of(response) == [("success", "Session marked completed. Thank you!")]
 
 
 def test_mentor_cannot_complete_before_the_start(mentor, confirmed_session):
@@ -340,7 +332,7 @@ def test_mentor_cannot_complete_before_the_start(mentor, confirmed_session):
     response = client_for(mentor).post(f"/sessions/{confirmed_session.pk}/complete/")
 
     assert response["Location"] == f"/sessions/{confirmed_session.pk}/"
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "A session can be marked completed once it has started; nothing was changed.")
     ]
     assert _snapshot(confirmed_session) == before
@@ -351,7 +343,7 @@ def test_mentor_cannot_complete_a_pending_session(mentor, pending_session):
 
     response = client_for(mentor).post(f"/sessions/{pending_session.pk}/complete/")
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "A pending session cannot be completed; nothing was changed.")
     ]
     assert _snapshot(pending_session) == before
@@ -369,7 +361,9 @@ def test_mentor_cancels_with_a_reason(mentor, confirmed_session):
         confirmed_session.cancellation_reason,
         confirmed_session.cancelled_by,
     ) == (Status.CANCELLED, "Family emergency.", mentor)
-    assert _messages(response) == [("success", "Session cancelled. The mentee has been notified.")]
+    assert messages_of(response) == [
+        ("success", "Session cancelled. The mentee has been notified.")
+    ]
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
@@ -382,7 +376,7 @@ def test_mentor_cancel_without_a_reason_is_refused(reason, mentor, confirmed_ses
     )
 
     assert response["Location"] == f"/sessions/{confirmed_session.pk}/"
-    assert _messages(response) == [("error", "Please give a reason for cancelling.")]
+    assert messages_of(response) == [("error", "Please give a reason for cancelling.")]
     assert _snapshot(confirmed_session) == before
     assert OutboundEmail.objects.count() == emails_before
 
@@ -456,7 +450,7 @@ def test_session_at_utc_midnight_shows_the_previous_day_in_new_york(mentee, ment
 
     card = _card(client_for(mentee).get("/dashboard/").content.decode(), session.pk)
 
-    assert "Date 2030-02-28 Time 21:30 (America/New_York)" in _text(card)
+    assert "Date 2030-02-28 Time 21:30 (America/New_York)" in visible_text(card)
 
 
 def test_mentor_dashboard_links_to_availability_and_profile(mentor):

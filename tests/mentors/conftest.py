@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile
@@ -42,10 +41,6 @@ def form_data(**overrides) -> dict:
         "github_url": "https://github.com/ada",
         **overrides,
     }
-
-
-def messages_of(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
 
 
 def profile_snapshot(profile: MentorProfile) -> dict:

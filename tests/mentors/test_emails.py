@@ -1,13 +1,11 @@
 """The applicant's emails: approved, rejected (with the reason) — exact recipient and words,
 in both parts, through the outbox."""
 
-import html
-import re
-
 import pytest
 
 from mentors import services
 from notifications.models import EmailKind, EmailState, OutboundEmail
+from tests.helpers import visible_text
 
 SITE = "https://mentors.example.com"
 
@@ -15,10 +13,6 @@ SITE = "https://mentors.example.com"
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = SITE
-
-
-def html_as_text(markup: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 def test_approval_email_to_the_applicant(pending_application, admin_user, applicant):
@@ -55,7 +49,7 @@ def test_approval_email_html_has_the_links_and_wording(pending_application, admi
     body = OutboundEmail.objects.get().body_html
     assert f'href="{SITE}/mentors/{applicant.pk}/"' in body
     assert f'href="{SITE}/mentor/profile/"' in body
-    text = html_as_text(body)
+    text = visible_text(body)
     assert "Hello Ada," in text
     assert "Your application to mentor on CodeMentorHub has been approved!" in text
     assert "Best regards, CodeMentorHub Team" in text
@@ -87,7 +81,7 @@ def test_rejection_email_states_the_reason(pending_application, admin_user, appl
         "Best regards,\n"
         "CodeMentorHub Team\n"
     )
-    text = html_as_text(email.body_html)
+    text = visible_text(email.body_html)
     assert "Reason: Please add more detail about your work." in text
     assert f'href="{SITE}/mentor/apply/"' in email.body_html
 

@@ -9,7 +9,8 @@ from accounts.models import ApplicationStatus, MentorProfile
 from notifications.models import EmailKind, OutboundEmail
 from tests.conftest import client_for
 from tests.factories import MentorProfileFactory, UserFactory
-from tests.mentors.conftest import messages_of, profile_snapshot
+from tests.helpers import messages_of
+from tests.mentors.conftest import profile_snapshot
 
 
 def _row_ids(page: str) -> list[int]:

@@ -7,7 +7,7 @@ from bookings.models import Status
 from mentors.models import Feedback
 from tests.conftest import client_for
 from tests.factories import SessionFactory
-from tests.mentors.conftest import messages_of
+from tests.helpers import messages_of
 
 
 def _post(client, session, **data):

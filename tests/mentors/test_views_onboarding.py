@@ -8,7 +8,8 @@ from django.test import Client
 from accounts.models import ApplicationStatus, MentorProfile
 from tests.conftest import client_for
 from tests.factories import SessionFactory
-from tests.mentors.conftest import form_data, messages_of, profile_snapshot
+from tests.helpers import messages_of
+from tests.mentors.conftest import form_data, profile_snapshot
 
 # --- access ------------------------------------------------------------------------------
 

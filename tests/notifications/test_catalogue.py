@@ -17,11 +17,13 @@ from django.template.loader import get_template
 from django.test import Client
 
 from accounts.models import ApplicationStatus
+from bookings import emails as session_emails
 from bookings import services
-from notifications import emails_admin, emails_booking, emails_mentors
+from bookings.reminders import send_due_reminders
+from mentors import emails as mentor_emails
 from notifications.models import EmailKind, OutboundEmail
-from notifications.reminders import send_due_reminders
 from tests.factories import MentorFactory, SessionFactory, UserFactory
+from tests.helpers import visible_text
 
 SITE = "https://mentors.example.com"
 MEET = "https://meet.google.com/abc-defg-hij"
@@ -96,15 +98,15 @@ def _completed(people):
 
 
 def _booking(people):
-    emails_booking.queue_booking_received(_session(people))
+    session_emails.queue_booking_received(_session(people))
 
 
 def _needs_confirmation(people):
-    emails_booking.queue_needs_confirmation(_session(people))
+    session_emails.queue_needs_confirmation(_session(people))
 
 
 def _pending_reminder(people):
-    emails_admin.queue_pending_reminder(people[2], [_session(people)])
+    session_emails.queue_pending_reminder(people[2], [_session(people)])
 
 
 def _session_reminder(people):
@@ -123,9 +125,9 @@ def _application(status: str, reason: str = "") -> Callable:
         profile.rejection_reason = reason
         profile.save()
         if status == ApplicationStatus.APPROVED:
-            emails_mentors.queue_application_approved(profile)
+            mentor_emails.queue_application_approved(profile)
         else:
-            emails_mentors.queue_application_rejected(profile)
+            mentor_emails.queue_application_rejected(profile)
 
     return build
 
@@ -156,10 +158,6 @@ def build(kind: str, people) -> list[OutboundEmail]:
     rows = list(OutboundEmail.objects.filter(kind=kind).select_related("recipient"))
     assert rows, f"building {kind} queued no email of that kind"
     return rows
-
-
-def html_as_text(markup: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
@@ -217,7 +215,7 @@ def test_times_are_in_the_recipients_zone_with_the_zone_named(kind, people):
     for row in build(kind, people):
         zone = row.recipient.time_zone
         date, time = LOCAL_START[zone].split()
-        for part in (row.body_text, html_as_text(row.body_html)):
+        for part in (row.body_text, visible_text(row.body_html)):
             assert zone in part, (zone, part)
             assert date in part
             assert re.search(rf"\b{time}\b.{{0,40}}\({re.escape(zone)}\)", part), part
@@ -245,7 +243,7 @@ def test_html_has_inline_styles_and_no_external_assets(kind, people):
 @pytest.mark.parametrize("kind", EmailKind.values)
 def test_html_says_what_the_text_says(kind, people):
     for row in build(kind, people):
-        seen = html_as_text(row.body_html)
+        seen = visible_text(row.body_html)
         assert f"Hello {row.recipient.first_name}," in seen
         assert "Best regards, CodeMentorHub Team" in seen
         first_paragraph = row.body_text.split("\n\n")[1].splitlines()[0]

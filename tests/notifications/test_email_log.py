@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
@@ -18,6 +17,7 @@ from notifications.models import EmailKind, EmailState, OutboundEmail
 from notifications.services import ResendError, resend_email
 from tests.conftest import MEET, client_for
 from tests.factories import SessionFactory, UserFactory
+from tests.helpers import cells_of, messages_of, table_row, visible_text
 
 OTHER_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 # Every column of an outbox row a resend may not change (the original stays as it was).
@@ -51,15 +51,8 @@ def _row_ids(html: str) -> list[int]:
 
 
 def _cells(html: str, pk: int) -> list[str]:
-    """The row's cells as text (tags removed, whitespace collapsed), without the actions."""
-    match = re.search(rf'<tr data-email-id="{pk}">(.*?)</tr>', html, re.S)
-    assert match, f"no row for email {pk}"
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", match.group(1), re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells[:-1]]
-
-
-def _messages(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
+    """The row's cells as text, without the actions."""
+    return cells_of(table_row(html, "data-email-id", pk))[:-1]
 
 
 def _email(recipient, *, session=None, kind=EmailKind.SESSION_CONFIRMED, subject="Hello"):
@@ -233,7 +226,7 @@ def test_email_log_ignores_an_invalid_filter_with_a_warning(params, admin_client
 
     assert response.status_code == 200
     assert _row_ids(response.content.decode()) == [email.pk]
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("warning", "Some filters were not understood and were ignored.")
     ]
 
@@ -268,7 +261,7 @@ def test_email_log_page_that_is_not_a_number_shows_page_one_with_a_warning(admin
 
     assert response.status_code == 200
     assert _row_ids(response.content.decode()) == [email.pk]
-    assert _messages(response) == [("warning", "There is no page “abc”; showing page 1.")]
+    assert messages_of(response) == [("warning", "There is no page “abc”; showing page 1.")]
 
 
 def test_email_log_offers_resend_only_for_sent_and_failed_emails(admin_client, mentee):
@@ -312,7 +305,7 @@ def test_resend_refuses_a_skipped_email_and_changes_nothing(admin_client, mentee
 
     response = _resend(admin_client, email)
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "error",
             "This email was skipped as out of date when its turn came. Nothing was resent.",
@@ -372,7 +365,7 @@ def test_resend_redirects_back_to_the_log_with_its_filters_and_a_message(
     copy = OutboundEmail.objects.get(resend_of=sent_confirmation)
     assert response.status_code == 302
     assert response["Location"] == "/admin/emails/?state=sent&q=john&page=2"
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "success",
             f"A fresh copy of “{sent_confirmation.subject}” is queued for john@example.com "
@@ -434,7 +427,7 @@ def test_resend_refuses_an_email_still_on_its_way_and_changes_nothing(
     response = _resend(admin_client, email)
 
     assert response["Location"] == "/admin/emails/"
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "error",
             f"This email to john@example.com is still {state}: it will be delivered. "
@@ -453,7 +446,7 @@ def test_resend_refuses_while_an_earlier_copy_is_on_its_way(
 
     response = _resend(admin_client, sent_confirmation)
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "error",
             f"A copy of this email to john@example.com is already on its way (#{copy.pk}, "
@@ -482,7 +475,7 @@ def test_resend_refuses_an_email_the_session_has_outdated_and_changes_nothing(
 
     response = _resend(admin_client, sent_confirmation)
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "error",
             "Out of date: the session changed (its status, time or meeting link) after this "
@@ -505,7 +498,7 @@ def test_resend_refuses_a_session_email_once_the_session_is_cancelled(
 
     response = _resend(admin_client, email)
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "error",
             "Out of date: the session was cancelled after this email was written. "
@@ -539,7 +532,7 @@ def test_resend_refuses_a_reminder_for_a_session_that_has_started(admin_client, 
 
     response = _resend(admin_client, reminder)
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         (
             "error",
             "Out of date: the session had already started. Nothing was resent.",
@@ -646,7 +639,7 @@ def test_resent_copy_is_delivered_over_smtp_with_a_new_message_id(smtp, admin_cl
 
 def test_admin_session_page_shows_the_sessions_fields(admin_client, confirmed):
     html = admin_client.get(f"/admin/sessions/{confirmed.pk}/").content.decode()
-    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    text = visible_text(html)
 
     assert "<h1>Jane Smith – John Doe</h1>" in html
     assert '<span class="badge badge-confirmed">CONFIRMED</span>' in html
@@ -673,13 +666,7 @@ def test_admin_session_page_shows_the_audit_trail(admin_client, admin_user, conf
     html = admin_client.get(f"/admin/sessions/{confirmed.pk}/").content.decode()
 
     rows = re.findall(r'<tr data-event-id="\d+">(.*?)</tr>', html, re.S)
-    cells = [
-        [
-            " ".join(re.sub(r"<[^>]+>", " ", c).split())
-            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
-        ]
-        for r in rows
-    ]
+    cells = [cells_of(row) for row in rows]
     assert [row[1:] for row in cells] == [
         ["Alex Admin admin@example.com", "Confirmed", "pending → confirmed", f"none → {MEET}", "—"],
         [

@@ -2,7 +2,6 @@
 emails are outbox rows, delivered later by the worker (see test_delivery.py)."""
 
 import email
-import html
 import re
 from email.policy import default as default_policy
 
@@ -12,6 +11,7 @@ from bookings import services
 from notifications.delivery import build_message
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from tests.conftest import MEET
+from tests.helpers import visible_text
 
 SITE = "https://mentors.example.com"
 NEW_MEET = "https://meet.google.com/xyz-wxyz-xyz"
@@ -20,11 +20,6 @@ NEW_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = SITE
-
-
-def html_as_text(markup: str) -> str:
-    """What a reader sees: tags become spaces, entities are decoded, whitespace collapses."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 def emails_of(kind: str) -> dict[str, OutboundEmail]:
@@ -148,7 +143,7 @@ def test_confirmation_html_has_the_same_details_and_the_link_as_href(
     confirmed_session, to_email, expected
 ):
     body_html = emails_of(EmailKind.SESSION_CONFIRMED)[to_email].body_html
-    seen = html_as_text(body_html)
+    seen = visible_text(body_html)
 
     for phrase in [
         *expected,
@@ -197,7 +192,7 @@ def test_link_change_tells_both_the_new_link_and_that_it_changed(
     assert f"Meeting Link: {NEW_MEET}" in lines
     assert time_line in lines
     assert f"Meeting link changed: 2030-01-15 {time_line[6:11]} with {other_name}" == row.subject
-    seen = html_as_text(row.body_html)
+    seen = visible_text(row.body_html)
     assert f"The meeting link for your session with {other_name} has changed." in seen
     assert f"Meeting Link: {NEW_MEET}" in seen
     assert f'<a href="{NEW_MEET}"' in row.body_html
@@ -242,7 +237,7 @@ def test_cancellation_tells_both_who_cancelled_and_why(
     )
     assert "Reason: Mentor is ill" in mentee_lines
     assert "Reason: Mentor is ill" in mentor_lines
-    mentee_html = html_as_text(rows["john@example.com"].body_html)
+    mentee_html = visible_text(rows["john@example.com"].body_html)
     assert f"has been cancelled by {to_mentee}." in mentee_html
     assert "Reason: Mentor is ill" in mentee_html
     assert rows["john@example.com"].subject == "Session cancelled: 2030-01-15 08:00 with Jane Smith"
@@ -323,7 +318,7 @@ def test_completion_html_has_a_leave_feedback_button_to_the_session_page(
     services.complete_session(confirmed_session, by=admin_user)
 
     row = OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED)
-    seen = html_as_text(row.body_html)
+    seen = visible_text(row.body_html)
     assert "Thank you for your session with Jane Smith on 2030-01-15. We hope it helped!" in seen
     assert "Session: 2030-01-15 at 08:00 (America/New_York), 60 minutes, with Jane Smith." in seen
     feedback_url = f"{SITE}/sessions/{confirmed_session.pk}/"

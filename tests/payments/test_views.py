@@ -1,12 +1,10 @@
 """The admin's "Mark paid" / "Mark refunded" actions on /admin/sessions/, and the
 "Payment: <status> — <amount>" line people see on their dashboard and session page."""
 
-import re
 from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 
 from bookings import services as bookings
@@ -15,20 +13,11 @@ from payments import services
 from payments.models import Payment
 from tests.conftest import MEET, client_for
 from tests.factories import SessionFactory
-
-
-def _messages(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
+from tests.helpers import messages_of, table_row, visible_text
 
 
 def _row(html: str, pk: int) -> str:
-    match = re.search(rf'<tr data-session-id="{pk}">(.*?)</tr>', html, re.S)
-    assert match, f"no row for session {pk}"
-    return match.group(1)
-
-
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return table_row(html, "data-session-id", pk)
 
 
 def _payment(session) -> dict:
@@ -62,7 +51,7 @@ def test_admin_marks_a_session_paid_and_lands_back_on_the_dashboard(
     assert response["Location"] == "/admin/sessions/"
     assert _statuses(booked) == (PaymentStatus.PAID, PaymentStatus.PAID)
     assert _payment(booked)["paid_by"] == admin_user.pk
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("success", "Session Jane Smith – John Doe: $60.00 marked paid.")
     ]
 
@@ -85,7 +74,7 @@ def test_mark_paid_stores_an_optional_reference(admin_client, booked):
 def test_mark_paid_refuses_an_over_long_reference(admin_client, booked):
     response = admin_client.post(mark_paid_url(booked), {"reference": "x" * 101})
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "The payment reference is too long; nothing was changed.")
     ]
     assert _statuses(booked) == (PaymentStatus.PENDING, PaymentStatus.PENDING)
@@ -100,7 +89,7 @@ def test_mark_paid_on_a_cancelled_session_is_refused_with_a_message(
     response = admin_client.post(mark_paid_url(booked))
 
     assert response["Location"] == "/admin/sessions/"
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "A cancelled session cannot be marked paid; nothing was changed.")
     ]
     assert _payment(booked) == before
@@ -108,11 +97,11 @@ def test_mark_paid_on_a_cancelled_session_is_refused_with_a_message(
 
 
 def test_mark_paid_twice_is_refused_with_a_message(admin_client, admin_user, booked):
-    services.mark_paid(booked, by=admin_user)
+    bookings.mark_paid(booked, by=admin_user)
 
     response = admin_client.post(mark_paid_url(booked))
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("error", "This session's payment is already paid; nothing was changed.")
     ]
 
@@ -155,13 +144,13 @@ def test_mark_paid_of_an_unknown_session_is_404(admin_client):
 
 
 def test_admin_marks_a_due_refund_done(admin_client, admin_user, booked):
-    services.mark_paid(booked, by=admin_user)
+    bookings.mark_paid(booked, by=admin_user)
     bookings.cancel_session(booked, by=admin_user, reason="Clash")
 
     response = admin_client.post(f"/admin/sessions/{booked.pk}/mark-refunded/")
 
     assert _statuses(booked) == (PaymentStatus.REFUNDED, PaymentStatus.REFUNDED)
-    assert _messages(response) == [
+    assert messages_of(response) == [
         ("success", "Session Jane Smith – John Doe: $60.00 marked refunded.")
     ]
 
@@ -231,7 +220,7 @@ def test_dashboard_card_and_detail_page_show_the_payment(
     detail = client.get(f"/sessions/{session.pk}/").content.decode()
 
     assert f'<p class="payment">{shown}</p>' in dashboard
-    assert shown in _text(detail)
+    assert shown in visible_text(detail)
 
 
 def test_marking_paid_shows_on_the_mentees_dashboard(admin_client, mentee, booked):

@@ -1,8 +1,7 @@
 """/mentors/ (the directory) and /mentors/<id>/ (a mentor's profile), open to everyone."""
 
 import re
-import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,8 +10,10 @@ from django.test import Client
 from accounts.models import ApplicationStatus, MentorProfile
 from bookings.models import Status
 from mentors.models import Feedback
+from tests.availability.factories import WeeklyAvailabilityFactory
 from tests.conftest import client_for
-from tests.factories import MentorFactory, MentorProfileFactory, SessionFactory, UserFactory
+from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
+from tests.helpers import visible_text
 
 
 def _mentor(first: str, last: str = "Mentor", **profile) -> MentorProfile:
@@ -38,7 +39,7 @@ def _card_ids(page: str) -> list[int]:
 def _card(page: str, user_id: int) -> str:
     match = re.search(rf'data-mentor-id="{user_id}">(.*?)</div>\s*</li>', page, re.S)
     assert match, f"no card for mentor {user_id}"
-    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+    return visible_text(match.group(1))
 
 
 # --- the directory -------------------------------------------------------------------------
@@ -217,15 +218,8 @@ def test_names_and_headlines_are_escaped(db):
 
 
 @pytest.fixture
-def no_slots(monkeypatch):
-    """Profile tests that are not about free times do not depend on availability."""
-    from mentors import views
-
-    monkeypatch.setattr(views, "_next_free_slots", lambda mentor: [])
-
-
-@pytest.fixture
 def grace(db):
+    """An approved mentor (in UTC) with two ratings and no weekly hours: no free times."""
     UserFactory()  # so that user ids and profile ids differ
     profile = _mentor(
         "Grace",
@@ -242,21 +236,21 @@ def grace(db):
     return profile
 
 
-def test_everyone_may_see_an_approved_mentors_profile(grace, mentee, admin_user, no_slots):
+def test_everyone_may_see_an_approved_mentors_profile(grace, mentee, admin_user):
     for client in (Client(), client_for(mentee), client_for(admin_user), client_for(grace.user)):
         assert client.get(f"/mentors/{grace.user_id}/").status_code == 200
 
 
-def test_the_profile_is_found_by_the_mentors_user_id(grace, no_slots):
+def test_the_profile_is_found_by_the_mentors_user_id(grace):
     assert grace.pk != grace.user_id
 
     assert Client().get(f"/mentors/{grace.user_id}/").context["mentor"] == grace
 
 
-def test_the_profile_shows_rate_skills_bio_and_rating(grace, no_slots):
+def test_the_profile_shows_rate_skills_bio_and_rating(grace):
     page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
 
-    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    text = visible_text(page)
     assert "<h1>Grace Hopper</h1>" in page
     assert "Compiler pioneer" in text
     assert "Hourly rate $95.50 per hour" in text
@@ -266,7 +260,7 @@ def test_the_profile_shows_rate_skills_bio_and_rating(grace, no_slots):
     assert "★ 4.5 (2 reviews)" in text
 
 
-def test_profile_links_open_safely(grace, no_slots):
+def test_profile_links_open_safely(grace):
     page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
 
     assert (
@@ -290,7 +284,7 @@ def test_profile_links_open_safely(grace, no_slots):
         "https://github.com/grace\n<script>",
     ],
 )
-def test_a_bad_stored_link_is_never_rendered(grace, no_slots, stored):
+def test_a_bad_stored_link_is_never_rendered(grace, stored):
     MentorProfile.objects.filter(pk=grace.pk).update(github_url=stored, linkedin_url=stored)
 
     page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
@@ -302,26 +296,26 @@ def test_a_bad_stored_link_is_never_rendered(grace, no_slots, stored):
 
 
 @pytest.mark.parametrize("status", [ApplicationStatus.PENDING, ApplicationStatus.REJECTED])
-def test_an_unapproved_mentors_profile_is_404_for_everyone(grace, admin_user, status, no_slots):
+def test_an_unapproved_mentors_profile_is_404_for_everyone(grace, admin_user, status):
     MentorProfile.objects.filter(pk=grace.pk).update(status=status)
 
     for client in (Client(), client_for(admin_user), client_for(grace.user)):
         assert client.get(f"/mentors/{grace.user_id}/").status_code == 404
 
 
-def test_an_unknown_id_or_a_user_without_profile_is_404(grace, mentee, no_slots):
+def test_an_unknown_id_or_a_user_without_profile_is_404(grace, mentee):
     assert Client().get("/mentors/999999/").status_code == 404
     assert Client().get(f"/mentors/{mentee.pk}/").status_code == 404
     assert Client().get(f"/mentors/{grace.pk + 1000}/").status_code == 404
 
 
-def test_the_profile_links_to_booking(grace, mentee, no_slots):
+def test_the_profile_links_to_booking(grace, mentee):
     page = client_for(mentee).get(f"/mentors/{grace.user_id}/").content.decode()
 
     assert f'<a class="button book-button" href="/mentors/{grace.user_id}/book/">' in page
 
 
-def test_a_mentor_sees_an_edit_link_instead_of_booking_themselves(grace, no_slots):
+def test_a_mentor_sees_an_edit_link_instead_of_booking_themselves(grace):
     page = client_for(grace.user).get(f"/mentors/{grace.user_id}/").content.decode()
 
     assert "book-button" not in page
@@ -331,87 +325,82 @@ def test_a_mentor_sees_an_edit_link_instead_of_booking_themselves(grace, no_slot
 # --- next free times ---------------------------------------------------------------------
 
 
-SLOTS = [datetime(2030, 1, 15, 13, 0, tzinfo=UTC), datetime(2030, 1, 15, 14, 30, tzinfo=UTC)]
+@pytest.fixture
+def free_times(grace, clock):
+    """Grace is free on Tuesdays 13:00–13:45 and 14:30–15:15 UTC: one start of her
+    45-minute default session in each. A pending session holds 2030-01-22 14:30. The clock
+    stands at Monday 2030-01-14 12:00 UTC: with 12 hours' notice the first bookable start
+    is Tuesday's 13:00."""
+    clock.set(datetime(2030, 1, 14, 12, tzinfo=UTC))
+    for start, end in ((time(13), time(13, 45)), (time(14, 30), time(15, 15))):
+        WeeklyAvailabilityFactory(mentor=grace.user, weekday=1, start_time=start, end_time=end)
+    SessionFactory(mentor=grace.user, start=datetime(2030, 1, 22, 14, 30, tzinfo=UTC))
 
 
-def _with_slots(monkeypatch, slots):
-    calls = []
+# The first six free starts (the profile's limit): the held 2030-01-22 14:30 is left out,
+# 2030-02-05 14:30 is the seventh.
+FREE_STARTS = [
+    "2030-01-15T13:00:00+00:00",
+    "2030-01-15T14:30:00+00:00",
+    "2030-01-22T13:00:00+00:00",
+    "2030-01-29T13:00:00+00:00",
+    "2030-01-29T14:30:00+00:00",
+    "2030-02-05T13:00:00+00:00",
+]
 
-    def fake_next_free_slots(mentor_user, *, limit):
-        calls.append((mentor_user, limit))
-        return slots
 
-    import availability.slots
-
-    monkeypatch.setattr(availability.slots, "next_free_slots", fake_next_free_slots)
-    return calls
+def _times(page: str) -> list[tuple[str, str]]:
+    """Each shown free time: (its UTC instant, its label)."""
+    return re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', page)
 
 
-def test_free_times_are_shown_in_the_viewers_time_zone_and_labelled(grace, mentee, monkeypatch):
-    calls = _with_slots(monkeypatch, SLOTS)
-
+def test_free_times_are_the_first_six_in_the_viewers_time_zone_and_labelled(
+    free_times, grace, mentee
+):
     page = client_for(mentee).get(f"/mentors/{grace.user_id}/").content.decode()
 
-    assert calls == [(grace.user, 6)]
     assert "Times in your time zone (America/New_York)." in page
-    assert '<time datetime="2030-01-15T13:00:00+00:00">Tue, Jan 15 · 08:00</time>' in page
-    assert '<time datetime="2030-01-15T14:30:00+00:00">Tue, Jan 15 · 09:30</time>' in page
+    assert _times(page) == list(
+        zip(
+            FREE_STARTS,
+            [
+                "Tue, Jan 15 · 08:00",
+                "Tue, Jan 15 · 09:30",
+                "Tue, Jan 22 · 08:00",
+                "Tue, Jan 29 · 08:00",
+                "Tue, Jan 29 · 09:30",
+                "Tue, Feb 5 · 08:00",
+            ],
+            strict=True,
+        )
+    )
+    assert (
+        f'<a class="slot-link" href="/mentors/{grace.user_id}/book/'
+        '?start=2030-01-15T13%3A00%3A00%2B00%3A00">'
+    ) in page
 
 
-def test_anonymous_visitors_see_free_times_in_utc_labelled(grace, monkeypatch):
-    _with_slots(monkeypatch, SLOTS)
-
+def test_anonymous_visitors_see_free_times_in_utc_labelled(free_times, grace):
     page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
 
     assert "Times in UTC" in page
-    assert ">Tue, Jan 15 · 13:00</time>" in page
+    assert _times(page)[:2] == [
+        ("2030-01-15T13:00:00+00:00", "Tue, Jan 15 · 13:00"),
+        ("2030-01-15T14:30:00+00:00", "Tue, Jan 15 · 14:30"),
+    ]
+    assert [instant for instant, _ in _times(page)] == FREE_STARTS
 
 
-def test_no_free_times_says_so(grace, monkeypatch):
-    _with_slots(monkeypatch, [])
+def test_the_mentor_sees_their_free_times_without_booking_links(free_times, grace):
+    page = client_for(grace.user).get(f"/mentors/{grace.user_id}/").content.decode()
 
+    assert [instant for instant, _ in _times(page)] == FREE_STARTS
+    assert "slot-link" not in page
+
+
+def test_no_free_times_says_so(grace):
     page = Client().get(f"/mentors/{grace.user_id}/").content.decode()
 
+    assert _times(page) == []
     assert "No free times in the coming weeks." in page
     assert "book-button" in page
-
-
-def test_the_profile_still_works_without_the_availability_module(grace, monkeypatch):
-    monkeypatch.setitem(sys.modules, "availability.slots", None)  # import fails
-
-    response = Client().get(f"/mentors/{grace.user_id}/")
-
-    assert response.status_code == 200
-    assert "Free times are not available right now." in response.content.decode()
-
-
-def test_the_profile_still_works_when_free_times_fail(grace, monkeypatch, caplog):
-    def broken(mentor_user, *, limit):
-        raise RuntimeError("boom")
-
-    import availability.slots
-
-    monkeypatch.setattr(availability.slots, "next_free_slots", broken)
-
-    response = Client().get(f"/mentors/{grace.user_id}/")
-
-    assert response.status_code == 200
-    assert "Free times are not available right now." in response.content.decode()
-    assert "could not be computed" in caplog.text
-
-
-def test_free_times_come_from_the_mentors_weekly_hours(db, mentee):
-    """With the real availability module: the mentor's weekly hours become free times."""
-    from datetime import time
-
-    from availability.models import WeeklyAvailability
-
-    mentor = MentorFactory(time_zone="UTC")
-    for weekday in range(7):
-        WeeklyAvailability.objects.create(
-            mentor=mentor, weekday=weekday, start_time=time(9), end_time=time(17)
-        )
-
-    page = client_for(mentee).get(f"/mentors/{mentor.pk}/").content.decode()
-
-    assert len(re.findall(r"<time datetime=", page)) == 6

@@ -1,4 +1,4 @@
-"""Sign up, log in by email, log out, reset a password (SPEC §4)."""
+"""Sign up, log in by email, log out, reset a password (docs/PRODUCT.md)."""
 
 import pytest
 from django.contrib.auth import SESSION_KEY

@@ -1,5 +1,5 @@
 """Free slots: weekly windows + extra hours − time off − held sessions, notice and horizon,
-in the mentor's zone and correct across DST changes (issue 3, item 3)."""
+in the mentor's zone and correct across DST changes (docs/PRODUCT.md)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 

@@ -1,4 +1,4 @@
-"""Who may open which URL (SPEC §1, §4): one table per method, one row per URL.
+"""Who may open which URL (docs/PRODUCT.md): one table per method, one row per URL.
 
 Outcomes: a status code, or ("login", None) for the redirect to the login page with `next`,
 or a redirect target. Objects that are not yours answer 404; admin URLs answer 403 to

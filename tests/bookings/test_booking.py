@@ -1,4 +1,4 @@
-"""Booking a session (issue 3, item 4): the book_session service, its emails, and the page
+"""Booking a session (docs/PRODUCT.md): the book_session service, its emails, and the page
 /mentors/<id>/book/.
 
 Service tests pass a fixed `now`; page tests run against the real clock with a mentor who

@@ -1,4 +1,4 @@
-"""Cancelling by the people in a session (issue 3, item 7).
+"""Cancelling by the people in a session (docs/PRODUCT.md).
 
 The mentee may cancel until MENTEE_CANCEL_CUTOFF_HOURS (24 h) before the start, the mentor
 until the start, an admin at any time; everyone goes through the one cancel service, so

@@ -1,4 +1,4 @@
-"""No double booking (issue 3, item 5): pending and confirmed sessions hold their slot.
+"""No double booking (docs/PRODUCT.md): pending and confirmed sessions hold their slot.
 
 PostgreSQL: an exclusion constraint (migration bookings/0002) refuses overlapping pending
 or confirmed sessions of one mentor, whoever writes them. SQLite: book_session checks and

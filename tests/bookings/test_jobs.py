@@ -1,4 +1,4 @@
-"""The worker's scheduled jobs (issue 3, item 8): pending sessions expire at the lead
+"""The worker's scheduled jobs (docs/PRODUCT.md): pending sessions expire at the lead
 time before their start, and admins are reminded — once per session — of pending
 sessions starting soon. Both are safe when several workers run them at the same moment."""
 

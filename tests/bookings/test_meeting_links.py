@@ -1,4 +1,4 @@
-"""The meeting-link validator and canonicaliser (SPEC §3).
+"""The meeting-link validator and canonicaliser (docs/PRODUCT.md).
 
 Example tests pin the exact message for every refused class; property tests (hypothesis,
 no database) check that whatever is accepted is canonical, stable, and really a Meet link.
@@ -85,7 +85,7 @@ def test_link_of_exactly_500_characters_is_accepted():
     assert canonicalize_meeting_link(raw) == MEET
 
 
-# --- refused classes (SPEC §3), each with its exact message ---------------------------------
+# --- refused classes (docs/PRODUCT.md), each with its exact message -------------------------------
 
 
 def test_refusal_carries_the_invalid_meeting_link_code():

@@ -1,4 +1,4 @@
-"""The session services: the lifecycle (SPEC §2), its audit trail and its queued emails.
+"""The session services: the lifecycle (docs/PRODUCT.md), its audit trail and its queued emails.
 
 Sessions are arranged with factories (not through the services), so the only audit rows,
 outbox rows and delivery tasks in the database are the ones the action under test wrote.

@@ -1,4 +1,4 @@
-"""The admin sessions dashboard and its actions (SPEC §4, seed §1 and §8)."""
+"""The admin sessions dashboard and its actions (docs/PRODUCT.md)."""
 
 import re
 from datetime import UTC, datetime, timedelta

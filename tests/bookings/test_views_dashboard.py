@@ -1,4 +1,4 @@
-"""The people's pages: /dashboard/ ("My Sessions") and /sessions/<id>/ (SPEC §4, seed §6)."""
+"""The people's pages: /dashboard/ ("My Sessions") and /sessions/<id>/ (docs/PRODUCT.md)."""
 
 import re
 from datetime import UTC, datetime, timedelta

@@ -1,4 +1,4 @@
-"""The whole email catalogue (SPEC §5, issue 4 item 1): every kind in EmailKind is rendered
+"""The whole email catalogue (docs/PRODUCT.md): every kind in EmailKind is rendered
 through the code that really queues it, with sample data, and checked for what every email
 must be — a subject/text/HTML triplet, times in the recipient's zone with the zone named, a
 text part that reads well on its own, and HTML without external assets.

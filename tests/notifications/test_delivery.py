@@ -1,5 +1,5 @@
 """Delivery over real SMTP (an aiosmtpd server on 127.0.0.1): exactly once, retries with
-backoff, permanent failures, recovery of stuck work, and the real worker (SPEC §5)."""
+backoff, permanent failures, recovery of stuck work, and the real worker (docs/PRODUCT.md)."""
 
 import random
 import threading
@@ -612,7 +612,7 @@ def test_sweep_checks_every_row_in_the_same_number_of_queries(clock, admin_user)
 # --- The real worker: django-tasks-db's db_worker, in this process ------------------------
 
 
-# STACK trap 6, precisely: the worker calls close_old_connections() on every loop, and inside
+# Why transaction=True: the worker calls close_old_connections() on every loop, and inside
 # the usual per-test transaction autocommit is off, so Django closes the connection — the test
 # transaction with it ("the connection is closed" on PostgreSQL, "Cannot operate on a closed
 # database" on SQLite). With transaction=True the tests commit for real (tables are flushed

@@ -1,5 +1,5 @@
 """The staff email log (/admin/emails/), Resend, and the admin session page
-(/admin/sessions/<id>/): SPEC §5 "Admins see each notification's state … and can resend"."""
+(/admin/sessions/<id>/): admins see each email's state and can resend it (docs/PRODUCT.md)."""
 
 import logging
 import re

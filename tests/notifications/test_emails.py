@@ -1,4 +1,4 @@
-"""What each email says and who gets it (SPEC §5, seed §5). Nothing is sent here: the
+"""What each email says and who gets it (docs/PRODUCT.md). Nothing is sent here: the
 emails are outbox rows, delivered later by the worker (see test_delivery.py)."""
 
 import email

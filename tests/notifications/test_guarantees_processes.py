@@ -198,7 +198,7 @@ def test_b_a_worker_killed_mid_send_loses_nothing_and_duplicates_only_the_in_fli
     sink.wait_abandoned(1)
     sink.release()
     assert sink.message_ids() == (Counter({in_flight: 1}) if server_kept_it else Counter())
-    # django-tasks-db keeps the dead worker's task RUNNING for ever (STACK trap 4): only the
+    # django-tasks-db keeps the dead worker's task RUNNING for ever: only the
     # outbox row's lease brings the email back.
     [dead_task] = delivery_tasks(TaskResultStatus.RUNNING)
     assert dead_task.args_kwargs["args"] == [claimed.pk]

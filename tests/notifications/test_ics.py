@@ -1,4 +1,4 @@
-"""Calendar invitations (SPEC §5): parsed back with icalendar, as a calendar client would."""
+"""Calendar invitations (docs/PRODUCT.md): parsed back with icalendar, as a calendar app would."""
 
 import email
 from datetime import UTC, datetime, timedelta

@@ -1,4 +1,4 @@
-"""Reminders before a confirmed session (SPEC §5, issue 4 item 4): queued by the scheduled
+"""Reminders before a confirmed session (docs/PRODUCT.md): queued by the scheduled
 job at their moment, once, to both people, with the current link — and never delivered
 out of date. Times are set explicitly (the job takes `now`; delivery reads the clock)."""
 

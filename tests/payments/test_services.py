@@ -1,4 +1,4 @@
-"""Payment records (issue 3, item 6): created with a booking, marked paid by an admin,
+"""Payment records (docs/PRODUCT.md): created with a booking, marked paid by an admin,
 refund due when a paid session is cancelled — always in step with the session's
 `payment_status` copy. Providers are pluggable by a setting."""
 

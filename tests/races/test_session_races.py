@@ -1,4 +1,4 @@
-"""Many people acting on one session at once (issue 5, item 5; PostgreSQL only).
+"""Many people acting on one session at once (PostgreSQL only).
 
 Each round: a fresh pending session, 8 threads released together by a barrier, each calling
 one of the four status services (confirm, change link, complete, cancel; staff actors).

@@ -1,4 +1,4 @@
-"""CSRF on every POST (issue 5, item 3): every URL pattern that accepts POST, posted to
+"""CSRF on every POST (docs/PRODUCT.md): every URL pattern that accepts POST, posted to
 without a token by a client that enforces CSRF checks, answers 403 and changes nothing in
 the database — for every persona, including the one the POST would succeed for."""
 

@@ -1,4 +1,4 @@
-"""Fuzzing (issue 5, item 4): arbitrary text — unicode, control characters (NUL too),
+"""Fuzzing (docs/PRODUCT.md): arbitrary text — unicode, control characters (NUL too),
 up to 10,000 characters, numbers as text, empty, several values for one field — at every
 field of the main forms and at the query parameters of the list pages.
 

@@ -1,4 +1,4 @@
-"""The access matrix (issue 5, item 3; SPEC §1, §4): every named URL pattern of the project,
+"""The access matrix (docs/PRODUCT.md): every named URL pattern of the project,
 found by walking the URL resolver, has one row here with the outcome of GET and POST for
 anonymous, mentee, mentor, another mentee and admin. A new URL without a row fails
 `test_every_url_pattern_has_a_row` with its name.

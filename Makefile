@@ -31,10 +31,22 @@ $(VENV)/.installed: pyproject.toml uv.lock .python-version
 
 install: $(VENV)/.installed
 
+# axe-core checks every page the browser tests visit (tests/e2e/conftest.py reads AXE_JS).
+AXE_CORE_VERSION := 4.14.1
+AXE_DIR := var/axe
+AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if [ ! -f $(AXE_JS) ] || ! grep -q '"version": "$(AXE_CORE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then \
+	  command -v npm >/dev/null 2>&1 || { \
+	    echo "Installing Debian's npm for axe-core..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }; \
+	  echo "Installing axe-core $(AXE_CORE_VERSION) into $(AXE_DIR)/..."; \
+	  npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(AXE_DIR) axe-core@$(AXE_CORE_VERSION); \
+	fi
 
 migrate: install
 	$(DEMO_ENV) $(RUN) manage.py migrate --noinput
@@ -65,11 +77,11 @@ lint: install
 # (README, "Benchmarks"). SQLite (var/bench.sqlite3) unless DATABASE_URL names a *bench* database.
 BENCH_SESSIONS ?= 100000
 bench: install
-	$(RUN) scripts/bench_pages.py --sessions $(BENCH_SESSIONS)
+	$(RUN) scripts/bench/bench_pages.py --sessions $(BENCH_SESSIONS)
 
 # Delivery throughput with 1 and 2 workers on PostgreSQL (README, "Benchmarks").
 bench-email: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(RUN) scripts/bench_email.py --create-database --emails $(BENCH_EMAILS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(RUN) scripts/bench/bench_email.py --create-database --emails $(BENCH_EMAILS)
 
 # 50 users for 60 s against gunicorn + PostgreSQL + the worker (README, "Load test").
 load: install

@@ -1,12 +1,13 @@
 import unicodedata
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.db import transaction
-from django.urls import reverse
 
 from accounts.models import User
+from common.urls import absolute_url
+from notifications.emails import queue_email, render_email
+from notifications.models import EmailKind
 from ops.throttle import LOCKOUT_MESSAGE, clear_failures, client_ip, is_locked_out, record_failure
 
 NAME_LINE_BREAK_MESSAGE = "Names cannot contain line breaks, tabs or other control characters."
@@ -79,13 +80,8 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        from notifications.emails import queue_email, render_email
-        from notifications.models import EmailKind
-
         user = context["user"]
-        path = reverse(
-            "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
-        )
-        rendered = render_email("password_reset", {"reset_url": settings.SITE_URL + path}, user)
+        reset_url = absolute_url("password_reset_confirm", context["uid"], context["token"])
+        rendered = render_email("password_reset", {"reset_url": reset_url}, user)
         with transaction.atomic():
             queue_email(kind=EmailKind.PASSWORD_RESET, recipient=user, rendered=rendered)

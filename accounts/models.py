@@ -125,3 +125,10 @@ class MentorProfile(models.Model):
     @property
     def skill_list(self) -> list[str]:
         return [skill.strip() for skill in self.skills.split(",") if skill.strip()]
+
+
+def is_mentor(user) -> bool:
+    """Whether `user` has an approved mentor profile (and so mentor pages and sessions)."""
+    profile = getattr(user, "mentor_profile", None)
+    return bool(profile and profile.is_approved)
+

@@ -1,4 +1,4 @@
-"""Free slots: a mentor's availability minus what is already booked (issue 3, item 3).
+"""Free slots: a mentor's availability minus what is already busy.
 
 A slot is a UTC start instant. Weekly windows and exceptions are wall-clock times in the
 mentor's zone, so they are expanded one local date at a time with zoneinfo: a 09:00 window
@@ -8,15 +8,18 @@ not exist that day (the spring-forward gap) is skipped, an ambiguous one (fall-b
 taken once, at its first occurrence. The whole session must fit before the window ends,
 measured in real elapsed time.
 
-Taken away: time off, the mentor's pending and confirmed sessions, anything earlier than
+Taken away: time off, the mentor's busy intervals, anything earlier than
 now + BOOKING_MIN_NOTICE_HOURS, anything later than now + BOOKING_HORIZON_DAYS.
 
-Three queries whatever the range: the weekly windows, the exceptions, the sessions.
+Busy intervals come from the apps that know them, registered with `register_busy_source`
+(the bookings app registers its sessions that hold their time): this module does not know
+what a session is. One query each for the weekly windows and the exceptions, plus what each
+busy source asks, whatever the range.
 """
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,12 +27,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from availability.models import AvailabilityException, ExceptionKind, WeeklyAvailability
-from bookings.models import LONGEST_SESSION, MentoringSession, Status
-
-# Statuses that hold their slot (issue 3, item 5).
-HOLDING = (Status.PENDING, Status.CONFIRMED)
 
 Interval = tuple[datetime, datetime]
+# `source(mentor, start, end)`: the mentor's busy intervals that overlap [start, end).
+BusySource = Callable[[object, datetime, datetime], Iterable[Interval]]
+_busy_sources: list[BusySource] = []
+
+
+def register_busy_source(source: BusySource) -> None:
+    """Add a source of busy intervals (from an app's `ready()`; idempotent)."""
+    if source not in _busy_sources:
+        _busy_sources.append(source)
 
 
 # --- wall clock → instant ----------------------------------------------------------------
@@ -126,13 +134,8 @@ def _free_starts(
         else:
             blocked.append((_boundary(day, start, zone), _boundary(day, end, zone)))
 
-    sessions = MentoringSession.objects.filter(
-        mentor=mentor,
-        status__in=HOLDING,
-        start__gt=earliest - LONGEST_SESSION,
-        start__lt=latest + length,
-    ).values_list("start", "duration_minutes")
-    blocked += [(start, start + timedelta(minutes=minutes)) for start, minutes in sessions]
+    for source in _busy_sources:
+        blocked += source(mentor, earliest, latest + length)
     blocked = _merge(blocked)
     ends = [end for _, end in blocked]
 

@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import is_mentor
 from availability.forms import ExceptionForm, WeeklyWindowForm
 from availability.models import AvailabilityException, WeeklyAvailability
 from availability.slots import next_free_slots
-from bookings.selectors import is_mentor
 
 PREVIEW_SLOTS = 8
 

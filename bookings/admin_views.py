@@ -1,4 +1,4 @@
-"""The staff area under /admin/ (SPEC §4): the sessions dashboard and its actions."""
+"""The staff area under /admin/sessions/: the sessions dashboard, its actions, one session."""
 
 import re
 from urllib.parse import urlencode
@@ -10,10 +10,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings import selectors, services
-from bookings.forms import AdminSessionFilterForm, ChangeLinkForm, SetStatusForm
+from bookings.forms import (
+    AdminSessionFilterForm,
+    ChangeLinkForm,
+    PaymentActionForm,
+    SetStatusForm,
+)
 from bookings.models import MentoringSession, Status
 from common.admin_area import kept_query, list_url, staff_required
-from config.jinja2 import render_partial
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
+from payments.services import PaymentError
 
 PAGING_KEYS = ("after", "before")
 FILTER_KEYS = ("status", "q", "date_from", "date_to", *PAGING_KEYS)
@@ -45,15 +52,6 @@ def session_list(request: HttpRequest) -> HttpResponse:
     open_kind, open_id = _open_dialog(retry["dialog"] if retry else _requested_dialog(request))
     open_session = selectors.session_for_dialog(open_id, result.sessions)
     filter_query = _filter_query(request.GET.urlencode())
-    rows = render_partial(
-        "bookings/admin/session_rows.jinja",
-        {
-            "sessions": result.sessions,
-            "email_lines": result.email_lines,
-            "filter_query": filter_query,
-        },
-        request,
-    )
     return render(
         request,
         "bookings/admin/session_list.html",
@@ -61,7 +59,6 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "result": result,
             "page": result.page,
-            "rows": rows,
             "people_cap": selectors.ADMIN_PEOPLE_CAP,
             "filter_query": filter_query,
             "filters_without_page": _filter_query(
@@ -180,3 +177,52 @@ def _success_message(session: MentoringSession, action: str) -> str:
     if action == Status.COMPLETED:
         return f"Session {_who(session)} marked completed."
     return f"Session {_who(session)} cancelled. Both have been notified."
+
+
+@staff_required
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One session for staff: its fields, audit trail and emails (with Resend)."""
+    session = selectors.session_for_admin(pk)
+    if session is None:
+        raise Http404("No such session.")
+    emails = notification_selectors.session_emails(session)
+    return render(
+        request,
+        "bookings/admin/session_detail.html",
+        {
+            "session": session,
+            "events": selectors.session_audit_trail(session),
+            "emails": notification_services.with_resend_refusals(emails),
+        },
+    )
+
+
+def _payment_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+    session = get_object_or_404(MentoringSession.objects.select_related("mentor", "mentee"), pk=pk)
+    back = dashboard_url(request.POST.get("return_query", ""))
+    form = PaymentActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reference"][0])
+        return redirect(back)
+    try:
+        payment = action(session, by=request.user, reference=form.cleaned_data["reference"])
+    except PaymentError as error:
+        messages.error(request, str(error))
+    else:
+        who = f"{session.mentor.get_full_name()} – {session.mentee.get_full_name()}"
+        messages.success(request, f"Session {who}: ${payment.amount} {done}.")
+    return redirect(back)
+
+
+@staff_required
+@require_POST
+def mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    return _payment_action(request, pk, services.mark_paid, "marked paid")
+
+
+@staff_required
+@require_POST
+def mark_refunded(request: HttpRequest, pk: int) -> HttpResponse:
+    return _payment_action(request, pk, services.mark_refunded, "marked refunded")
+

@@ -1,19 +1,18 @@
-"""The dashboard's cards ("My Sessions", SPEC §4): each session worked out once into the
-text its card shows, so the template only places it. Looked up in the template through
-tags, filters and includes, a card cost about five times as much to render; the dashboard
-shows up to 40 of them (10 per list)."""
+"""The dashboard's cards ("My Sessions", docs/PRODUCT.md §4.5): what each session's card
+says (the panel, the cancel deadline, the other person), decided here in Python so the
+template (templates/bookings/_session_cards.html) only places it."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import cancellation, selectors
 from bookings.models import MentoringSession, PaymentStatus, Status
 from bookings.templatetags.sessions import safe_meeting_link
-from common.urls import id_url
 
 
 class SessionCard(TypedDict):
@@ -95,8 +94,8 @@ class _Cards:
         pk = str(session.pk)
         return SessionCard(
             id=pk,
-            url=id_url("session_detail", session.pk),
-            cancel_url=id_url("session_cancel", session.pk) if window else "",
+            url=reverse("session_detail", args=[session.pk]),
+            cancel_url=reverse("session_cancel", args=[session.pk]) if window else "",
             other_name=(session.mentee if self.as_mentor else session.mentor).get_full_name(),
             status=session.status,
             status_label=_STATUS_LABELS.get(session.status, session.status),

@@ -3,7 +3,6 @@ from datetime import date, datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.forms.renderers import Jinja2
 from django.utils import timezone
 
 from bookings.meeting_links import MAX_LINK_LENGTH, canonicalize_meeting_link
@@ -78,15 +77,7 @@ BROKEN_PAGE_LINK = "This page link is broken; showing the first page."
 LAST_DAY = date(2999, 12, 31)
 
 
-WIDGETS_RENDERER = Jinja2()
-
-
 class AdminSessionFilterForm(forms.Form):
-    # Drawn on every dashboard page: Django's Jinja2 widget templates (the same HTML as
-    # its own) cost half the default ones. One renderer for every form: a renderer builds
-    # its template engine once, and a class here would build one per form.
-    default_renderer = WIDGETS_RENDERER
-
     status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
     q = forms.CharField(required=False, max_length=100, strip=True, label="Search")
     # Bounded: a day at the very edge of the calendar (9999-12-31, 0001-01-01) overflows
@@ -190,3 +181,13 @@ class BookingForm(forms.Form):
         if timezone.is_naive(start):
             raise ValidationError("Choose a time from the list.")
         return start
+
+
+class PaymentActionForm(forms.Form):
+    reference = forms.CharField(
+        required=False,
+        max_length=100,
+        strip=True,
+        error_messages={"max_length": "The payment reference is too long; nothing was changed."},
+    )
+

@@ -20,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings import services
+from bookings.emails import queue_pending_reminder
 from bookings.models import MentoringSession, Status
-from notifications.emails_admin import queue_pending_reminder
 from notifications.models import PendingReminder
 
 logger = logging.getLogger(__name__)

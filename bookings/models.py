@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from payments.models import PaymentStatus
+
 
 class Status(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -26,13 +28,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 # Code that looks for sessions overlapping an instant reads back LONGEST_SESSION from it.
 SHORTEST_MINUTES, LONGEST_MINUTES = 15, 480
 LONGEST_SESSION = timedelta(minutes=LONGEST_MINUTES)
-
-
-class PaymentStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    PAID = "paid", "Paid"
-    REFUNDED = "refunded", "Refunded"
-    REFUND_DUE = "refund_due", "Refund due"
 
 
 class MentoringSession(models.Model):

@@ -23,11 +23,24 @@ from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile, User
 from accounts.search import people_matching
-from bookings.models import LONGEST_SESSION, MentoringSession, Status
+from bookings.models import LONGEST_SESSION, MentoringSession, SessionEvent, Status
 from common.keyset import Cursor, KeysetPage, keyset_page
-from notifications.selectors import EmailLine, SessionEmails, email_lines
+from notifications.selectors import SessionEmails, email_lines
 
+# Statuses whose session holds its time: nobody else may book it.
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
+
+
+def held_intervals(mentor, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The mentor's (start, end) of sessions that hold their time and overlap [start, end):
+    the busy intervals the free times leave out (registered with availability.slots)."""
+    sessions = MentoringSession.objects.filter(
+        mentor=mentor,
+        status__in=ACTIVE,
+        start__gt=start - LONGEST_SESSION,
+        start__lt=end,
+    ).values_list("start", "duration_minutes")
+    return [(begin, begin + timedelta(minutes=minutes)) for begin, minutes in sessions]
 
 
 def _base() -> QuerySet[MentoringSession]:
@@ -95,7 +108,7 @@ SHOWN_IN_LISTS = (
     "payment_status",
 )
 _PERSON = ("first_name", "last_name", "email", "time_zone")
-# What a sessions dashboard row shows (templates/jinja2/bookings/admin/session_rows.jinja).
+# What a sessions dashboard row shows (templates/bookings/admin/_session_rows.html).
 ADMIN_ROW_FIELDS = (
     *SHOWN_IN_LISTS,
     "dashboard_rank",
@@ -112,7 +125,6 @@ class AdminSessionPage:
     page: KeysetPage
     # At most ADMIN_COUNT_CAP + 1; None on a page past the end (no row carried the count).
     matches: int | None
-    email_lines: dict[int, list[EmailLine]]  # by session id: its newest notification's states
     too_many_people: bool = False  # the search matched more than ADMIN_PEOPLE_CAP people
 
     @property
@@ -278,10 +290,11 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     else:  # nothing on this page: none at all, unless it lies past the end of the list
         no_cursor = filters.after is None and filters.before is None
         matches = 0 if no_cursor else None
+    for row in page.rows:
+        row.email_lines = email_lines(row.email_states)  # its newest notification's states
     return AdminSessionPage(
         page=page,
         matches=matches,
-        email_lines={row.pk: email_lines(row.email_states) for row in page.rows},
         too_many_people=people is not None and len(people) > ADMIN_PEOPLE_CAP,
     )
 
@@ -322,11 +335,6 @@ def past_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
 def session_for_participant(user, session_id: int) -> MentoringSession | None:
     """The session if `user` is its mentee or mentor; None otherwise (the view answers 404)."""
     return _base().filter(Q(mentor=user) | Q(mentee=user), pk=session_id).first()
-
-
-def is_mentor(user) -> bool:
-    profile = getattr(user, "mentor_profile", None)
-    return bool(profile and profile.is_approved)
 
 
 def session_for_dialog(session_id: int, shown: list[MentoringSession]) -> MentoringSession | None:
@@ -478,4 +486,21 @@ def _page(name: str, page: KeysetPage, token: str, *, refused: bool = False) -> 
         previous_token=DashboardCursor.at(shown[0], before=True).token if page.has_previous else "",
         next_token=DashboardCursor.at(shown[-1], before=False).token if page.has_next else "",
         refused=refused,
+    )
+
+
+def session_for_admin(pk: int) -> MentoringSession | None:
+    return (
+        MentoringSession.objects.select_related("mentor", "mentee", "confirmed_by", "cancelled_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def session_audit_trail(session: MentoringSession) -> QuerySet[SessionEvent]:
+    """Who did what to the session, oldest first."""
+    return (
+        SessionEvent.objects.filter(session=session)
+        .select_related("actor")
+        .order_by("created_at", "id")
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile
 from availability.slots import is_slot_free
-from bookings import cancellation
+from bookings import cancellation, emails
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
@@ -23,8 +23,9 @@ from bookings.models import (
     Status,
 )
 from bookings.selectors import confirmed_clash
-from notifications import emails, emails_booking
 from payments import services as payments
+from payments.models import Payment
+from payments.services import PaymentError
 
 
 class SessionActionError(Exception):
@@ -108,6 +109,13 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
     with transaction.atomic():
         session = _lock(session, with_clash=True)
         _check_transition(session, Status.CONFIRMED)
+        # Confirming tells both people to join a few minutes before the start: once that has
+        # passed, the message would name a time that is gone.
+        if session.start <= timezone.now():
+            raise SessionActionError(
+                "This session's start time has passed; it can no longer be confirmed. "
+                "Nothing was changed."
+            )
         _check_no_confirmed_overlap(session)
         admin_link, auto_link = _resolve_link(session, link)
         old_link = session.get_meeting_link
@@ -353,10 +361,42 @@ def book_session(
                 to_status=Status.PENDING,
             )
             payments.create_for_session(session)
-            emails_booking.queue_booking_received(session)
-            emails_booking.queue_needs_confirmation(session)
+            emails.queue_booking_received(session)
+            emails.queue_needs_confirmation(session)
     except IntegrityError as error:
         if NO_OVERLAP_CONSTRAINT in str(error):
             raise BookingError(SLOT_TAKEN) from error
         raise
     return session
+
+
+def _payment_reference(reference: str) -> str:
+    return " ".join((reference or "").split())[:100]
+
+
+def mark_paid(session: MentoringSession, *, by, reference: str = "") -> Payment:
+    """The session's payment: pending → paid, by an admin (offline: the transfer arrived)."""
+    with transaction.atomic():
+        session = _lock(session)
+        if not getattr(by, "is_staff", False):
+            raise PaymentError("Only an admin can mark a session paid; nothing was changed.")
+        if session.status == Status.CANCELLED:
+            raise PaymentError("A cancelled session cannot be marked paid; nothing was changed.")
+        payment = payments.record_paid(session, by=by, reference=_payment_reference(reference))
+        if payments.mirror(session, payment):
+            session.save(update_fields=["payment_status", "updated_at"])
+    return payment
+
+
+def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") -> Payment:
+    """The session's payment: refund due → refunded, by an admin (offline) or an online
+    provider reporting that its refund went through (by=None)."""
+    with transaction.atomic():
+        session = _lock(session)
+        if by is not None and not by.is_staff:
+            raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
+        payment = payments.record_refunded(session, reference=_payment_reference(reference))
+        if payments.mirror(session, payment):
+            session.save(update_fields=["payment_status", "updated_at"])
+    return payment
+

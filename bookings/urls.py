@@ -9,6 +9,13 @@ urlpatterns = [
     path("sessions/<int:pk>/complete/", views.mentor_complete, name="session_complete"),
     path("sessions/<int:pk>/cancel/", views.cancel, name="session_cancel"),
     path("admin/sessions/", admin_views.session_list, name="admin_sessions"),
+    path("admin/sessions/<int:pk>/", admin_views.session_detail, name="admin_session_detail"),
     path("admin/sessions/<int:pk>/set-status/", admin_views.set_status, name="admin_set_status"),
     path("admin/sessions/<int:pk>/change-link/", admin_views.change_link, name="admin_change_link"),
+    path("admin/sessions/<int:pk>/mark-paid/", admin_views.mark_paid, name="admin_mark_paid"),
+    path(
+        "admin/sessions/<int:pk>/mark-refunded/",
+        admin_views.mark_refunded,
+        name="admin_mark_refunded",
+    ),
 ]

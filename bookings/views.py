@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -15,7 +14,6 @@ from bookings import cancellation, cards, selectors, services
 from bookings.forms import CancelForm
 from bookings.selectors import DASHBOARD_LISTS
 from common.admin_area import list_url
-from config.jinja2 import render_partial
 
 BAD_PAGE_MESSAGE = "That page of your sessions could not be found; showing the first page instead."
 
@@ -33,22 +31,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     kept = {name: page.token for name, page in found.lists.items() if page.token}
     now = timezone.now()
     sections = {name: cards.section(page, kept, user, now) for name, page in found.lists.items()}
-    shared = {
-        # Where each list is: a cancel from a card comes back to the same pages.
-        "return_query": urlencode(kept),
-        "time_zone": timezone.get_current_timezone_name(),
-        "video_icon": static("img/video.svg"),
-    }
     context = {
         "is_mentor": found.is_mentor,
         **sections,
-        **{
-            f"{name}_cards": render_partial(
-                "bookings/session_cards.jinja", {"cards": section.cards, **shared}, request
-            )
-            for name, section in sections.items()
-            if section.cards
-        },
+        # Where each list is: a cancel from a card comes back to the same pages.
+        "return_query": urlencode(kept),
+        "time_zone": timezone.get_current_timezone_name(),
     }
     return render(request, "bookings/dashboard.html", context)
 

@@ -81,13 +81,6 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        # Row partials of long lists only (config/jinja2.py says why); no app directories.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {"environment": "config.jinja2.environment", "autoescape": True},
-    },
 ]
 
 _default_db = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
@@ -256,6 +249,16 @@ PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "offline")
 
 # --- Background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker's periodic jobs (manage.py run_worker), in the order each round runs them:
+# expiry before the admins' reminder, so nobody is reminded of a session being cancelled.
+# Each job is owned by its app and safe to run in several workers at once.
+WORKER_PERIODIC_JOBS = [
+    ("outbox sweep", "notifications.delivery.sweep"),
+    ("expire pending sessions", "bookings.jobs.expire_pending_sessions"),
+    ("remind admins of pending sessions", "bookings.jobs.remind_admins_of_pending"),
+    ("session reminders", "bookings.reminders.send_due_reminders"),
+    ("planner statistics", "ops.jobs.refresh_planner_statistics"),
+]
 
 # --- Operations ------------------------------------------------------------------------
 # /healthz answers 503 when no worker has beaten for this long (the worker beats every

@@ -26,7 +26,6 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("mentors.urls")),
     path("", include("availability.urls")),
-    path("", include("payments.urls")),
     path("", include("notifications.urls")),
     path("django-admin/", admin.site.urls),
 ]

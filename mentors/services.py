@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile, User, validate_time_zone
 from bookings.models import MentoringSession, Status
+from mentors import emails as mentor_emails
 from mentors import validation
 from mentors.models import MAX_COMMENT_LENGTH, MAX_RATING, MIN_RATING, Feedback
-from notifications import emails_mentors
 
 MAX_REASON_LENGTH = 500  # MentorProfile.rejection_reason.max_length
 
@@ -199,7 +199,7 @@ def approve_application(profile: MentorProfile, *, by: User) -> MentorProfile:
         profile.save(
             update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"]
         )
-        emails_mentors.queue_application_approved(profile)
+        mentor_emails.queue_application_approved(profile)
     return profile
 
 
@@ -224,7 +224,7 @@ def reject_application(profile: MentorProfile, *, by: User, reason: str) -> Ment
         profile.save(
             update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"]
         )
-        emails_mentors.queue_application_rejected(profile)
+        mentor_emails.queue_application_rejected(profile)
     return profile
 
 

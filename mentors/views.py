@@ -2,7 +2,6 @@
 feedback on a completed session."""
 
 import logging
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import ApplicationStatus, MentorProfile
+from accounts.models import ApplicationStatus
+from availability.slots import next_free_slots
 from bookings import selectors as session_selectors
 from mentors import selectors, services
 from mentors.forms import DirectoryFilterForm, FeedbackForm, MentorProfileForm
@@ -131,45 +131,16 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     mentor = selectors.listed_mentor(pk)
     if mentor is None:
         raise Http404("No such mentor.")
-    slots = _next_free_slots(mentor)
     return render(
         request,
         "mentors/profile.html",
         {
             "mentor": mentor,
-            "slots": slots,
-            "book_url": _book_url(mentor),
+            "slots": next_free_slots(mentor.user, limit=PROFILE_SLOT_LIMIT),
+            "book_url": reverse("book_session", args=[mentor.user_id]),
             "is_own_profile": request.user.is_authenticated and request.user.pk == mentor.user_id,
         },
     )
-
-
-def _book_url(mentor: MentorProfile) -> str:
-    try:
-        return reverse("book_session", args=[mentor.user_id])
-    except NoReverseMatch:  # the booking page is not wired up yet
-        return f"/mentors/{mentor.user_id}/book/"
-
-
-def _next_free_slots(mentor: MentorProfile) -> list[datetime] | None:
-    """The mentor's next free start times, or None when availability is not available
-    (the page then says so instead of failing)."""
-    try:
-        from availability.slots import next_free_slots
-    except ImportError:
-        return None
-    try:
-        slots = next_free_slots(mentor.user, limit=PROFILE_SLOT_LIMIT)
-    except Exception:
-        # The profile must still show even if slot computation fails; the error is logged.
-        logger.exception("Free slots for mentor %s could not be computed", mentor.user_id)
-        return None
-    return [_slot_start(slot) for slot in slots][:PROFILE_SLOT_LIMIT]
-
-
-def _slot_start(slot) -> datetime:
-    """A slot is a start instant, or an object with a `start` instant."""
-    return slot if isinstance(slot, datetime) else slot.start
 
 
 # --- Feedback ----------------------------------------------------------------------------

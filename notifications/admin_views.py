@@ -1,14 +1,12 @@
-"""The staff email log (/admin/emails/, SPEC §5: state, attempts, errors, Resend) and the
-admin page of one session (/admin/sessions/<id>/: its fields, audit trail and emails)."""
+"""The staff email log (/admin/emails/): each email's state, attempts and error, and Resend."""
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from common.admin_area import PAGE_NUMBER, kept_query, list_url, staff_required
@@ -46,23 +44,13 @@ def email_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "emails": _with_resend_refusals(page.object_list),
+            "emails": services.with_resend_refusals(page.object_list),
             "filter_query": _filter_query(request.GET.urlencode()),
             "filters_without_page": _filter_query(
                 urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
             ),
         },
     )
-
-
-def _with_resend_refusals(emails) -> list[OutboundEmail]:
-    """The rows, each with `resend_refusal`: why Resend would be refused ("" if it would
-    not), so the page offers the button only where it works (rows come with their session)."""
-    now = timezone.now()
-    rows = list(emails)
-    for email in rows:
-        email.resend_refusal = services.resend_refusal(email, session=email.session, now=now)
-    return rows
 
 
 @staff_required
@@ -83,20 +71,3 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
             f"A fresh copy of “{email.subject}” is queued for {email.to_email} (#{copy.pk}).",
         )
     return redirect(back)
-
-
-@staff_required
-@require_GET
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = selectors.session_for_admin(pk)
-    if session is None:
-        raise Http404("No such session.")
-    return render(
-        request,
-        "notifications/admin/session_detail.html",
-        {
-            "session": session,
-            "events": selectors.session_audit_trail(session),
-            "emails": _with_resend_refusals(selectors.session_emails(session)),
-        },
-    )

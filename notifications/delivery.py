@@ -12,6 +12,7 @@ or re-linked since it was written) is marked skipped at its turn instead of bein
 import logging
 import random
 import smtplib
+import uuid
 from datetime import timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
@@ -19,12 +20,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.tasks import TaskResultStatus
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from notifications import reminders
-from notifications.models import EmailKind, EmailState, OutboundEmail
+from notifications import freshness
+from notifications.models import EmailState, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -85,14 +86,6 @@ def backoff_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(base, 6 * 3600) * random.uniform(0.5, 1.0))
 
 
-# Kinds whose content depends on a state that may change before delivery, each with the
-# function that says why a row of that kind is out of date ("" while it is current). Only
-# forward-looking emails belong here: a confirmation that was followed by a link change is
-# still true history (and the link-change email follows it), but a reminder with the old
-# link or for a cancelled session would mislead, and nothing after it would correct it.
-OUT_OF_DATE_CHECKS = {EmailKind.SESSION_REMINDER: reminders.out_of_date_reason}
-
-
 def _claim(email_id: int) -> OutboundEmail | None:
     """Take the row for sending (state → sending, attempts + 1, a lease), or, when its
     content is out of date, mark it skipped without an attempt; None when it is not ours."""
@@ -109,8 +102,7 @@ def _claim(email_id: int) -> OutboundEmail | None:
         )
         if email is None:
             return None
-        check = OUT_OF_DATE_CHECKS.get(email.kind)
-        if check is not None and (reason := check(email, now)):
+        if reason := freshness.out_of_date_reason(email, now, at_delivery=True):
             email.state = EmailState.SKIPPED
             email.last_error = reason
             email.lease_expires_at = None
@@ -155,8 +147,6 @@ def _still_held(email: OutboundEmail):
 
 
 def _record_failure(email: OutboundEmail, error: Exception) -> str:
-    from notifications.tasks import enqueue_delivery
-
     message = f"{type(error).__name__}: {error}"[:2000]
     permanent = _classify(error)
     if permanent or email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
@@ -196,8 +186,6 @@ def relay() -> int:
     queue. A round with nothing to do is one read of the `email_unrelayed` partial index,
     taking no write lock. Several workers relay side by side: SKIP LOCKED gives each row to
     one of them, and a row that got two tasks anyway is still sent once (`_claim`)."""
-    from notifications.tasks import enqueue_deliveries
-
     waiting = OutboundEmail.objects.filter(state=EmailState.QUEUED, task_id__isnull=True)
     if not waiting.exists():
         return 0
@@ -229,8 +217,6 @@ def sweep() -> int:
       more task per row per sweep; rows without a recorded task, or whose task is gone or
       finished, get a new one.
     """
-    from notifications.tasks import enqueue_delivery
-
     now = timezone.now()
     live_task = DBTaskResult.objects.filter(pk=OuterRef("task_id")).filter(
         Q(status=TaskResultStatus.READY)
@@ -277,3 +263,39 @@ def send_due_emails() -> dict[str, int]:
         outcome = deliver(pk)
         results[outcome] = results.get(outcome, 0) + 1
     return results
+
+
+# --- the delivery task ---------------------------------------------------------------------
+
+QUEUE = "default"
+
+
+@task(queue_name=QUEUE)
+def deliver_email(email_id: int) -> str:
+    return deliver(email_id)
+
+
+def enqueue_delivery(email, *, run_after=None) -> None:
+    """Queue delivery of an outbox row and record the task on the row (the sweep uses it to
+    tell a waiting task from a lost one)."""
+    enqueue_deliveries([email], run_after=run_after)
+
+
+def enqueue_deliveries(emails: list, *, run_after=None) -> None:
+    """A delivery task for each outbox row, their ids recorded on the rows in one update.
+    Inside the caller's transaction on purpose: the task rows commit or roll back together
+    with the email rows (a transactional outbox)."""
+    target = deliver_email.using(run_after=run_after) if run_after else deliver_email
+    for email in emails:
+        email.task_id = _as_uuid(target.enqueue(email.pk).id)
+    OutboundEmail.objects.bulk_update(emails, ["task_id"])
+
+
+def _as_uuid(task_id) -> uuid.UUID:
+    # django-tasks-db ids are UUIDs. Another backend's id is recorded as a UUID derived from
+    # it: never NULL, which would tell the relay that the row has no task yet (`relay`);
+    # the sweep simply finds no such task row.
+    try:
+        return uuid.UUID(str(task_id))
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, str(task_id))

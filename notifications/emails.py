@@ -6,16 +6,13 @@ email exists if and only if the change that causes it was committed.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
-from bookings.models import MentoringSession
-from notifications import ics
-from notifications.models import EmailKind, OutboundEmail
+from notifications.models import OutboundEmail
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ class Outgoing:
     kind: str
     recipient: object
     rendered: RenderedEmail
-    session: MentoringSession | None = None
+    session: object | None = None  # the session the email is about, if any
     invite: str = ""
     invite_method: str = ""
 
@@ -69,7 +66,7 @@ def queue_email(
     kind: str,
     recipient,
     rendered: RenderedEmail,
-    session: MentoringSession | None = None,
+    session=None,
     invite: str = "",
     invite_method: str = "",
 ) -> OutboundEmail:
@@ -97,97 +94,4 @@ def queue_emails(outgoing: list[Outgoing]) -> list[OutboundEmail]:
             next_attempt_at=now,
         )
         for item in outgoing
-    )
-
-
-def session_url(session: MentoringSession) -> str:
-    """The session's page: details, the Join button, and (once completed) the feedback form."""
-    return f"{settings.SITE_URL}/sessions/{session.pk}/"
-
-
-def _session_participants(session: MentoringSession):
-    """(recipient, the other person) for the mentee, then the mentor."""
-    return [(session.mentee, session.mentor), (session.mentor, session.mentee)]
-
-
-def _queue_to_both(session: MentoringSession, kind: str, template: str, method: str, **extra):
-    invite = ics.build_invite(session, method=method) if method else ""
-    outgoing = []
-    for recipient, other in _session_participants(session):
-        context = {
-            "session": session,
-            "other": other,
-            "is_mentor": recipient.pk == session.mentor_id,
-            "session_url": session_url(session),
-            **extra,
-        }
-        rendered = render_email(template, context, recipient)
-        outgoing.append(
-            Outgoing(kind, recipient, rendered, session, invite, method if invite else "")
-        )
-    queue_emails(outgoing)
-
-
-def queue_session_confirmed(session: MentoringSession) -> None:
-    _queue_to_both(session, EmailKind.SESSION_CONFIRMED, "session_confirmed", ics.METHOD_REQUEST)
-
-
-def queue_link_changed(session: MentoringSession, *, old_link: str) -> None:
-    _queue_to_both(
-        session, EmailKind.LINK_CHANGED, "link_changed", ics.METHOD_REQUEST, old_link=old_link
-    )
-
-
-def queue_session_cancelled(session: MentoringSession, *, with_invite: bool) -> None:
-    method = ics.METHOD_CANCEL if with_invite else ""
-    _queue_to_both(session, EmailKind.SESSION_CANCELLED, "session_cancelled", method)
-
-
-def queue_session_completed(session: MentoringSession) -> None:
-    """To the mentee: thanks, and where to leave feedback (the form on the session page,
-    mentors.views.leave_feedback posts from there)."""
-    context = {
-        "session": session,
-        "other": session.mentor,
-        "session_url": session_url(session),
-        "feedback_url": session_url(session),
-    }
-    queue_email(
-        kind=EmailKind.SESSION_COMPLETED,
-        recipient=session.mentee,
-        rendered=render_email("session_completed", context, session.mentee),
-        session=session,
-    )
-
-
-def starts_in(delta: timedelta) -> str:
-    """How long until a start, as a reminder says it: "24 hours", "1 hour", "45 minutes"
-    (rounded to the minute; from one hour on, to the hour)."""
-    minutes = max(1, round(delta.total_seconds() / 60))
-    if minutes >= 60:
-        hours = round(minutes / 60)
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-def queue_session_reminder(
-    session: MentoringSession, recipient, *, lead_hours: int, now: datetime
-) -> OutboundEmail:
-    """A reminder before a confirmed session, to one of its two people, with the current
-    meeting link. Written for the session's current revision (`session.ics_sequence`): if
-    the session changes before it is delivered, delivery skips it (notifications.reminders)."""
-    is_mentor = recipient.pk == session.mentor_id
-    context = {
-        "session": session,
-        "other": session.mentee if is_mentor else session.mentor,
-        "is_mentor": is_mentor,
-        "lead_hours": lead_hours,
-        "starts_in": starts_in(session.start - now),
-        "session_url": session_url(session),
-    }
-    return queue_email(
-        kind=EmailKind.SESSION_REMINDER,
-        recipient=recipient,
-        rendered=render_email("session_reminder", context, recipient),
-        session=session,
     )

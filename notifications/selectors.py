@@ -1,11 +1,10 @@
-"""Reads for the staff email log and the admin session page, with the joins they need."""
+"""Reads of the outbox: the staff email log, a session's emails and their delivery states."""
 
 import json
 from dataclasses import dataclass
 
 from django.db.models import Func, Q, QuerySet, TextField
 
-from bookings.models import MentoringSession, SessionEvent
 from notifications.models import EmailKind, EmailState, OutboundEmail
 
 
@@ -108,23 +107,6 @@ def email_log(filters: EmailLogFilters) -> QuerySet[OutboundEmail]:
     return emails
 
 
-def session_emails(session: MentoringSession) -> QuerySet[OutboundEmail]:
+def session_emails(session) -> QuerySet[OutboundEmail]:
     """The session's emails, newest first (the same rows and columns as the log)."""
     return _log_rows().filter(session=session)
-
-
-def session_for_admin(pk: int) -> MentoringSession | None:
-    return (
-        MentoringSession.objects.select_related("mentor", "mentee", "confirmed_by", "cancelled_by")
-        .filter(pk=pk)
-        .first()
-    )
-
-
-def session_audit_trail(session: MentoringSession) -> QuerySet[SessionEvent]:
-    """Who did what to the session, oldest first."""
-    return (
-        SessionEvent.objects.filter(session=session)
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )

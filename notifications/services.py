@@ -6,9 +6,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import MentoringSession, Status
-from notifications.models import EmailKind, EmailState, OutboundEmail
-from notifications.tasks import enqueue_delivery
+from notifications import freshness
+from notifications.delivery import enqueue_delivery
+from notifications.models import EmailState, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +34,7 @@ def resend_email(email: OutboundEmail, *, by) -> OutboundEmail:
     """
     with transaction.atomic():
         original = OutboundEmail.objects.select_for_update().get(pk=email.pk)
-        session = (
-            MentoringSession.objects.only("status", "start", "ics_sequence")
-            .filter(pk=original.session_id)
-            .first()
-            if original.session_id
-            else None
-        )
-        if refusal := resend_refusal(original, session=session, now=timezone.now()):
+        if refusal := resend_refusal(original, now=timezone.now()):
             raise ResendError(f"{refusal} Nothing was resent.")
         pending_copy = (
             OutboundEmail.objects.filter(resend_of=original, state__in=IN_FLIGHT)
@@ -83,30 +76,24 @@ def resend_email(email: OutboundEmail, *, by) -> OutboundEmail:
     return copy
 
 
-def resend_refusal(email: OutboundEmail, *, session: MentoringSession | None, now: datetime) -> str:
-    """Why this email may not be resent now ("" when it may), from the row and its session
-    as loaded — no query, so list pages can tell every row without asking again.
-
-    Out of date means a copy would mislead: the session has a new status or meeting link
-    since the email was written (its invite revision moved on), or was cancelled; a
-    reminder also once the session is no longer confirmed or has started (the rules
-    delivery applies when a reminder's turn comes, notifications.reminders)."""
+def resend_refusal(email: OutboundEmail, *, now: datetime) -> str:
+    """Why this email may not be resent now ("" when it may): it is still on its way, it
+    was skipped, or what it says went out of date (the rules of the app it is about,
+    notifications.freshness). Reads what the row has loaded: a list that loads its rows'
+    sessions asks no more queries."""
     if email.state in IN_FLIGHT:
         return f"This email to {email.to_email} is still {email.state}: it will be delivered."
     if email.state == EmailState.SKIPPED:
         return "This email was skipped as out of date when its turn came."
-    if session is None:
-        return ""
-    if email.kind == EmailKind.SESSION_REMINDER:
-        if session.status != Status.CONFIRMED:
-            return f"This reminder is out of date: the session is {session.status}."
-        if session.start <= now:
-            return "This reminder is out of date: the session has started."
-    if email.session_sequence is not None and email.session_sequence != session.ics_sequence:
-        return (
-            "This email is out of date: the session has a new status or meeting link "
-            f"since it was written (it is now {session.get_status_display().lower()})."
-        )
-    if session.status == Status.CANCELLED and email.kind != EmailKind.SESSION_CANCELLED:
-        return "This email is out of date: the session was cancelled after it was written."
-    return ""
+    return freshness.out_of_date_reason(email, now, at_delivery=False)
+
+
+def with_resend_refusals(emails) -> list[OutboundEmail]:
+    """The rows, each with `resend_refusal`: why Resend would be refused ("" if it would
+    not), so a page offers the button only where it works (load the rows' sessions)."""
+    now = timezone.now()
+    rows = list(emails)
+    for email in rows:
+        email.resend_refusal = resend_refusal(email, now=now)
+    return rows
+

@@ -5,5 +5,4 @@ from notifications import admin_views
 urlpatterns = [
     path("admin/emails/", admin_views.email_log, name="admin_emails"),
     path("admin/emails/<int:pk>/resend/", admin_views.resend, name="admin_email_resend"),
-    path("admin/sessions/<int:pk>/", admin_views.session_detail, name="admin_session_detail"),
 ]

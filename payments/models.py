@@ -1,19 +1,23 @@
 from django.conf import settings
 from django.db import models
 
-from bookings.models import MentoringSession, PaymentStatus
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PAID = "paid", "Paid"
+    REFUNDED = "refunded", "Refunded"
+    REFUND_DUE = "refund_due", "Refund due"
 
 
 class Payment(models.Model):
-    """The payment record of one session (issue 3, item 6).
+    """The payment record of one session.
 
-    `status` uses the session's own PaymentStatus choices: MentoringSession.payment_status
-    is a copy kept in step by payments.services (the only writer of both), so list pages
-    show the payment state without a join.
+    The session's `payment_status` is a copy of `status`, kept in step in the same
+    transaction (payments.services.mirror), so list pages show it without a join.
     """
 
     session = models.OneToOneField(
-        MentoringSession, on_delete=models.PROTECT, related_name="payment"
+        "bookings.MentoringSession", on_delete=models.PROTECT, related_name="payment"
     )
     amount = models.DecimalField(max_digits=9, decimal_places=2)
     currency = models.CharField(max_length=3)

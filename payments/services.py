@@ -1,20 +1,23 @@
-"""Payments: the only writers of payment records and of MentoringSession.payment_status.
+"""Payments: the only writers of payment records.
 
-Every function changes the Payment and the session's `payment_status` copy in the same
-transaction, with the session row locked first — the same lock (and lock order) the
-booking services take, so marking paid and cancelling a session serialise instead of
-interleaving (a payment can never be marked paid on a session cancelled a moment before).
+Each function works on one session's payment inside its caller's transaction, with the
+session row already locked by the caller (bookings.services): so marking paid and
+cancelling a session serialise instead of interleaving, and a payment can never be marked
+paid on a session cancelled a moment before. A session is anything with `pk`, `amount`,
+`currency` and `payment_status`: this app does not know the booking rules.
+`mirror` copies the payment's status onto the session; the caller saves the session.
 """
 
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 from functools import partial
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.models import MentoringSession, PaymentStatus, Status
-from payments.models import Payment
+from payments.models import Payment, PaymentStatus
 from payments.providers import ProviderError, get_provider
 
 logger = logging.getLogger(__name__)
@@ -22,20 +25,20 @@ logger = logging.getLogger(__name__)
 _STATUS_WORDS = dict(PaymentStatus.choices)
 
 
+class Session(Protocol):
+    """A session as this app sees it."""
+
+    pk: int
+    amount: Decimal
+    currency: str
+    payment_status: str
+
+
 class PaymentError(Exception):
     """A refused payment action; the message is written for the admin who tried it."""
 
 
-def _lock_session(session: MentoringSession) -> MentoringSession:
-    # of=("self",): lock the session row only, not the joined users (as bookings.services).
-    return (
-        MentoringSession.objects.select_for_update(of=("self",))
-        .select_related("mentor", "mentee")
-        .get(pk=session.pk)
-    )
-
-
-def _payment_for(session: MentoringSession) -> Payment:
+def _payment_for(session: Session) -> Payment:
     """The session's payment record, locked. Called with the session row locked, so a
     missing record (a session written without the booking service: demo data from before
     payments, a data repair) is created here, race-free, mirroring the session."""
@@ -51,7 +54,7 @@ def _payment_for(session: MentoringSession) -> Payment:
     return payment
 
 
-def _mirror(session: MentoringSession, payment: Payment) -> list[str]:
+def mirror(session, payment: Payment) -> list[str]:
     """Copy the payment status onto the session; returns the session fields changed."""
     if session.payment_status == payment.status:
         return []
@@ -59,7 +62,7 @@ def _mirror(session: MentoringSession, payment: Payment) -> list[str]:
     return ["payment_status"]
 
 
-def create_for_session(session: MentoringSession) -> Payment:
+def create_for_session(session: Session) -> Payment:
     """The payment record of a new session. Called by the booking service inside its
     transaction (with the new session), so a booking never exists without its payment."""
     provider = get_provider()
@@ -72,12 +75,12 @@ def create_for_session(session: MentoringSession) -> Payment:
     )
     provider.start(payment)
     payment.save()
-    if _mirror(session, payment):
+    if mirror(session, payment):
         session.save(update_fields=["payment_status", "updated_at"])
     return payment
 
 
-def bulk_create_for_sessions(sessions: Iterable[MentoringSession]) -> None:
+def bulk_create_for_sessions(sessions: Iterable[Session]) -> None:
     """Payment records for sessions just bulk-created (demo data, benchmarks): one INSERT
     per batch, mirroring each session's payment status."""
     now = timezone.now()
@@ -99,37 +102,27 @@ def bulk_create_for_sessions(sessions: Iterable[MentoringSession]) -> None:
     Payment.objects.bulk_create(rows, batch_size=2000)
 
 
-def mark_paid(session: MentoringSession, *, by, reference: str = "") -> Payment:
-    """pending → paid, by an admin (offline provider: the transfer arrived)."""
-    reference = " ".join((reference or "").split())[:100]
-    with transaction.atomic():
-        session = _lock_session(session)
-        if not getattr(by, "is_staff", False):
-            raise PaymentError("Only an admin can mark a session paid; nothing was changed.")
-        if session.status == Status.CANCELLED:
-            raise PaymentError("A cancelled session cannot be marked paid; nothing was changed.")
-        payment = _payment_for(session)
-        if payment.status != PaymentStatus.PENDING:
-            raise PaymentError(
-                f"This session's payment is already {_STATUS_WORDS[payment.status].lower()}; "
-                "nothing was changed."
-            )
-        try:
-            payment.reference = get_provider(payment.provider).mark_paid(
-                payment, reference=reference
-            )
-        except ProviderError as error:
-            raise PaymentError(f"{error} Nothing was changed.") from error
-        payment.status = PaymentStatus.PAID
-        payment.paid_at = timezone.now()
-        payment.paid_by = by
-        payment.save(update_fields=["status", "reference", "paid_at", "paid_by", "updated_at"])
-        if _mirror(session, payment):
-            session.save(update_fields=["payment_status", "updated_at"])
+def record_paid(session: Session, *, by, reference: str) -> Payment:
+    """pending → paid (offline provider: the transfer arrived). The caller has locked the
+    session and checked that it may be paid."""
+    payment = _payment_for(session)
+    if payment.status != PaymentStatus.PENDING:
+        raise PaymentError(
+            f"This session's payment is already {_STATUS_WORDS[payment.status].lower()}; "
+            "nothing was changed."
+        )
+    try:
+        payment.reference = get_provider(payment.provider).mark_paid(payment, reference=reference)
+    except ProviderError as error:
+        raise PaymentError(f"{error} Nothing was changed.") from error
+    payment.status = PaymentStatus.PAID
+    payment.paid_at = timezone.now()
+    payment.paid_by = by
+    payment.save(update_fields=["status", "reference", "paid_at", "paid_by", "updated_at"])
     return payment
 
 
-def on_session_cancelled(session: MentoringSession) -> list[str]:
+def on_session_cancelled(session: Session) -> list[str]:
     """Called by bookings.services.cancel_session inside its transaction, with the session
     row locked: a paid session gets a refund due. Sets the session's `payment_status` copy
     and returns the session fields it changed (the caller saves the session once)."""
@@ -140,7 +133,7 @@ def on_session_cancelled(session: MentoringSession) -> list[str]:
         # After the commit: an online provider may start the refund (a network call must
         # not run inside the transaction, and must not run at all if it rolls back).
         transaction.on_commit(partial(_refund_due, payment.pk))
-    return _mirror(session, payment)
+    return mirror(session, payment)
 
 
 def _refund_due(payment_id: int) -> None:
@@ -153,25 +146,18 @@ def _refund_due(payment_id: int) -> None:
         logger.exception("payment provider could not start the refund of payment %s", payment_id)
 
 
-def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") -> Payment:
-    """refund due → refunded: an admin transferred the money back (offline), or an online
-    provider reports its refund went through (by=None)."""
-    reference = " ".join((reference or "").split())[:100]
-    with transaction.atomic():
-        session = _lock_session(session)
-        if by is not None and not by.is_staff:
-            raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
-        payment = _payment_for(session)
-        if payment.status != PaymentStatus.REFUND_DUE:
-            raise PaymentError(
-                f"No refund is due for this session (its payment is "
-                f"{_STATUS_WORDS[payment.status].lower()}); nothing was changed."
-            )
-        payment.status = PaymentStatus.REFUNDED
-        payment.refunded_at = timezone.now()
-        if reference:
-            payment.reference = reference
-        payment.save(update_fields=["status", "refunded_at", "reference", "updated_at"])
-        if _mirror(session, payment):
-            session.save(update_fields=["payment_status", "updated_at"])
+def record_refunded(session: Session, *, reference: str) -> Payment:
+    """refund due → refunded: the money went back (an admin's transfer, or an online
+    provider's report). The caller has locked the session."""
+    payment = _payment_for(session)
+    if payment.status != PaymentStatus.REFUND_DUE:
+        raise PaymentError(
+            f"No refund is due for this session (its payment is "
+            f"{_STATUS_WORDS[payment.status].lower()}); nothing was changed."
+        )
+    payment.status = PaymentStatus.REFUNDED
+    payment.refunded_at = timezone.now()
+    if reference:
+        payment.reference = reference
+    payment.save(update_fields=["status", "refunded_at", "reference", "updated_at"])
     return payment

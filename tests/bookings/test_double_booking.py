@@ -14,8 +14,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django_tasks_db.models import DBTaskResult
 
-from availability import slots
-from bookings import services
+from bookings import selectors, services
 from bookings.models import MentoringSession, SessionEvent, Status
 from bookings.services import BookingError, SessionActionError, book_session
 from notifications.models import EmailKind, OutboundEmail
@@ -350,8 +349,8 @@ def test_confirm_ignores_a_pending_clash_but_then_holds_the_time(
 
 
 def test_slots_and_constraint_agree_on_what_holds_a_slot():
-    # The constraint's WHERE lists the statuses free_slots treats as holding.
-    assert set(slots.HOLDING) == {Status.PENDING, Status.CONFIRMED}
+    # The constraint's WHERE lists the statuses whose sessions are busy in the free times.
+    assert set(selectors.ACTIVE) == {Status.PENDING, Status.CONFIRMED}
 
 
 @pytest.mark.django_db

@@ -127,7 +127,7 @@ def test_expiry_tells_both_people_why(mentor, mentee):
 def test_expiry_marks_a_refund_due_when_paid(mentor, mentee, admin_user):
     session = pending_at(NOW + timedelta(hours=1), mentor, mentee, amount=Decimal("60.00"))
     payments.create_for_session(session)
-    payments.mark_paid(session, by=admin_user)
+    services.mark_paid(session, by=admin_user)
 
     jobs.expire_pending_sessions(now=NOW)
 
@@ -364,7 +364,7 @@ def test_the_worker_loop_runs_rounds_until_stopped(keep_connection, monkeypatch)
         stop.set()
         return 0
 
-    monkeypatch.setattr(run_worker, "PERIODIC_JOBS", [("last", last_round)])
+    monkeypatch.setattr(run_worker, "periodic_jobs", lambda: [("last", last_round)])
 
     run_worker.Command._jobs_loop(stop, 0.01)
 

@@ -145,7 +145,9 @@ def test_each_person_has_one_index_of_sessions_that_begins_with_them(db):
     leading = sorted(
         (name, info["columns"])
         for name, info in constraints.items()
-        if info["index"] and not info["primary_key"] and info["columns"][0] in {"mentor_id", "mentee_id"}
+        if info["index"]
+        and not info["primary_key"]
+        and info["columns"][0] in {"mentor_id", "mentee_id"}
     )
 
     assert leading == [

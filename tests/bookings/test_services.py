@@ -699,7 +699,7 @@ def test_confirm_rolls_back_when_queuing_emails_fails(monkeypatch, pending_sessi
     def outbox_down(session):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr("notifications.emails.queue_session_confirmed", outbox_down)
+    monkeypatch.setattr("bookings.emails.queue_session_confirmed", outbox_down)
     before = row(pending_session)
 
     with pytest.raises(RuntimeError, match="outbox down"):
@@ -714,7 +714,7 @@ def test_cancel_rolls_back_when_queuing_emails_fails(monkeypatch, confirmed_sess
     def outbox_down(session, *, with_invite):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr("notifications.emails.queue_session_cancelled", outbox_down)
+    monkeypatch.setattr("bookings.emails.queue_session_cancelled", outbox_down)
     before = row(confirmed_session)
 
     with pytest.raises(RuntimeError, match="outbox down"):

@@ -517,7 +517,7 @@ def test_row_text_is_escaped(admin_client):
     html = admin_client.get("/admin/sessions/").content.decode()
 
     row = _row(html, session.pk)
-    assert "&lt;b&gt;Eve&lt;/b&gt; O&#34;Hara &amp; Co – " in row
+    assert "&lt;b&gt;Eve&lt;/b&gt; O&quot;Hara &amp; Co – " in row
     assert "<b>Eve</b>" not in html
 
 

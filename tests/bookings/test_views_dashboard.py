@@ -483,5 +483,5 @@ def test_cards_escape_what_people_typed(mentee):
     html = client_for(mentee).get("/dashboard/").content.decode()
 
     assert "&lt;b&gt;Eve&lt;/b&gt; &amp;Co" in html
-    assert "Cancelled: &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "Cancelled: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "<b>Eve</b>" not in html and "<script>alert" not in html

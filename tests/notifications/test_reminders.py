@@ -9,11 +9,10 @@ from functools import partial
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from bookings import services
-from notifications import reminders
+from bookings import reminders, services
+from bookings.reminders import send_due_reminders
 from notifications.delivery import deliver, relay, send_due_emails
 from notifications.models import EmailKind, EmailState, OutboundEmail, SessionReminder
-from notifications.reminders import send_due_reminders
 from tests.concurrency import run_together
 from tests.conftest import MEET
 from tests.factories import SessionFactory
@@ -255,7 +254,7 @@ def test_a_reminder_for_a_session_cancelled_before_delivery_is_skipped(
     for row in reminder_rows():
         assert (row.state, row.attempts, row.sent_at) == (EmailState.SKIPPED, 0, None)
         assert row.last_error == (
-            "Out of date: the session was cancelled after this reminder was written."
+            "Out of date: the session was cancelled after this email was written."
         )
     assert session_kinds(smtp) == [
         ("session_cancelled", "jane@example.com"),
@@ -276,7 +275,7 @@ def test_a_reminder_for_a_completed_session_is_skipped(clock, confirmed, admin_u
     reminder.refresh_from_db()
     assert (reminder.state, reminder.last_error) == (
         EmailState.SKIPPED,
-        "Out of date: the session was completed after this reminder was written.",
+        "Out of date: the session was completed after this email was written.",
     )
 
 
@@ -292,7 +291,7 @@ def test_a_reminder_whose_turn_comes_after_the_start_is_skipped(smtp_down, clock
     for row in reminder_rows():
         assert (row.state, row.attempts) == (EmailState.SKIPPED, 1)
         assert row.last_error == (
-            "Out of date: the session had already started when this reminder's turn came."
+            "Out of date: the session had already started."
         )
     assert sorted(kind for kind, _ in session_kinds(smtp_down)) == ["session_confirmed"] * 2
 
@@ -315,8 +314,8 @@ def test_a_reminder_with_the_old_link_is_skipped_and_one_with_the_new_link_follo
         row.refresh_from_db()
         assert (row.state, row.last_error) == (
             EmailState.SKIPPED,
-            "Out of date: the session changed (new meeting link) after this reminder was "
-            "written (revision 1, now 2).",
+            "Out of date: the session changed (its status, time or meeting link) after this "
+            "email was written.",
         )
     new = reminder_rows()[2:]
     assert [(row.to_email, row.session_sequence, row.state) for row in new] == [
@@ -376,7 +375,7 @@ def test_other_session_emails_are_sent_even_if_the_session_changed_since(
 def test_a_reminder_recorded_meanwhile_by_another_worker_rolls_back_ours(
     confirmed, monkeypatch, caplog
 ):
-    caplog.set_level(logging.INFO, logger="notifications.reminders")
+    caplog.set_level(logging.INFO, logger="bookings.reminders")
     # Between our check and our insert another worker records the mentee's reminder: the
     # unique constraint refuses ours, and nothing of this run is kept.
     real_queue = reminders.queue_session_reminder

@@ -69,7 +69,7 @@ def booked(mentor, mentee):
 
 @pytest.fixture
 def paid(booked, admin_user):
-    services.mark_paid(booked, by=admin_user, reference="")
+    bookings.mark_paid(booked, by=admin_user, reference="")
     return booked
 
 
@@ -154,7 +154,7 @@ def test_bulk_create_for_sessions_mirrors_each_sessions_payment_status(mentor, m
 def test_mark_paid_sets_payment_and_session_status(booked, admin_user):
     before = timezone.now()
 
-    services.mark_paid(booked, by=admin_user, reference="")
+    bookings.mark_paid(booked, by=admin_user, reference="")
 
     payment = Payment.objects.get(session=booked)
     assert statuses(booked) == (PaymentStatus.PAID, PaymentStatus.PAID)
@@ -164,7 +164,7 @@ def test_mark_paid_sets_payment_and_session_status(booked, admin_user):
 
 
 def test_mark_paid_stores_the_given_reference(booked, admin_user):
-    services.mark_paid(booked, by=admin_user, reference="  SEPA  2030-0042 ")
+    bookings.mark_paid(booked, by=admin_user, reference="  SEPA  2030-0042 ")
 
     assert Payment.objects.get(session=booked).reference == "SEPA 2030-0042"
 
@@ -173,7 +173,7 @@ def test_mark_paid_twice_is_refused_and_changes_nothing(paid, admin_user):
     before = payment_row(paid)
 
     with pytest.raises(PaymentError, match="^This session's payment is already paid; nothing"):
-        services.mark_paid(paid, by=admin_user, reference="again")
+        bookings.mark_paid(paid, by=admin_user, reference="again")
 
     assert payment_row(paid) == before
 
@@ -181,7 +181,7 @@ def test_mark_paid_twice_is_refused_and_changes_nothing(paid, admin_user):
 @pytest.mark.parametrize("by_fixture", ["mentee", "mentor"])
 def test_mark_paid_by_a_non_admin_is_refused(request, booked, by_fixture):
     with pytest.raises(PaymentError, match="Only an admin can mark a session paid"):
-        services.mark_paid(booked, by=request.getfixturevalue(by_fixture), reference="")
+        bookings.mark_paid(booked, by=request.getfixturevalue(by_fixture), reference="")
 
     assert statuses(booked) == (PaymentStatus.PENDING, PaymentStatus.PENDING)
 
@@ -193,7 +193,7 @@ def test_mark_paid_on_a_cancelled_session_is_refused_and_changes_nothing(booked,
     with pytest.raises(
         PaymentError, match="^A cancelled session cannot be marked paid; nothing was changed.$"
     ):
-        services.mark_paid(booked, by=admin_user, reference="")
+        bookings.mark_paid(booked, by=admin_user, reference="")
 
     assert payment_row(booked) == before
     assert statuses(booked) == (PaymentStatus.PENDING, PaymentStatus.PENDING)
@@ -206,13 +206,13 @@ def test_mark_paid_is_allowed_for_confirmed_and_completed_sessions(
     session = SessionFactory(mentor=mentor, mentee=mentee, status=status, admin_provided_link=MEET)
     services.create_for_session(session)
 
-    services.mark_paid(session, by=admin_user, reference="")
+    bookings.mark_paid(session, by=admin_user, reference="")
 
     assert statuses(session) == (PaymentStatus.PAID, PaymentStatus.PAID)
 
 
 def test_mark_paid_creates_a_missing_record_for_an_older_session(pending_session, admin_user):
-    services.mark_paid(pending_session, by=admin_user, reference="")
+    bookings.mark_paid(pending_session, by=admin_user, reference="")
 
     assert statuses(pending_session) == (PaymentStatus.PAID, PaymentStatus.PAID)
 
@@ -225,11 +225,11 @@ def test_a_provider_that_confirms_payments_itself_refuses_manual_marking(
     services.create_for_session(card_session)
 
     with pytest.raises(PaymentError, match="confirmed by the card provider. Nothing was changed."):
-        services.mark_paid(card_session, by=admin_user, reference="")
+        bookings.mark_paid(card_session, by=admin_user, reference="")
 
     assert statuses(card_session) == (PaymentStatus.PENDING, PaymentStatus.PENDING)
     # A payment keeps the provider it was taken with: the offline one still works.
-    services.mark_paid(booked, by=admin_user, reference="")
+    bookings.mark_paid(booked, by=admin_user, reference="")
     assert statuses(booked) == (PaymentStatus.PAID, PaymentStatus.PAID)
 
 
@@ -253,7 +253,7 @@ def test_a_refused_cancel_leaves_the_payment_paid(monkeypatch, paid, admin_user)
     def outbox_down(*args, **kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr("notifications.emails.queue_session_cancelled", outbox_down)
+    monkeypatch.setattr("bookings.emails.queue_session_cancelled", outbox_down)
 
     with pytest.raises(RuntimeError):
         bookings.cancel_session(paid, by=admin_user, reason="Clash")
@@ -279,7 +279,7 @@ def test_the_provider_hears_of_a_due_refund_after_the_commit(
 def test_mark_refunded_closes_a_due_refund(paid, admin_user):
     bookings.cancel_session(paid, by=admin_user, reason="Clash")
 
-    services.mark_refunded(paid, by=admin_user, reference="RF-1")
+    bookings.mark_refunded(paid, by=admin_user, reference="RF-1")
 
     payment = Payment.objects.get(session=paid)
     assert statuses(paid) == (PaymentStatus.REFUNDED, PaymentStatus.REFUNDED)
@@ -289,7 +289,7 @@ def test_mark_refunded_closes_a_due_refund(paid, admin_user):
 
 def test_mark_refunded_without_a_due_refund_is_refused(paid, admin_user):
     with pytest.raises(PaymentError, match=r"^No refund is due for this session \(its payment"):
-        services.mark_refunded(paid, by=admin_user)
+        bookings.mark_refunded(paid, by=admin_user)
 
     assert statuses(paid) == (PaymentStatus.PAID, PaymentStatus.PAID)
 
@@ -369,7 +369,7 @@ def test_marking_paid_while_cancelling_never_leaves_a_cancelled_session_paid(
                 connection.close()
 
         threads = [
-            threading.Thread(target=run, args=(lambda s: services.mark_paid(s, by=admin_user),)),
+            threading.Thread(target=run, args=(lambda s: bookings.mark_paid(s, by=admin_user),)),
             threading.Thread(
                 target=run,
                 args=(lambda s: bookings.cancel_session(s, by=admin_user, reason="Clash"),),

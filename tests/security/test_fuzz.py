@@ -347,9 +347,7 @@ def test_admin_change_link(world):
 def test_admin_payment_actions(action, world):
     client = CsrfClient(world.users["admin"])
     if action == "mark-refunded":
-        from payments import services as payment_services
-
-        payment_services.mark_paid(world.session, by=world.users["admin"], reference="R1")
+        booking_services.mark_paid(world.session, by=world.users["admin"], reference="R1")
     path = f"/admin/sessions/{world.session.pk}/{action}/"
     base = {"reference": "REF-1", "return_query": "page=2"}
 

@@ -3,19 +3,15 @@
 - the relay (every --relay-every seconds, 1 by default): gives each new outbox row its
   delivery task (notifications.delivery.relay). Web requests only write outbox rows;
 
-and the periodic jobs (every --sweep-every seconds) — no cron daemon needed:
-
-- the outbox sweep (recovers deliveries whose task was lost: a killed worker, an expired
-  lease),
-- expiry of pending sessions not confirmed in time (bookings.jobs),
-- the admins' reminder of pending sessions starting soon (bookings.jobs),
-- reminders to both people before a confirmed session (notifications.reminders).
+and the periodic jobs (every --sweep-every seconds) — no cron daemon needed. They are the
+setting WORKER_PERIODIC_JOBS, `(name, dotted path)` in the order they run: the apps that own
+them are named there (config/settings.py), so this command imports none of them.
 
 Any number of workers may run side by side: every job is safe to run concurrently. The
 sweep only re-enqueues, under SKIP LOCKED (and delivery claims each email with SKIP
 LOCKED, so a row enqueued twice is still sent once); expiry and reminders lock what they
 act on (SELECT … FOR UPDATE SKIP LOCKED) and re-check it under the lock, backed by a
-unique constraint — see bookings/jobs.py and notifications/reminders.py. A job that fails
+unique constraint — see bookings/jobs.py and bookings/reminders.py. A job that fails
 is logged and does not stop the others.
 """
 
@@ -23,35 +19,30 @@ import logging
 import threading
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 
-from bookings.jobs import expire_pending_sessions, remind_admins_of_pending
-from notifications.delivery import RELAY_BATCH, relay, sweep
-from notifications.reminders import send_due_reminders
+from notifications.delivery import RELAY_BATCH, relay
 from ops.heartbeat import beat, default_worker_id
-from ops.jobs import refresh_planner_statistics
 
 logger = logging.getLogger("notifications")
 # The longest pause of the relay after failures in a row.
 RELAY_MAX_PAUSE = 60.0
 
-# (name, job) in order: expire before reminding, so an admin is not reminded of a session
-# that is being cancelled in the same round.
-PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
-    ("outbox sweep", sweep),
-    ("expire pending sessions", expire_pending_sessions),
-    ("remind admins of pending sessions", remind_admins_of_pending),
-    ("session reminders", send_due_reminders),
-    ("planner statistics", refresh_planner_statistics),
-]
+
+
+def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
+    """WORKER_PERIODIC_JOBS, imported: (name, job) in the order they run."""
+    return [(name, import_string(path)) for name, path in settings.WORKER_PERIODIC_JOBS]
 
 
 def run_periodic_jobs(jobs: list[tuple[str, Callable[[], int]]] | None = None) -> dict[str, int]:
     """One round of every job; returns what each did (-1: it failed, and was logged)."""
     results: dict[str, int] = {}
-    for name, job in jobs if jobs is not None else PERIODIC_JOBS:
+    for name, job in jobs if jobs is not None else periodic_jobs():
         try:
             results[name] = job()
         except Exception:  # keep going; the next round may succeed

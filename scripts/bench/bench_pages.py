@@ -1,9 +1,9 @@
 """Page benchmark: server time of the main pages at 100,000 sessions, against two
 references measured in the same run. A script with printed figures, not a timed test.
 
-    .venv/bin/python scripts/bench_pages.py            # SQLite: var/bench.sqlite3
+    .venv/bin/python scripts/bench/bench_pages.py            # SQLite: var/bench.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/codementorhub_bench \\
-        .venv/bin/python scripts/bench_pages.py         # PostgreSQL (created if missing)
+        .venv/bin/python scripts/bench/bench_pages.py         # PostgreSQL (created if missing)
 
 (`make bench` runs the first; `make bench DATABASE_URL=…` the second.) What it does:
 
@@ -20,7 +20,7 @@ references measured in the same run. A script with printed figures, not a timed 
    changelist; then the confirm POST with SMTP healthy, slow (5 s per message) and
    unreachable, each proven real by delivering one of its emails after the timing.
 
-The references: **the floor** (`benchmarks/urls.py`): 25 sessions from one indexed query
+The references: **the floor** (`scripts/bench/floor_urls.py`): 25 sessions from one indexed query
 in the product's base template; **Django's admin changelist** of sessions, 25 per page.
 Each confirm POST confirms a real pending session of the bench database.
 """
@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SMTP_DELAY_SECONDS = 5.0
 BUSY_MENTOR = "bulk-mentor1@mentors.example.com"
@@ -477,7 +477,7 @@ def main() -> None:
 
     prepare(args.sessions)
     bench_settings = override_settings(
-        ROOT_URLCONF="benchmarks.urls",
+        ROOT_URLCONF="floor_urls",
         ALLOWED_HOSTS=["testserver"],
         SECURE_SSL_REDIRECT=False,  # the test client speaks plain http
     )

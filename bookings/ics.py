@@ -16,6 +16,7 @@ from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from bookings.models import MentoringSession
+from common.urls import absolute_url
 
 METHOD_REQUEST = "REQUEST"
 METHOD_CANCEL = "CANCEL"
@@ -59,7 +60,7 @@ def build_invite(session: MentoringSession, *, method: str) -> str:
         f"Mentoring session: {session.mentor.get_full_name()} & {session.mentee.get_full_name()}",
     )
     link = session.get_meeting_link
-    page = f"{settings.SITE_URL}/sessions/{session.pk}/"
+    page = absolute_url("session_detail", session.pk)
     description = f"Join: {link}\nSession page: {page}" if link else f"Session page: {page}"
     event.add("description", description)
     if link:

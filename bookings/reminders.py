@@ -1,5 +1,5 @@
-"""Reminders before a confirmed session (SPEC §5): one email to the mentee and one to the
-mentor for each lead time in SESSION_REMINDER_HOURS (default 24 h and 1 h before the start),
+"""Reminders before a confirmed session: one email to the mentee and one to the mentor for
+each lead time in SESSION_REMINDER_HOURS (default 24 h and 1 h before the start),
 with the meeting link and the time in the recipient's zone.
 
 `send_due_reminders` is a scheduled job, run by the worker every minute (run_worker). It
@@ -16,8 +16,8 @@ queues the reminders whose moment has come (start - lead <= now < start):
   the person already got that lead's reminder (sent or being sent): the link-change email
   told them the new link, and the next reminder carries it.
 
-Reminders follow the session at delivery, too: `out_of_date_reason` (called by
-notifications.delivery when a reminder's turn comes) marks it skipped when the session was
+Reminders follow the session at delivery, too: `bookings.emails.out_of_date_reason` (asked
+by notifications.delivery when a reminder's turn comes) has it skipped when the session was
 cancelled or completed, has started, or changed revision since it was written.
 
 Safe with several workers, on PostgreSQL and SQLite: each session is handled in its own
@@ -35,9 +35,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bookings.emails import queue_session_reminder
 from bookings.models import MentoringSession, Status
-from notifications.emails import queue_session_reminder
-from notifications.models import EmailState, OutboundEmail, SessionReminder
+from notifications.models import EmailState, SessionReminder
 
 logger = logging.getLogger(__name__)
 
@@ -154,25 +154,3 @@ def _remind_one(pk: int, now: datetime, leads: list[int]) -> int:
             )
             queued += 1
     return queued
-
-
-def out_of_date_reason(email: OutboundEmail, now: datetime) -> str:
-    """Why a reminder must not be sent any more ("" if it may): called by delivery when its
-    turn comes, inside the claim transaction."""
-    session = (
-        MentoringSession.objects.only("status", "start", "ics_sequence")
-        .filter(pk=email.session_id)
-        .first()
-    )
-    if session is None:
-        return ""
-    if session.status != Status.CONFIRMED:
-        return f"Out of date: the session was {session.status} after this reminder was written."
-    if session.start <= now:
-        return "Out of date: the session had already started when this reminder's turn came."
-    if email.session_sequence is not None and email.session_sequence != session.ics_sequence:
-        return (
-            "Out of date: the session changed (new meeting link) after this reminder was "
-            f"written (revision {email.session_sequence}, now {session.ics_sequence})."
-        )
-    return ""

@@ -2,7 +2,7 @@
 local SMTP sink, with 1 and then 2 workers, on PostgreSQL. A script, not a test.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/codementorhub_bench \\
-        .venv/bin/python scripts/bench_email.py --emails 1000 --create-database
+        .venv/bin/python scripts/bench/bench_email.py --emails 1000 --create-database
 
 (`make bench-email` does exactly this.) What it does:
 
@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / "var" / "bench"
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.I | re.M)
 

@@ -1,13 +1,11 @@
-"""Emails about mentor applications, to the applicant (SPEC §5: emails are data).
+"""Emails about mentor applications, to the applicant, rendered and queued like every email.
 
 Called by mentors.services inside the review transaction, so the email exists if and only
 if the decision was committed.
 """
 
-from django.conf import settings
-from django.urls import reverse
-
 from accounts.models import MentorProfile
+from common.urls import absolute_url
 from notifications.emails import queue_email, render_email
 from notifications.models import EmailKind, OutboundEmail
 
@@ -15,9 +13,9 @@ from notifications.models import EmailKind, OutboundEmail
 def _context(profile: MentorProfile) -> dict:
     return {
         "profile": profile,
-        "public_url": settings.SITE_URL + reverse("mentor_profile", args=[profile.user_id]),
-        "edit_url": settings.SITE_URL + reverse("mentor_profile_edit"),
-        "apply_url": settings.SITE_URL + reverse("mentor_apply"),
+        "public_url": absolute_url("mentor_profile", profile.user_id),
+        "edit_url": absolute_url("mentor_profile_edit"),
+        "apply_url": absolute_url("mentor_apply"),
     }
 
 

@@ -1,1 +1,0 @@
-"""Reference views for `make bench` (scripts/bench_pages.py); never part of the product's URLs."""

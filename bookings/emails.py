@@ -1,0 +1,202 @@
+"""Emails about sessions: rendered and queued through the outbox (notifications.emails).
+
+Every `queue_*` is called by a booking service or job *inside* its transaction, so an email
+exists if and only if the change that causes it was committed. Each person gets their own
+email, rendered in their own time zone; confirmation, link change and cancellation carry a
+calendar invite (bookings.ics).
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from bookings import ics
+from bookings.models import MentoringSession, Status
+from common.urls import absolute_url
+from notifications.emails import Outgoing, queue_email, queue_emails, render_email
+from notifications.models import EmailKind, OutboundEmail
+
+
+def session_url(session: MentoringSession) -> str:
+    """The session's page: details, the Join button, and (once completed) the feedback form."""
+    return absolute_url("session_detail", session.pk)
+
+
+def _session_participants(session: MentoringSession):
+    """(recipient, the other person) for the mentee, then the mentor."""
+    return [(session.mentee, session.mentor), (session.mentor, session.mentee)]
+
+
+def _queue_to_both(session: MentoringSession, kind: str, template: str, method: str, **extra):
+    invite = ics.build_invite(session, method=method) if method else ""
+    outgoing = []
+    for recipient, other in _session_participants(session):
+        context = {
+            "session": session,
+            "other": other,
+            "is_mentor": recipient.pk == session.mentor_id,
+            "session_url": session_url(session),
+            **extra,
+        }
+        rendered = render_email(template, context, recipient)
+        outgoing.append(
+            Outgoing(kind, recipient, rendered, session, invite, method if invite else "")
+        )
+    queue_emails(outgoing)
+
+
+def queue_session_confirmed(session: MentoringSession) -> None:
+    _queue_to_both(session, EmailKind.SESSION_CONFIRMED, "session_confirmed", ics.METHOD_REQUEST)
+
+
+def queue_link_changed(session: MentoringSession, *, old_link: str) -> None:
+    _queue_to_both(
+        session, EmailKind.LINK_CHANGED, "link_changed", ics.METHOD_REQUEST, old_link=old_link
+    )
+
+
+def queue_session_cancelled(session: MentoringSession, *, with_invite: bool) -> None:
+    method = ics.METHOD_CANCEL if with_invite else ""
+    _queue_to_both(session, EmailKind.SESSION_CANCELLED, "session_cancelled", method)
+
+
+def queue_session_completed(session: MentoringSession) -> None:
+    """To the mentee: thanks, and where to leave feedback (the form on the session page,
+    mentors.views.leave_feedback posts from there)."""
+    context = {
+        "session": session,
+        "other": session.mentor,
+        "session_url": session_url(session),
+        "feedback_url": session_url(session),
+    }
+    queue_email(
+        kind=EmailKind.SESSION_COMPLETED,
+        recipient=session.mentee,
+        rendered=render_email("session_completed", context, session.mentee),
+        session=session,
+    )
+
+
+def starts_in(delta: timedelta) -> str:
+    """How long until a start, as a reminder says it: "24 hours", "1 hour", "45 minutes"
+    (rounded to the minute; from one hour on, to the hour)."""
+    minutes = max(1, round(delta.total_seconds() / 60))
+    if minutes >= 60:
+        hours = round(minutes / 60)
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def queue_session_reminder(
+    session: MentoringSession, recipient, *, lead_hours: int, now: datetime
+) -> OutboundEmail:
+    """A reminder before a confirmed session, to one of its two people, with the current
+    meeting link. Written for the session's current revision (`session.ics_sequence`): if
+    the session changes before it is delivered, delivery skips it (notifications.reminders)."""
+    is_mentor = recipient.pk == session.mentor_id
+    context = {
+        "session": session,
+        "other": session.mentee if is_mentor else session.mentor,
+        "is_mentor": is_mentor,
+        "lead_hours": lead_hours,
+        "starts_in": starts_in(session.start - now),
+        "session_url": session_url(session),
+    }
+    return queue_email(
+        kind=EmailKind.SESSION_REMINDER,
+        recipient=recipient,
+        rendered=render_email("session_reminder", context, recipient),
+        session=session,
+    )
+
+
+def _context(session: MentoringSession) -> dict:
+    return {
+        "session": session,
+        "session_url": session_url(session),
+        "dashboard_url": absolute_url("dashboard"),
+        "admin_url": absolute_url("admin_sessions", query="status=pending"),
+    }
+
+
+def queue_booking_received(session: MentoringSession) -> None:
+    """To the mentee: the request is pending, and what happens next."""
+    context = {**_context(session), "other": session.mentor}
+    queue_email(
+        kind=EmailKind.BOOKING_RECEIVED,
+        recipient=session.mentee,
+        rendered=render_email("booking_received", context, session.mentee),
+        session=session,
+    )
+
+
+def queue_needs_confirmation(session: MentoringSession) -> None:
+    """To every active staff user, each in their own time zone: a booking to confirm."""
+    admins = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("id")
+    context = _context(session)
+    for admin in admins:
+        queue_email(
+            kind=EmailKind.NEEDS_CONFIRMATION,
+            recipient=admin,
+            rendered=render_email("needs_confirmation", context, admin),
+            session=session,
+        )
+
+
+def queue_pending_reminder(admin, sessions: list[MentoringSession]) -> OutboundEmail:
+    """One email to `admin` listing pending sessions that start soon, soonest first, each
+    with a link that opens its "Confirm with Link" dialog on the sessions dashboard."""
+    lead = timedelta(hours=settings.PENDING_EXPIRY_LEAD_HOURS)
+    context = {
+        "sessions": [
+            {
+                "session": session,
+                "expires_at": session.start - lead,
+                "confirm_url": absolute_url(
+                    "admin_sessions", query=f"status=pending&dialog=confirm-{session.pk}"
+                ),
+            }
+            for session in sessions
+        ],
+        "count": len(sessions),
+        "first": sessions[0],
+        "window_hours": settings.PENDING_REMINDER_WINDOW_HOURS,
+        "lead_hours": settings.PENDING_EXPIRY_LEAD_HOURS,
+        "dashboard_url": absolute_url("admin_sessions", query="status=pending"),
+    }
+    return queue_email(
+        kind=EmailKind.PENDING_REMINDER,
+        recipient=admin,
+        rendered=render_email("pending_reminder", context, admin),
+    )
+
+
+def out_of_date_reason(email: OutboundEmail, now: datetime, *, at_delivery: bool) -> str:
+    """Why an email about a session no longer holds ("" while it does): the one rule for
+    delivery and for Resend (registered with notifications.freshness in BookingsConfig).
+
+    A reminder holds while its session is confirmed, has not started and has not changed
+    since it was written. At delivery only reminders are judged: the other emails are
+    history, and whatever changed since has its own email. For a resend, an email whose
+    session has changed since (its invite revision moved on) or was cancelled would mislead."""
+    session = email.session
+    if session is None:
+        return ""
+    is_reminder = email.kind == EmailKind.SESSION_REMINDER
+    if is_reminder and session.status != Status.CONFIRMED:
+        status = session.get_status_display().lower()
+        return f"Out of date: the session was {status} after this email was written."
+    if is_reminder and session.start <= now:
+        return "Out of date: the session had already started."
+    if at_delivery and not is_reminder:
+        return ""
+    if session.status == Status.CANCELLED and email.kind != EmailKind.SESSION_CANCELLED:
+        return "Out of date: the session was cancelled after this email was written."
+    if email.session_sequence is not None and email.session_sequence != session.ics_sequence:
+        return (
+            "Out of date: the session changed (its status, time or meeting link) after "
+            "this email was written."
+        )
+    return ""
+

@@ -1,4 +1,4 @@
-"""The booking page /mentors/<id>/book/ (issue 3, item 4): pick a free slot, book it."""
+"""The booking page /mentors/<id>/book/: pick a free slot, book it."""
 
 from dataclasses import dataclass
 from datetime import date, datetime

@@ -1,4 +1,4 @@
-"""Who may cancel a session, and until when (issue 3, item 7).
+"""Who may cancel a session, and until when.
 
 One policy for every entry point: bookings.services.cancel_session enforces it, and the
 pages use the same functions to decide whether to offer the control and what to say.

@@ -1,4 +1,4 @@
-"""The one validator and canonicaliser for meeting links (SPEC §3).
+"""The one validator and canonicaliser for meeting links (docs/PRODUCT.md §3).
 
 Every entry point — the admin's confirm form, the change-link form, management commands —
 passes links through `canonicalize_meeting_link`, so only canonical, safe https links are

@@ -15,7 +15,7 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-# The lifecycle (SPEC §2). Nothing else may move a session between statuses.
+# The lifecycle (docs/PRODUCT.md §2.2). Nothing else may move a session between statuses.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PENDING: frozenset({Status.CONFIRMED, Status.CANCELLED}),
     Status.CONFIRMED: frozenset({Status.COMPLETED, Status.CANCELLED}),
@@ -76,7 +76,7 @@ class MentoringSession(models.Model):
     ics_sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # The admin dashboard lists pending sessions first (SPEC §4): with this column, kept by
+    # The admin dashboard lists pending sessions first (docs/PRODUCT.md §4.2): with this column, kept by
     # the database itself, that order is one index (session_rank_start), read in order.
     dashboard_rank = models.GeneratedField(
         expression=models.Case(
@@ -131,7 +131,7 @@ class MentoringSession(models.Model):
 
     @property
     def get_meeting_link(self) -> str:
-        """The admin-provided link, else the auto-generated one (seed §3)."""
+        """The admin-provided link, else the auto-generated one (docs/PRODUCT.md §2.1)."""
         return self.admin_provided_link or self.meeting_link
 
     @property

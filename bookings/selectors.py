@@ -253,7 +253,7 @@ class CappedCount(Expression):
 
 
 def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
-    """The admin dashboard: pending first, then soonest first (SPEC §4), 25 at a time.
+    """The admin dashboard: pending first, then soonest first (docs/PRODUCT.md §4.2), 25 at a time.
 
     The same queries at 10 or 10,000,000 sessions: the page is one keyset read in index
     order (`session_rank_start`: pending first; with a status filter `session_status_start`),

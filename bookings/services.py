@@ -1,4 +1,4 @@
-"""The only writers of a session's status (SPEC §2).
+"""The only writers of a session's status (docs/PRODUCT.md §2).
 
 Each function: lock the row, check the transition against ALLOWED_TRANSITIONS, set every
 related field, write the audit row and queue the emails — all in one transaction, so the
@@ -257,7 +257,7 @@ def set_status(
     raise SessionActionError("Unknown action; nothing was changed.")
 
 
-# --- booking (issue 3, items 4 and 5) ---------------------------------------------------
+# --- booking ----------------------------------------------------------------------------
 
 
 class BookingError(SessionActionError):

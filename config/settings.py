@@ -1,4 +1,4 @@
-"""CodeMentorHub settings: every value comes from the environment (SPEC §6)."""
+"""CodeMentorHub settings: every value comes from the environment (docs/PRODUCT.md §6.3)."""
 
 import os
 import sys

@@ -209,7 +209,7 @@ def sweep() -> int:
     """Queue delivery again for rows whose task was lost. Returns how many.
 
     - `sending` past its lease: the worker that claimed it was killed (django-tasks-db
-      leaves its task RUNNING for ever; STACK trap 4). The row goes back to `queued`, due
+      leaves its task RUNNING for ever and never retries it). The row goes back to `queued`, due
       now, with a new task — from then on it is an ordinary queued row.
     - `queued` and overdue by a minute, unless the row's last task (`task_id`) will still
       run: it is ready, or running since less than a lease (a task running for longer

@@ -1,4 +1,4 @@
-"""Load test: 50 users for 60 s against gunicorn + PostgreSQL + the worker (issue 5, item 6).
+"""Load test: 50 users for 60 s against gunicorn + PostgreSQL + the worker.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/codementorhub_load \\
         .venv/bin/python scripts/load_test.py            # or: make load

@@ -1,4 +1,4 @@
-"""No double booking, guarded by the database (issue 3, item 5) — PostgreSQL only.
+"""No double booking, guarded by the database — PostgreSQL only.
 
 Pending and confirmed sessions of one mentor may not overlap in time: an exclusion
 constraint over (mentor_id WITH =, tstzrange(start, end) WITH &&). It needs btree_gist (for

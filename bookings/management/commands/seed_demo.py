@@ -1,4 +1,4 @@
-"""Idempotent demo data (SPEC §6): the three demo logins, more people, and sessions."""
+"""Idempotent demo data (docs/PRODUCT.md §6.5): the three demo logins, more people, and sessions."""
 
 import heapq
 import random

@@ -76,8 +76,8 @@ class MentoringSession(models.Model):
     ics_sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # The admin dashboard lists pending sessions first (docs/PRODUCT.md §4.2): with this column, kept by
-    # the database itself, that order is one index (session_rank_start), read in order.
+    # The admin dashboard lists pending sessions first (docs/PRODUCT.md §4.2): with this
+    # column, kept by the database itself, that order is one index (session_rank_start).
     dashboard_rank = models.GeneratedField(
         expression=models.Case(
             models.When(status=Status.PENDING, then=models.Value(0)), default=models.Value(1)

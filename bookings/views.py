@@ -21,8 +21,9 @@ BAD_PAGE_MESSAGE = "That page of your sessions could not be found; showing the f
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """ "My Sessions": up to four short lists (docs/PRODUCT.md §4.5), each paged on its own by a keyset
-    token in its query parameter; a bad token shows that list's first page and says so."""
+    """ "My Sessions": up to four short lists (docs/PRODUCT.md §4.5), each paged on its own
+    by a keyset token in its query parameter; a bad token shows that list's first page and
+    says so."""
     user = request.user
     places = {name: request.GET.get(name, "") for name in DASHBOARD_LISTS}
     found = selectors.dashboard_lists(user, places)

@@ -202,14 +202,15 @@ def main() -> None:
                     side.times.setdefault(page, []).append(elapsed)
     a, b = sides
     print(f"A = {a.revision}, B = {b.revision}; {args.rounds} rounds after {args.warmup} warm-up")
-    print(f"{'page':<28}{'A median':>10}{'A p95':>9}{'B median':>10}{'B p95':>9}{'B−A':>9}{'(B−A)/A':>9}")
+    heads = ("A median", "A p95", "B median", "B p95", "B−A", "(B−A)/A")
+    print(f"{'page':<28}" + "".join(f"{head:>10}" for head in heads))
     for page in pages:
         ta, tb = a.times[page], b.times[page]
         ma, mb = statistics.median(ta), statistics.median(tb)
         pa, pb = (statistics.quantiles(t, n=20)[-1] for t in (ta, tb))
         print(
-            f"{page:<28}{ma:>10.2f}{pa:>9.2f}{mb:>10.2f}{pb:>9.2f}{mb - ma:>+9.2f}"
-            f"{(mb - ma) / ma:>+9.1%}"
+            f"{page:<28}{ma:>10.2f}{pa:>10.2f}{mb:>10.2f}{pb:>10.2f}{mb - ma:>+10.2f}"
+            f"{(mb - ma) / ma:>+10.1%}"
         )
 
 

@@ -155,7 +155,7 @@ def login_cookie(directory: Path, env: dict[str, str], email: str) -> str:
         capture_output=True,
         text=True,
     )
-    return f"sessionid={result.stdout.strip()}"
+    return f"sessionid={result.stdout.split()[-1]}"
 
 
 def request(port: int, path: str, cookie: str) -> tuple[int, float]:

@@ -1,7 +1,6 @@
 """The staff area under /admin/sessions/: the sessions dashboard, its actions, one session."""
 
 import re
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,7 +16,7 @@ from bookings.forms import (
     SetStatusForm,
 )
 from bookings.models import MentoringSession, Status
-from common.admin_area import kept_query, list_url, staff_required
+from common.admin_area import list_filters, list_url, staff_required
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from payments.services import PaymentError
@@ -29,10 +28,6 @@ DIALOG = re.compile(r"(confirm|cancel|change)-[1-9][0-9]{0,17}")
 RETRY_KEY = "admin_sessions_retry"
 
 
-def _filter_query(raw: str) -> str:
-    return kept_query(raw, FILTER_KEYS)
-
-
 def dashboard_url(raw_query: str = "") -> str:
     return list_url("admin_sessions", raw_query, FILTER_KEYS)
 
@@ -40,30 +35,19 @@ def dashboard_url(raw_query: str = "") -> str:
 @staff_required
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
-    form = AdminSessionFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        for paging in PAGING_KEYS:
-            for error in form.errors.pop(paging, []):
-                messages.warning(request, error)
-        if form.errors:
-            messages.warning(request, "Some filters were not understood and were ignored.")
-    result = selectors.admin_session_page(form.filters())
+    listed = list_filters(request, AdminSessionFilterForm, FILTER_KEYS, paging=PAGING_KEYS)
+    result = selectors.admin_session_page(listed.form.filters())
     retry = request.session.pop(RETRY_KEY, None)
     open_kind, open_id = _open_dialog(retry["dialog"] if retry else _requested_dialog(request))
     open_session = selectors.session_for_dialog(open_id, result.sessions)
-    filter_query = _filter_query(request.GET.urlencode())
     return render(
         request,
         "bookings/admin/session_list.html",
         {
-            "form": form,
+            **listed.context(),
             "result": result,
             "page": result.page,
             "people_cap": selectors.ADMIN_PEOPLE_CAP,
-            "filter_query": filter_query,
-            "filters_without_page": _filter_query(
-                urlencode([(k, v) for k, v in request.GET.items() if k not in PAGING_KEYS])
-            ),
             # A dialog opens only for a session that exists (a stale link opens nothing).
             "open_kind": open_kind if open_session else "",
             "open_session": open_session,
@@ -225,4 +209,3 @@ def mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def mark_refunded(request: HttpRequest, pk: int) -> HttpResponse:
     return _payment_action(request, pk, services.mark_refunded, "marked refunded")
-

@@ -1,16 +1,14 @@
 """The staff area for mentor applications: /admin/mentors/ (review, approve, reject)."""
 
 import re
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import ApplicationStatus, MentorProfile
-from common.admin_area import kept_query, list_url, staff_required
+from common.admin_area import list_filters, list_url, numbered_page, staff_required
 from mentors import selectors, services
 from mentors.forms import ApplicationFilterForm, RejectApplicationForm
 
@@ -21,10 +19,6 @@ DIALOG = re.compile(r"reject-[1-9][0-9]{0,17}")
 RETRY_KEY = "admin_mentors_retry"
 
 
-def _filter_query(raw: str) -> str:
-    return kept_query(raw, FILTER_KEYS)
-
-
 def applications_url(raw_query: str = "") -> str:
     return list_url("admin_mentors", raw_query, FILTER_KEYS)
 
@@ -32,12 +26,9 @@ def applications_url(raw_query: str = "") -> str:
 @staff_required
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
-    form = ApplicationFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        messages.warning(request, "Some filters were not understood and were ignored.")
-    page = Paginator(selectors.applications(form.filters()), PAGE_SIZE).get_page(
-        request.GET.get("page", "")
-    )
+    listed = list_filters(request, ApplicationFilterForm, FILTER_KEYS)
+    items = selectors.applications(listed.form.filters())
+    page = numbered_page(request, items, PAGE_SIZE, say_if_broken=False)
     retry = request.session.pop(RETRY_KEY, None)
     requested = request.GET.get("dialog", "")
     open_dialog = retry["dialog"] if retry else (requested if DIALOG.fullmatch(requested) else "")
@@ -45,12 +36,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
         request,
         "mentors/admin/application_list.html",
         {
-            "form": form,
+            **listed.context(),
             "page": page,
-            "filter_query": _filter_query(request.GET.urlencode()),
-            "filters_without_page": _filter_query(
-                urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
-            ),
             "open_id": int(open_dialog.partition("-")[2] or 0),
             "retry": retry,
             "ApplicationStatus": ApplicationStatus,

@@ -29,4 +29,5 @@ def run_together(*calls: Callable[[], object], refused: tuple[type[Exception], .
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
     return outcomes

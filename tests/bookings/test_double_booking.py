@@ -6,9 +6,9 @@ inserts inside one IMMEDIATE transaction (the database write lock). Both: many c
 bookings of one slot give exactly one session. Confirming re-checks for a confirmed clash.
 """
 
-import threading
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -20,6 +20,7 @@ from bookings.services import BookingError, SessionActionError, book_session
 from notifications.models import EmailKind, OutboundEmail
 from payments.models import Payment
 from tests.availability.factories import WeeklyAvailabilityFactory
+from tests.concurrency import run_together
 from tests.conftest import MEET
 from tests.factories import SessionFactory, UserFactory
 
@@ -161,31 +162,18 @@ def test_service_turns_the_constraint_into_the_slot_taken_message(
 # --- many concurrent bookings of one slot ----------------------------------------------
 
 
-def _book_in_thread(mentor, mentee, start, barrier, outcomes) -> None:
-    try:
-        barrier.wait(timeout=10)
-        session = book_session(mentor, mentee, start, 60, "Race", now=NOW)
-        outcomes.append(("booked", session.mentee_id))
-    except BookingError as error:
-        outcomes.append(("refused", str(error)))
-    except Exception as error:  # surfaces in the assertion instead of dying in the thread
-        outcomes.append(("crashed", repr(error)))
-    finally:
-        connection.close()  # each thread has its own connection; the test must not leak it
-
-
 def _race(mentor, mentees, starts) -> list[tuple[str, object]]:
-    barrier = threading.Barrier(len(mentees))
-    outcomes: list[tuple[str, object]] = []
-    threads = [
-        threading.Thread(target=_book_in_thread, args=(mentor, m, s, barrier, outcomes))
-        for m, s in zip(mentees, starts, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    """Each booking's outcome: ("booked", the mentee's id), ("refused", the message) or
+    ("crashed", the error)."""
+
+    def book(mentee, start):
+        return ("booked", book_session(mentor, mentee, start, 60, "Race", now=NOW).mentee_id)
+
+    outcomes = run_together(
+        *(partial(book, m, s) for m, s in zip(mentees, starts, strict=True)),
+        refused=(BookingError,),
+    )
+    return [o if isinstance(o, tuple) else tuple(o.split(": ", 1)) for o in outcomes]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import random
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -24,6 +25,7 @@ from bookings import services
 from bookings.models import MentoringSession, SessionEvent, Status
 from notifications.delivery import deliver, deliver_email, send_due_emails, sweep
 from notifications.models import EmailState, OutboundEmail
+from tests.concurrency import run_together
 from tests.conftest import MEET, client_for
 from tests.factories import SessionFactory
 from tests.helpers import messages_of
@@ -179,15 +181,8 @@ def test_c_a_confirmation_submitted_twice_sends_one_pair(
     }
 
 
-def _post_in_thread(client, session, barrier: threading.Barrier, outcomes: list) -> None:
-    try:
-        barrier.wait(timeout=10)
-        response = confirm_over_http(client, session)
-        outcomes.append(outcome_of(response))
-    except Exception as error:  # surfaces in the assertion instead of dying in the thread
-        outcomes.append(("crashed", repr(error)))
-    finally:
-        connection.close()  # each thread has its own connection; the test must not leak it
+def _confirm_outcome(client, session: MentoringSession) -> tuple:
+    return outcome_of(confirm_over_http(client, session))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -198,19 +193,10 @@ def test_c_two_concurrent_confirmations_send_one_pair(worker_signals, smtp_down,
     tabs = [client_for(admin_user), client_for(admin_user)]
 
     for session in sessions:
-        barrier = threading.Barrier(len(tabs))
-        outcomes: list[tuple] = []
-        threads = [
-            threading.Thread(target=_post_in_thread, args=(tab, session, barrier, outcomes))
-            for tab in tabs
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        outcomes = run_together(*(partial(_confirm_outcome, tab, session) for tab in tabs))
 
-        assert sorted(outcomes) == sorted(
-            [(BACK, [confirmed_message(session)]), (BACK, [ALREADY_CONFIRMED])]
+        assert sorted(outcomes, key=repr) == sorted(
+            [(BACK, [confirmed_message(session)]), (BACK, [ALREADY_CONFIRMED])], key=repr
         )
         assert OutboundEmail.objects.filter(session=session).count() == 2
         assert SessionEvent.objects.filter(session=session).count() == 1

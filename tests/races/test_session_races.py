@@ -10,8 +10,8 @@ Whatever interleaving the database chose, afterwards:
 - the outbox holds exactly the emails the audit trail says were caused, nothing else.
 """
 
-import threading
 from collections import Counter
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,6 +21,7 @@ from bookings import services
 from bookings.models import ALLOWED_TRANSITIONS, MentoringSession, SessionEvent, Status
 from bookings.services import SessionActionError
 from notifications.models import EmailKind, OutboundEmail
+from tests.concurrency import run_together
 from tests.factories import SessionFactory, UserFactory
 
 pytestmark = [
@@ -92,28 +93,16 @@ def _actions(session_id: int, admins) -> list:
 
 
 def _race(actions) -> list[str]:
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = []
+    """Each action's outcome: "done", "refused: <message>" or "crashed: <error>"."""
 
-    def run(action):
-        try:
-            barrier.wait(timeout=10)
-            action()
-            outcomes.append("done")
-        except (SessionActionError, ValidationError) as error:
-            outcomes.append(f"refused: {error}")
-        except Exception as error:  # surfaces in the assertion instead of dying in the thread
-            outcomes.append(f"crashed: {error!r}")
-        finally:
-            connection.close()
+    def done(action) -> str:
+        action()
+        return "done"
 
-    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (deadlock?)"
-    return outcomes
+    return run_together(
+        *(partial(done, action) for action in actions),
+        refused=(SessionActionError, ValidationError),
+    )
 
 
 def test_concurrent_status_actions_leave_a_legal_state_audit_and_outbox():

@@ -1,9 +1,15 @@
-"""Reading what a response shows: its Django messages and its visible text."""
+"""Helpers shared by the tests: what a response shows (its Django messages, its visible
+text, a table row's cells) and running Python in the project as a separate process."""
 
 import html
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from django.contrib.messages import get_messages
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def messages_of(response) -> list[tuple[str, str]]:
@@ -27,3 +33,10 @@ def table_row(markup: str, attribute: str, value) -> str:
 def cells_of(row: str) -> list[str]:
     """The visible text of each cell of a table row."""
     return [visible_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def run_python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`python <args>` in the project's root with exactly `env`; its output as text."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )

@@ -11,8 +11,6 @@ import base64
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import requests
@@ -25,8 +23,8 @@ from notifications.delivery import deliver
 from notifications.mail_providers import PostmarkBackend
 from notifications.models import EmailState, OutboundEmail
 from tests.conftest import MEET
+from tests.helpers import run_python
 
-ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_VARIABLES = ("EMAIL_", "POSTMARK_", "MAILGUN_", "BREVO_")
 
 # EMAIL_PROVIDER → (every variable it needs, anymail's backend, the OPTIONS they become)
@@ -70,14 +68,7 @@ def _load_settings(**env: str) -> subprocess.CompletedProcess:
         DJANGO_SECRET_KEY="test-secret-key-for-the-settings-probe",
         **env,
     )
-    return subprocess.run(
-        [sys.executable, "-c", _PROBE],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python("-c", _PROBE, env=clean)
 
 
 def _probe(**env: str) -> dict:

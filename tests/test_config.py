@@ -2,16 +2,12 @@
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import run_python
 
 
 @pytest.mark.parametrize(
@@ -63,14 +59,7 @@ def test_empty_variable_counts_as_unset(monkeypatch):
 )
 def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value, message):
     environment = {**os.environ, "DJANGO_DEBUG": "true", name: value}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python("manage.py", "check", env=environment)
     assert result.returncode != 0
     assert message in result.stderr
 
@@ -78,14 +67,7 @@ def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value
 def test_production_start_up_requires_a_secret_key():
     environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY"}}
     environment["DJANGO_DEBUG"] = "false"
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python("manage.py", "check", env=environment)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set." in result.stderr
 
@@ -99,13 +81,8 @@ def test_check_deploy_is_clean_with_production_values():
         "DJANGO_ALLOWED_HOSTS": "codementorhub.example.com",
         "SITE_URL": "https://codementorhub.example.com",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_python(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=environment
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
@@ -123,14 +100,7 @@ def test_email_variables_map_onto_django_mailers():
     }
     environment.pop("EMAIL_FILE_PATH", None)
     script = "import json, config.settings as s; print(json.dumps(s.MAILERS, sort_keys=True))"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python("-c", script, env=environment)
     assert json.loads(result.stdout) == {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -153,14 +123,7 @@ def test_a_lease_shorter_than_a_slow_send_is_warned_about():
         "EMAIL_TIMEOUT": "30",
         "EMAIL_LEASE_SECONDS": "45",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python("manage.py", "check", env=environment)
 
     assert "notifications.W001" in result.stderr + result.stdout
     assert "EMAIL_LEASE_SECONDS (45) should be more than twice EMAIL_TIMEOUT (30)." in (

@@ -22,6 +22,16 @@ from tests.factories import MentorProfileFactory, UserFactory
 
 ROLES = ("anonymous", "mentee", "mentor", "other_mentee", "admin")
 
+# A valid sign-up, as the form posts it.
+SIGNUP = {
+    "first_name": "New",
+    "last_name": "Person",
+    "email": "new.person@example.com",
+    "time_zone": "UTC",
+    "password1": "a-long-new-password-42",
+    "password2": "a-long-new-password-42",
+}
+
 
 @dataclass
 class World:

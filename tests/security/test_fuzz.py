@@ -23,7 +23,7 @@ from bookings import services as booking_services
 from bookings.models import Status
 from tests.conftest import MEET
 from tests.factories import PASSWORD, SessionFactory
-from tests.security.conftest import CsrfClient, snapshot
+from tests.security.conftest import SIGNUP, CsrfClient, snapshot
 
 FUZZ = settings(
     max_examples=25,
@@ -116,15 +116,6 @@ def _fields(base):
 
 
 # --- Accounts --------------------------------------------------------------------------
-
-SIGNUP = {
-    "first_name": "New",
-    "last_name": "Person",
-    "email": "new.person@example.com",
-    "time_zone": "UTC",
-    "password1": "a-long-new-password-42",
-    "password2": "a-long-new-password-42",
-}
 
 
 def test_signup(world):

@@ -20,7 +20,7 @@ from accounts.models import User
 from availability.models import WeeklyAvailability
 from tests.conftest import MEET, client_for
 from tests.factories import PASSWORD, MentorFactory
-from tests.security.conftest import ROLES, CsrfClient
+from tests.security.conftest import ROLES, SIGNUP, CsrfClient
 
 LOGIN = "login"
 DJANGO_ADMIN_LOGIN = "/django-admin/login/?next=/django-admin/"
@@ -86,14 +86,7 @@ MATRIX = {
     "signup": (
         None,
         _row(200, *["/dashboard/"] * 4),
-        lambda w, r: {
-            "first_name": "New",
-            "last_name": "Person",
-            "email": "new.person@example.com",
-            "time_zone": "UTC",
-            "password1": "a-long-new-password-42",
-            "password2": "a-long-new-password-42",
-        },
+        lambda w, r: SIGNUP,
         _all("/dashboard/"),
     ),
     "login": (None, _all(200), _login_data, _all("/dashboard/")),

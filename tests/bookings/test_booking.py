@@ -30,11 +30,7 @@ SLOT_TAKEN = "That time is no longer available. Please choose another time."
 NOTHING = {"sessions": 0, "events": 0, "payments": 0, "emails": 0, "tasks": 0}
 
 
-@pytest.fixture(autouse=True)
-def booking_rules(settings):
-    settings.BOOKING_MIN_NOTICE_HOURS = 12
-    settings.BOOKING_HORIZON_DAYS = 60
-    settings.BOOKING_SLOT_STEP_MINUTES = 30
+pytestmark = pytest.mark.usefixtures("booking_rules")
 
 
 @pytest.fixture

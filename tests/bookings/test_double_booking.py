@@ -40,11 +40,7 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def booking_rules(settings):
-    settings.BOOKING_MIN_NOTICE_HOURS = 12
-    settings.BOOKING_HORIZON_DAYS = 60
-    settings.BOOKING_SLOT_STEP_MINUTES = 30
+pytestmark = pytest.mark.usefixtures("booking_rules")
 
 
 @pytest.fixture

@@ -55,8 +55,14 @@ def confirmed_session(pending_session, admin_user):
 def started_session(mentor, mentee, admin_user):
     """Confirmed, started an hour ago, still running (90 minutes)."""
     start = (timezone.now() - timedelta(hours=1)).replace(second=0, microsecond=0)
-    session = SessionFactory(mentor=mentor, mentee=mentee, start=start, duration_minutes=90)
-    return services.confirm_session(session, link=MEET, by=admin_user)
+    session = SessionFactory(
+        mentor=mentor, mentee=mentee, start=start + timedelta(days=2), duration_minutes=90
+    )
+    services.confirm_session(session, link=MEET, by=admin_user)
+    # Confirmed while it was still ahead (a started session can no longer be confirmed);
+    # then its start passed.
+    MentoringSession.objects.filter(pk=session.pk).update(start=start)
+    return MentoringSession.objects.get(pk=session.pk)
 
 
 # --- the mentee's dashboard ------------------------------------------------------------

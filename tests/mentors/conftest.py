@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile
 from bookings import services as session_services
+from bookings.models import MentoringSession
 from mentors.services import MentorDetails
 from tests.conftest import MEET
 from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
@@ -92,6 +93,9 @@ def rejected_application(applicant, admin_user):
 @pytest.fixture
 def completed_session(mentor, mentee, admin_user):
     """Jane Smith mentored John Doe yesterday; the session is completed."""
-    session = SessionFactory(mentor=mentor, mentee=mentee, start=timezone.now() - timedelta(days=1))
+    session = SessionFactory(mentor=mentor, mentee=mentee, start=timezone.now() + timedelta(days=1))
     session = session_services.confirm_session(session, link=MEET, by=admin_user)
+    # Confirmed while it was still ahead (a started session can no longer be confirmed);
+    # then its start passed.
+    MentoringSession.objects.filter(pk=session.pk).update(start=timezone.now() - timedelta(days=1))
     return session_services.complete_session(session, by=admin_user)

@@ -3,15 +3,13 @@ email address (case-insensitive). Every test here is served by an index, so a se
 the same with 20 or 20,000 people; infix matches ("ovel" for "Lovelace") are deliberately
 not offered.
 
-One SQL statement, written here rather than built by the ORM: the sessions dashboard runs
-it on every search, and composing it through querysets cost three times what the database
-spends answering it. Each database has its own index (both measured on the benchmark data,
-where "ada lovelace" is 1,377 Adas and 1,503 Lovelaces, 95 of them both):
+One SQL statement per database, written here rather than built by the ORM, because each
+database answers it from its own kind of index:
 - PostgreSQL: `lower(name) text_pattern_ops` indexes (accounts/migrations/0003), asked
   `(… LIKE 'ada%' OR …) AND (… LIKE 'lovelace%' OR …)`, which it answers by combining
-  their bitmaps (0.2 ms);
+  their bitmaps;
 - SQLite: the FTS5 index `accounts_user_names` (accounts/migrations/0004), asked for
-  `"ada"* AND "lovelace"*` (0.1 ms). Its tokens are whole names and addresses, so the
+  `"ada"* AND "lovelace"*`. Its tokens are whole names and addresses, so the
   rule is the same; it also folds the case of non-ASCII letters, which SQLite's lower()
   does not.
 """

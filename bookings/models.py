@@ -116,7 +116,7 @@ class MentoringSession(models.Model):
             # The admin dashboard's default order: pending first, then soonest first. It ends
             # with the people: a search walks it in order and skips other people's sessions
             # on the index entry alone; SQLite then reads the table only for the 25 rows
-            # shown (1.3 → 0.2 ms for a name 95 people share, at 100,000 sessions).
+            # shown (docs/benchmarks.md has the figures).
             models.Index(
                 fields=["dashboard_rank", "start", "id", "mentor", "mentee"],
                 name="session_rank_start",

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import (
@@ -62,15 +61,12 @@ def with_end(queryset: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]
     return queryset.annotate(ends_at=ends_at())
 
 
-@cache
 def confirmed_clash() -> Exists:
     """Whether another confirmed session of the same mentor overlaps the enclosing query's
     session: a value of that query, so the row and the answer come in one read.
 
     Read from the (mentor, start) index: no session is longer than LONGEST_SESSION, so an
-    earlier one that reaches ours started less than that before it. Built once (it takes
-    half a millisecond): a query copies an expression before resolving it, never changing
-    the one it was given."""
+    earlier one that reaches ours started less than that before it."""
     earliest = ExpressionWrapper(
         OuterRef("start") - Value(LONGEST_SESSION), output_field=DateTimeField()
     )

@@ -3,8 +3,8 @@
 Query planners choose indexes from table statistics. PostgreSQL's autovacuum keeps them
 fresh by itself; SQLite keeps none until ANALYZE runs. Without them SQLite guesses that
 `status = 'pending'` is selective and may walk every pending session in index order to find
-one person's few (the sessions dashboard's search: ~20 ms at 100,000 sessions instead of
-~2 ms). So the worker refreshes them on SQLite, sampling (analysis_limit) to stay cheap."""
+one person's few (the sessions dashboard's search, ten times slower at 100,000 sessions).
+So the worker refreshes them on SQLite, sampling (analysis_limit) to stay cheap."""
 
 from django.db import connection
 

@@ -22,6 +22,18 @@ from tests.factories import MentorProfileFactory, UserFactory
 
 ROLES = ("anonymous", "mentee", "mentor", "other_mentee", "admin")
 
+# A valid mentor application or profile, as the form posts it.
+PROFILE = {
+    "headline": "Python engineer",
+    "bio": "Ten years of Python.",
+    "skills": "Python, Django",
+    "hourly_rate": "50.00",
+    "default_session_minutes": "60",
+    "time_zone": "UTC",
+    "linkedin_url": "",
+    "github_url": "",
+}
+
 # A valid sign-up, as the form posts it.
 SIGNUP = {
     "first_name": "New",

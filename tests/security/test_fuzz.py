@@ -23,7 +23,7 @@ from bookings import services as booking_services
 from bookings.models import Status
 from tests.conftest import MEET
 from tests.factories import PASSWORD, SessionFactory
-from tests.security.conftest import SIGNUP, CsrfClient, snapshot
+from tests.security.conftest import PROFILE, SIGNUP, CsrfClient, snapshot
 
 FUZZ = settings(
     max_examples=25,
@@ -115,18 +115,24 @@ def _fields(base):
     return st.sampled_from(sorted(base))
 
 
+def _fuzz_fields(client, path, base, refused) -> None:
+    """`_check` with each field of `base` in turn set to arbitrary text."""
+
+    @FUZZ
+    @given(field=_fields(base), value=VALUE)
+    def run(field, value):
+        _check(client, path, base, field, value, refused)
+
+    run()
+
+
 # --- Accounts --------------------------------------------------------------------------
 
 
 def test_signup(world):
     client = CsrfClient()
 
-    @FUZZ
-    @given(field=_fields(SIGNUP), value=VALUE)
-    def run(field, value):
-        _check(client, "/accounts/signup/", SIGNUP, field, value, status_400)
-
-    run()
+    _fuzz_fields(client, "/accounts/signup/", SIGNUP, status_400)
 
 
 def test_login(world):
@@ -171,12 +177,7 @@ def test_booking(world):
     path = f"/mentors/{world.users['mentor'].pk}/book/"
     base = {"start": world.slot, "duration_minutes": "60", "notes": "Hello"}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, path, base, field, value, status_400)
-
-    run()
+    _fuzz_fields(client, path, base, status_400)
 
 
 def test_booking_page_query_parameters(world):
@@ -193,38 +194,17 @@ def test_booking_page_query_parameters(world):
 
 # --- Mentors ---------------------------------------------------------------------------
 
-PROFILE = {
-    "headline": "Python engineer",
-    "bio": "Ten years of Python.",
-    "skills": "Python, Django",
-    "hourly_rate": "50.00",
-    "default_session_minutes": "60",
-    "time_zone": "UTC",
-    "linkedin_url": "",
-    "github_url": "",
-}
-
 
 def test_mentor_apply(world):
     client = CsrfClient(world.users["mentee"])
 
-    @FUZZ
-    @given(field=_fields(PROFILE), value=VALUE)
-    def run(field, value):
-        _check(client, "/mentor/apply/", PROFILE, field, value, status_400)
-
-    run()
+    _fuzz_fields(client, "/mentor/apply/", PROFILE, status_400)
 
 
 def test_mentor_profile_edit(world):
     client = CsrfClient(world.users["mentor"])
 
-    @FUZZ
-    @given(field=_fields(PROFILE), value=VALUE)
-    def run(field, value):
-        _check(client, "/mentor/profile/", PROFILE, field, value, status_400)
-
-    run()
+    _fuzz_fields(client, "/mentor/profile/", PROFILE, status_400)
 
 
 def test_feedback(world):
@@ -237,12 +217,7 @@ def test_feedback(world):
     client = CsrfClient(world.users["mentee"])
     base = {"rating": "5", "comment": "Great"}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, f"/sessions/{completed.pk}/feedback/", base, field, value, error_message)
-
-    run()
+    _fuzz_fields(client, f"/sessions/{completed.pk}/feedback/", base, error_message)
 
 
 def test_admin_reject_application(world):
@@ -250,12 +225,7 @@ def test_admin_reject_application(world):
     path = f"/admin/mentors/{world.applicant_profile.pk}/reject/"
     base = {"reason": "Not yet.", "return_query": "status=pending"}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, path, base, field, value, error_message)
-
-    run()
+    _fuzz_fields(client, path, base, error_message)
 
 
 # --- Availability ----------------------------------------------------------------------
@@ -265,12 +235,7 @@ def test_availability_weekly(world):
     client = CsrfClient(world.users["mentor"])
     base = {"weekday": "0", "start_time": "18:00", "end_time": "20:00"}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, "/mentor/availability/weekly/", base, field, value, status_400)
-
-    run()
+    _fuzz_fields(client, "/mentor/availability/weekly/", base, status_400)
 
 
 def test_availability_exception(world):
@@ -278,12 +243,7 @@ def test_availability_exception(world):
     day = (world.exception.date + timedelta(days=1)).isoformat()
     base = {"date": day, "kind": "extra", "start_time": "18:00", "end_time": "20:00"}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, "/mentor/availability/exceptions/", base, field, value, status_400)
-
-    run()
+    _fuzz_fields(client, "/mentor/availability/exceptions/", base, status_400)
 
 
 # --- Sessions: the people's and the admin's actions ------------------------------------
@@ -293,12 +253,7 @@ def test_cancel(world):
     client = CsrfClient(world.users["mentee"])
     base = {"reason": "Something came up.", "return_to": "dashboard"}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, f"/sessions/{world.session.pk}/cancel/", base, field, value, error_message)
-
-    run()
+    _fuzz_fields(client, f"/sessions/{world.session.pk}/cancel/", base, error_message)
 
 
 def test_admin_set_status(world):
@@ -326,12 +281,7 @@ def test_admin_change_link(world):
     path = f"/admin/sessions/{world.session.pk}/change-link/"
     base = {"meeting_link": "https://meet.google.com/xyz-wxyz-xyz", "return_query": ""}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, path, base, field, value, error_message)
-
-    run()
+    _fuzz_fields(client, path, base, error_message)
 
 
 @pytest.mark.parametrize("action", ["mark-paid", "mark-refunded"])
@@ -342,12 +292,7 @@ def test_admin_payment_actions(action, world):
     path = f"/admin/sessions/{world.session.pk}/{action}/"
     base = {"reference": "REF-1", "return_query": "page=2"}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, path, base, field, value, error_message)
-
-    run()
+    _fuzz_fields(client, path, base, error_message)
 
 
 def test_admin_resend(world):
@@ -355,12 +300,7 @@ def test_admin_resend(world):
     path = f"/admin/emails/{world.email.pk}/resend/"
     base = {"back": "session", "return_query": "state=failed"}
 
-    @FUZZ
-    @given(field=_fields(base), value=VALUE)
-    def run(field, value):
-        _check(client, path, base, field, value, error_message)
-
-    run()
+    _fuzz_fields(client, path, base, error_message)
 
 
 # --- Query parameters of the list pages -------------------------------------------------

@@ -20,7 +20,7 @@ from accounts.models import User
 from availability.models import WeeklyAvailability
 from tests.conftest import MEET, client_for
 from tests.factories import PASSWORD, MentorFactory
-from tests.security.conftest import ROLES, SIGNUP, CsrfClient
+from tests.security.conftest import PROFILE, ROLES, SIGNUP, CsrfClient
 
 LOGIN = "login"
 DJANGO_ADMIN_LOGIN = "/django-admin/login/?next=/django-admin/"
@@ -60,16 +60,6 @@ def _members(outcome):
 
 def _mentor_only(mentor_outcome):
     return _row(LOGIN, 403, mentor_outcome, 403, 403)
-
-
-PROFILE_DATA = {
-    "headline": "Python engineer",
-    "bio": "Ten years of Python.",
-    "skills": "Python, Django",
-    "hourly_rate": "50.00",
-    "default_session_minutes": "60",
-    "time_zone": "UTC",
-}
 
 
 def _login_data(w, role):
@@ -185,13 +175,13 @@ MATRIX = {
     "mentor_apply": (
         None,
         _row(LOGIN, 200, "/mentor/profile/", 200, 200),
-        lambda w, r: PROFILE_DATA,
+        lambda w, r: PROFILE,
         _members("/mentor/profile/"),
     ),
     "mentor_profile_edit": (
         None,
         _row(LOGIN, "/mentor/apply/", 200, "/mentor/apply/", "/mentor/apply/"),
-        lambda w, r: PROFILE_DATA,
+        lambda w, r: PROFILE,
         _row(LOGIN, "/mentor/apply/", "/mentor/profile/", "/mentor/apply/", "/mentor/apply/"),
     ),
     "admin_mentors": (None, _staff(200), None, _staff(405)),

@@ -14,8 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def messages_of(response) -> list[tuple[str, str]]:
     """The messages the request added or showed, as (level tag, text): for a redirect the
-    ones waiting for the next page, for a page (or a followed redirect) the ones it showed."""
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
+    ones waiting for the next page, for a page (or a followed redirect) the ones it showed.
+    Takes a test client's response, or a request (RequestFactory's, with its storage)."""
+    request = getattr(response, "wsgi_request", response)
+    return [(m.level_tag, m.message) for m in get_messages(request)]
 
 
 def visible_text(markup: str) -> str:

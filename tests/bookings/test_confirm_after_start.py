@@ -4,7 +4,6 @@ would ask both people to join a few minutes before a time that is gone."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -13,6 +12,7 @@ from bookings.models import MentoringSession, SessionEvent, Status
 from notifications.models import OutboundEmail
 from tests.conftest import MEET
 from tests.factories import SessionFactory
+from tests.helpers import messages_of
 
 PASSED = "This session's start time has passed; it can no longer be confirmed. Nothing was changed."
 
@@ -97,8 +97,6 @@ def test_admin_confirm_of_a_started_session_redirects_with_the_refusal(admin_cli
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/sessions/?status=pending"
-    assert [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)] == [
-        ("error", PASSED)
-    ]
+    assert messages_of(response) == [("error", PASSED)]
     assert _row(started) == before
     assert _side_effects() == {"events": 0, "emails": 0, "tasks": 0}

@@ -2,12 +2,12 @@
 warnings about what the form refused, the query strings the page keeps, numbered pages."""
 
 from django import forms
-from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from common.admin_area import FILTERS_IGNORED, list_filters, numbered_page
+from tests.helpers import messages_of
 
 KEYS = ("status", "q", "after")
 
@@ -29,10 +29,6 @@ def _get(query: str = ""):
     return request
 
 
-def _warnings(request) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(request)]
-
-
 def test_without_a_query_the_form_is_unbound_and_nothing_is_kept():
     request = _get()
 
@@ -41,7 +37,7 @@ def test_without_a_query_the_form_is_unbound_and_nothing_is_kept():
     assert not listed.form.is_bound
     assert listed.warnings == ()
     assert (listed.filter_query, listed.filters_without_page) == ("", "")
-    assert _warnings(request) == []
+    assert messages_of(request) == []
 
 
 def test_valid_filters_send_no_warning():
@@ -51,7 +47,7 @@ def test_valid_filters_send_no_warning():
 
     assert listed.form.is_valid()
     assert listed.warnings == ()
-    assert _warnings(request) == []
+    assert messages_of(request) == []
 
 
 def test_refused_filters_send_one_general_warning():
@@ -60,7 +56,7 @@ def test_refused_filters_send_one_general_warning():
     listed = list_filters(request, SampleFilterForm, KEYS, paging=("after",))
 
     assert listed.warnings == (FILTERS_IGNORED,)
-    assert _warnings(request) == [("warning", FILTERS_IGNORED)]
+    assert messages_of(request) == [("warning", FILTERS_IGNORED)]
     assert set(listed.form.errors) == {"status", "q"}  # still shown next to their fields
 
 
@@ -71,7 +67,7 @@ def test_a_broken_paging_value_is_its_own_warning_and_no_filter_error():
 
     broken = "This page link is broken; showing the first page."
     assert listed.warnings == (broken,)
-    assert _warnings(request) == [("warning", broken)]
+    assert messages_of(request) == [("warning", broken)]
     assert "after" not in listed.form.errors
 
 
@@ -119,7 +115,7 @@ def test_numbered_page_names_a_page_that_is_no_number():
     page = numbered_page(request, list(range(30)), 10)
 
     assert page.number == 1
-    assert _warnings(request) == [("warning", "There is no page “abc”; showing page 1.")]
+    assert messages_of(request) == [("warning", "There is no page “abc”; showing page 1.")]
 
 
 def test_numbered_page_past_the_end_shows_the_last_page_quietly():
@@ -128,7 +124,7 @@ def test_numbered_page_past_the_end_shows_the_last_page_quietly():
     page = numbered_page(request, list(range(30)), 10)
 
     assert page.number == 3
-    assert _warnings(request) == []
+    assert messages_of(request) == []
 
 
 def test_numbered_page_cuts_a_long_value_in_its_warning():
@@ -136,7 +132,7 @@ def test_numbered_page_cuts_a_long_value_in_its_warning():
 
     numbered_page(request, list(range(30)), 10)
 
-    assert _warnings(request) == [("warning", f"There is no page “{'z' * 20}”; showing page 1.")]
+    assert messages_of(request) == [("warning", f"There is no page “{'z' * 20}”; showing page 1.")]
 
 
 def test_numbered_page_can_stay_quiet_about_a_broken_page():
@@ -145,4 +141,4 @@ def test_numbered_page_can_stay_quiet_about_a_broken_page():
     page = numbered_page(request, list(range(30)), 10, say_if_broken=False)
 
     assert page.number == 1
-    assert _warnings(request) == []
+    assert messages_of(request) == []

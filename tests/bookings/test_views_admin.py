@@ -456,7 +456,7 @@ def test_old_page_numbers_show_the_first_page(admin_client, thirty_sessions):
     response = admin_client.get("/admin/sessions/?page=2")
 
     assert _row_ids(response.content.decode()) == [s.pk for s in thirty_sessions[:25]]
-    assert list(response.context["messages"]) == []
+    assert messages_of(response) == []
 
 
 @pytest.mark.parametrize(
@@ -494,7 +494,7 @@ def test_invalid_filter_is_ignored_with_a_warning(query, warning, admin_client, 
     response = admin_client.get("/admin/sessions/", query)
 
     assert response.status_code == 200
-    assert ("warning", warning) in [(m.level_tag, m.message) for m in response.context["messages"]]
+    assert ("warning", warning) in messages_of(response)
     assert _row_ids(response.content.decode()) == [pending_session.pk]
 
 

@@ -31,7 +31,7 @@ $(VENV)/.installed: pyproject.toml uv.lock .python-version
 
 install: $(VENV)/.installed
 
-# axe-core checks every page the browser tests visit (tests/e2e/conftest.py reads AXE_JS).
+# axe-core checks every page the browser tests visit (tests/e2e/a11y.py loads AXE_JS).
 AXE_CORE_VERSION := 4.14.1
 AXE_DIR := var/axe
 AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js

@@ -1,5 +1,5 @@
-"""Text contrast of the buttons and badges as static/css/site.css colours them, measured
-with WCAG's relative-luminance formula: normal-size text needs at least 4.5:1."""
+"""Text contrast of the buttons, badges and table headers as static/css/site.css colours
+them, measured with WCAG's relative-luminance formula: normal-size text needs at least 4.5:1."""
 
 import re
 from pathlib import Path
@@ -60,7 +60,7 @@ def test_join_button_is_a_dark_enough_green_for_white_text():
 
 
 # (the rule that sets the text colour, the rule that sets the background)
-BUTTONS_AND_BADGES = [
+SMALL_TEXT = [
     (".button", ".button"),
     (".button", ".button:hover"),
     (".button", ".button.join"),
@@ -74,11 +74,14 @@ BUTTONS_AND_BADGES = [
     (".badge-application-approved", ".badge-application-approved"),
     (".badge-application-rejected", ".badge-application-rejected"),
     (".skill", ".skill"),
+    ("table.sessions th", "table.sessions th"),
 ]
 
 
-@pytest.mark.parametrize(("text_rule", "background_rule"), BUTTONS_AND_BADGES)
-def test_buttons_and_badges_meet_aa_for_normal_text(text_rule: str, background_rule: str):
+@pytest.mark.parametrize(("text_rule", "background_rule"), SMALL_TEXT)
+def test_buttons_badges_and_table_headers_meet_aa_for_normal_text(
+    text_rule: str, background_rule: str
+):
     foreground = _colour(text_rule, "color")
     background = _colour(background_rule, "background")
     ratio = contrast(foreground, background)

@@ -5,14 +5,18 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
+from tests.e2e.a11y import unchecked_pages, watch
 from tests.smtp_sink import SMTPSink
 from tests.worker_process import ROOT, start_worker
 
 SCREENSHOTS = ROOT / "var" / "screenshots"
+_PASSED = pytest.StashKey[bool]()
 
 
 def pytest_collection_modifyitems(items):
@@ -55,6 +59,28 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1400, "height": 900}}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call":
+        item.stash[_PASSED] = report.passed
+    return report
+
+
+@pytest.fixture
+def page(page: Page, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """pytest-playwright's page; each page it loads must pass tests.e2e.a11y.assert_accessible
+    before the test ends."""
+    watch(page)
+    yield page
+    unchecked = unchecked_pages(page)
+    # A test that failed already says what went wrong; this would only add noise.
+    if request.node.stash.get(_PASSED, False):
+        assert not unchecked, f"pages loaded but never checked with assert_accessible: {unchecked}"
 
 
 @pytest.fixture

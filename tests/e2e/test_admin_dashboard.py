@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bookings.models import MentoringSession, Status
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.test_confirm_flow import GOOD, log_in
 from tests.factories import MentorFactory, SessionFactory, UserFactory
 
@@ -36,6 +37,7 @@ def test_each_row_opens_the_shared_dialog_for_its_own_session(
     third = sessions[2]
     log_in(page, live_server.url, admin.email)
     page.goto(f"{live_server.url}/admin/sessions/")
+    assert_accessible(page)
 
     page.locator(f"tr[data-session-id='{third.pk}']").get_by_role(
         "link", name=re.compile("Confirm with Link")
@@ -43,10 +45,12 @@ def test_each_row_opens_the_shared_dialog_for_its_own_session(
     dialog = page.get_by_role("dialog", name="Provide Google Meet Link")
     expect(dialog).to_contain_text("Jane Smith – John Doe, 2030-01-15 15:00 UTC")
     dialog.get_by_label("Google Meet Link").fill(GOOD)
+    assert_accessible(page)
     shoot("20-shared-dialog")
     dialog.get_by_role("button", name="Confirm & Send Link").click()
 
     expect(page.get_by_text("Session Jane Smith – John Doe confirmed.")).to_be_visible()
+    assert_accessible(page)
     statuses = dict(MentoringSession.objects.values_list("pk", "status"))
     assert statuses[third.pk] == Status.CONFIRMED
     assert sorted(pk for pk, status in statuses.items() if status == Status.CONFIRMED) == [third.pk]
@@ -54,11 +58,13 @@ def test_each_row_opens_the_shared_dialog_for_its_own_session(
     # Pending sessions come first, so it moved to page 2; the confirmed ones offer
     # "Change link", prefilled with the session's own link.
     page.goto(f"{live_server.url}/admin/sessions/?status=confirmed")
+    assert_accessible(page)
     page.locator(f"tr[data-session-id='{third.pk}']").get_by_role(
         "link", name="Change link"
     ).click()
     change = page.get_by_role("dialog", name="Change Google Meet Link")
     expect(change.get_by_label("Google Meet Link")).to_have_value(GOOD)
+    assert_accessible(page)
 
 
 def test_next_and_previous_walk_the_pages(page: Page, live_server, thirty, shoot):
@@ -68,14 +74,17 @@ def test_next_and_previous_walk_the_pages(page: Page, live_server, thirty, shoot
     rows = page.locator("tr[data-session-id]")
     expect(rows).to_have_count(25)
     expect(page.get_by_text("30 sessions")).to_be_visible()
+    assert_accessible(page)
 
     page.get_by_role("link", name="Next →").click()
     expect(rows).to_have_count(5)
     assert [int(r.get_attribute("data-session-id")) for r in rows.all()] == [
         s.pk for s in sessions[25:]
     ]
+    assert_accessible(page)
     shoot("21-second-page")
 
     page.get_by_role("link", name="← Previous").click()
     expect(rows).to_have_count(25)
     assert int(rows.first.get_attribute("data-session-id")) == sessions[0].pk
+    assert_accessible(page)

@@ -9,6 +9,7 @@ from accounts.models import User
 from bookings.models import MentoringSession, Status
 from notifications.models import EmailKind, OutboundEmail
 from tests.availability.factories import every_day
+from tests.e2e.a11y import assert_accessible
 from tests.factories import MentorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +34,7 @@ def test_new_user_signs_up_finds_a_mentor_and_books_a_free_slot(
     page: Page, live_server, mentor, shoot
 ):
     page.goto(f"{live_server.url}/accounts/signup/")
+    assert_accessible(page)
     page.get_by_label("First name").fill("Priya")
     page.get_by_label("Last name").fill("Patel")
     page.get_by_label("Email address").fill("Priya@Example.com")
@@ -41,26 +43,33 @@ def test_new_user_signs_up_finds_a_mentor_and_books_a_free_slot(
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="My Sessions")).to_be_visible()
+    assert_accessible(page)
     priya = User.objects.get(email="priya@example.com")
     assert priya.time_zone == "Asia/Kolkata"
 
     page.get_by_role("link", name="Find a mentor").first.click()
+    expect(page.locator(".mentor-name")).to_have_count(2)
+    assert_accessible(page)
     page.get_by_label("Search").fill("Django")
     page.get_by_role("button", name="Search").click()
     expect(page.locator(".mentor-name")).to_have_count(1)
+    assert_accessible(page)
     shoot("10-directory-search")
     page.get_by_role("link", name="Jane Smith").click()
     expect(page.get_by_role("heading", name="Jane Smith")).to_be_visible()
+    assert_accessible(page)
     shoot("11-mentor-profile")
 
     page.get_by_role("link", name="Book a session").click()
     expect(page.get_by_text("shown in your time zone: Asia/Kolkata")).to_be_visible()
+    assert_accessible(page)
     first_slot = page.locator("input[name=start]").first
     chosen = first_slot.get_attribute("value")
     first_slot.check()
     page.get_by_role("textbox", name="Notes for your mentor").fill(
         "Help me structure a Django project."
     )
+    assert_accessible(page)
     shoot("12-booking-form")
     page.get_by_role("button", name="Request booking").click()
 
@@ -70,6 +79,7 @@ def test_new_user_signs_up_finds_a_mentor_and_books_a_free_slot(
     expect(card.locator(".badge")).to_have_text("PENDING")
     expect(card).to_contain_text("Awaiting confirmation")
     expect(card).to_contain_text("Asia/Kolkata")
+    assert_accessible(page)
     shoot("13-pending-on-dashboard")
 
     session = MentoringSession.objects.get(mentee=priya)

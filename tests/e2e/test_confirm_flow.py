@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from bookings.models import MentoringSession, Status
 from notifications.models import EmailState, OutboundEmail
+from tests.e2e.a11y import assert_accessible, unchecked_pages, watch
 from tests.e2e.conftest import eventually
 from tests.factories import PASSWORD, MentorFactory, SessionFactory, UserFactory
 
@@ -37,10 +38,12 @@ def people():
 
 def log_in(page: Page, base: str, email: str) -> None:
     page.goto(f"{base}/accounts/login/")
+    assert_accessible(page)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="My Sessions")).to_be_visible()
+    assert_accessible(page)
 
 
 def test_admin_confirms_with_link_and_mentee_sees_join_button(
@@ -51,10 +54,12 @@ def test_admin_confirms_with_link_and_mentee_sees_join_button(
     page.goto(f"{live_server.url}/admin/sessions/")
     row = page.locator(f"tr[data-session-id='{session.pk}']")
     expect(row.locator(".badge")).to_have_text("PENDING")
+    assert_accessible(page)
 
     row.get_by_role("link", name=re.compile("Confirm with Link")).click()
     dialog = page.get_by_role("dialog", name="Provide Google Meet Link")
     expect(dialog).to_be_visible()
+    assert_accessible(page)
     shoot("01-confirm-dialog")
 
     dialog.get_by_label("Google Meet Link").fill(LOOKALIKE)
@@ -63,6 +68,7 @@ def test_admin_confirms_with_link_and_mentee_sees_join_button(
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("alert")).to_contain_text("Only Google Meet links are accepted")
     expect(dialog.get_by_label("Google Meet Link")).to_have_value(LOOKALIKE)
+    assert_accessible(page)
     shoot("02-refused-link")
     session.refresh_from_db()
     assert session.status == Status.PENDING
@@ -76,6 +82,7 @@ def test_admin_confirms_with_link_and_mentee_sees_join_button(
     )
     expect(row.locator(".badge")).to_have_text("CONFIRMED")
     expect(row.get_by_role("link", name=GOOD)).to_have_attribute("href", GOOD)
+    assert_accessible(page)
     shoot("03-confirmed")
 
     messages = [item.message for item in inbox.wait_received(2)]
@@ -86,6 +93,8 @@ def test_admin_confirms_with_link_and_mentee_sees_join_button(
     )
 
     page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("navigation").get_by_role("link", name="Log in")).to_be_visible()
+    assert_accessible(page)
     log_in(page, live_server.url, mentee.email)
     card = page.locator(f"article[data-session-id='{session.pk}']")
     expect(card).to_contain_text("Meeting Link Available")
@@ -100,17 +109,21 @@ def test_admin_confirms_with_link_and_mentee_sees_join_button(
 def test_confirm_dialog_works_without_javascript(browser, live_server, people):
     admin, mentor, mentee, session = people
     context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+    page = watch(context.new_page(), javascript=False)
     log_in(page, live_server.url, admin.email)
     page.goto(f"{live_server.url}/admin/sessions/?status=pending")
+    assert_accessible(page)
 
     page.get_by_role("link", name=re.compile("Confirm with Link")).click()
     dialog = page.get_by_role("dialog", name="Provide Google Meet Link")
     expect(dialog).to_be_visible()
+    assert_accessible(page)
     dialog.get_by_label("Google Meet Link").fill(GOOD)
     dialog.get_by_role("button", name="Confirm & Send Link").click()
 
     expect(page).to_have_url(f"{live_server.url}/admin/sessions/?status=pending")
     expect(page.locator(".message.success")).to_contain_text("confirmed")
+    assert_accessible(page)
     assert MentoringSession.objects.get(pk=session.pk).admin_provided_link == GOOD
+    assert unchecked_pages(page) == []
     context.close()

@@ -76,7 +76,16 @@ class ApplicationStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-SESSION_LENGTHS = [(30, "30 minutes"), (45, "45 minutes"), (60, "60 minutes"), (90, "90 minutes")]
+# The lengths a session can be booked for and a mentor can offer by default (docs/PRODUCT.md
+# §7.2, §8.1). Here, below mentors, bookings and availability, so that all of them read it.
+BOOKABLE_MINUTES = (30, 45, 60, 90)
+DEFAULT_SESSION_MINUTES = 60
+SESSION_LENGTHS = [(minutes, f"{minutes} minutes") for minutes in BOOKABLE_MINUTES]
+CHOOSE_A_SESSION_LENGTH = (
+    "Choose a session length of "
+    f"{', '.join(str(minutes) for minutes in BOOKABLE_MINUTES[:-1])} "
+    f"or {BOOKABLE_MINUTES[-1]} minutes."
+)
 
 
 class MentorProfile(models.Model):
@@ -89,7 +98,9 @@ class MentorProfile(models.Model):
     hourly_rate = models.DecimalField(
         max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
-    default_session_minutes = models.PositiveSmallIntegerField(choices=SESSION_LENGTHS, default=60)
+    default_session_minutes = models.PositiveSmallIntegerField(
+        choices=SESSION_LENGTHS, default=DEFAULT_SESSION_MINUTES
+    )
     linkedin_url = models.URLField(max_length=300, blank=True)
     github_url = models.URLField(max_length=300, blank=True)
     status = models.CharField(
@@ -131,4 +142,3 @@ def is_mentor(user) -> bool:
     """Whether `user` has an approved mentor profile (and so mentor pages and sessions)."""
     profile = getattr(user, "mentor_profile", None)
     return bool(profile and profile.is_approved)
-

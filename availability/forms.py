@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import BOOKABLE_MINUTES
 from availability.models import (
     AvailabilityException,
     ExceptionKind,
@@ -12,7 +13,8 @@ from availability.models import (
 )
 
 # The shortest bookable session: a shorter window could never hold one.
-SHORTEST_SESSION = timedelta(minutes=30)
+SHORTEST_MINUTES = min(BOOKABLE_MINUTES)
+SHORTEST_SESSION = timedelta(minutes=SHORTEST_MINUTES)
 MAX_WEEKLY_WINDOWS = 50
 EXCEPTION_DAYS_AHEAD = 366
 
@@ -69,7 +71,7 @@ class WeeklyWindowForm(_MentorScheduleForm):
         if end <= start:
             raise ValidationError("The end time must be after the start time.")
         if _length(start, end) < SHORTEST_SESSION:
-            raise ValidationError("A window must be at least 30 minutes long.")
+            raise ValidationError(f"A window must be at least {SHORTEST_MINUTES} minutes long.")
         mine = WeeklyAvailability.objects.filter(mentor=self.mentor)
         if mine.count() >= MAX_WEEKLY_WINDOWS:
             raise ValidationError(f"You can have at most {MAX_WEEKLY_WINDOWS} weekly windows.")
@@ -140,5 +142,5 @@ class ExceptionForm(_MentorScheduleForm):
         if end <= start:
             raise ValidationError("The end time must be after the start time.")
         if kind == ExceptionKind.EXTRA and _length(start, end) < SHORTEST_SESSION:
-            raise ValidationError("Extra hours must be at least 30 minutes long.")
+            raise ValidationError(f"Extra hours must be at least {SHORTEST_MINUTES} minutes long.")
         return data

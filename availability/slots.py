@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import DEFAULT_SESSION_MINUTES
 from availability.models import AvailabilityException, ExceptionKind, WeeklyAvailability
 
 Interval = tuple[datetime, datetime]
@@ -205,5 +206,5 @@ def next_free_slots(
     to the mentor's default session length."""
     if duration_minutes is None:
         profile = getattr(mentor, "mentor_profile", None)
-        duration_minutes = profile.default_session_minutes if profile else 60
+        duration_minutes = profile.default_session_minutes if profile else DEFAULT_SESSION_MINUTES
     return free_slots(mentor, duration_minutes=duration_minutes)[:limit]

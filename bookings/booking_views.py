@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import ApplicationStatus
+from accounts.models import BOOKABLE_MINUTES, ApplicationStatus
 from availability.slots import free_slots
 from bookings import services
 from bookings.forms import BookingForm
@@ -64,13 +64,11 @@ def _duration(raw, default: int) -> int:
         minutes = int(raw)
     except (TypeError, ValueError):
         return default
-    return minutes if minutes in services.BOOKABLE_MINUTES else default
+    return minutes if minutes in BOOKABLE_MINUTES else default
 
 
 def _prices(rate: Decimal) -> list[tuple[int, Decimal]]:
-    return [
-        (minutes, services.session_amount(rate, minutes)) for minutes in services.BOOKABLE_MINUTES
-    ]
+    return [(minutes, services.session_amount(rate, minutes)) for minutes in BOOKABLE_MINUTES]
 
 
 @login_required

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from accounts.models import CHOOSE_A_SESSION_LENGTH, SESSION_LENGTHS
 from bookings.meeting_links import MAX_LINK_LENGTH, canonicalize_meeting_link
 from bookings.models import Status
 from bookings.selectors import AdminSessionFilters
@@ -157,10 +158,10 @@ class BookingForm(forms.Form):
     duration_minutes = forms.TypedChoiceField(
         label="Session length",
         coerce=int,
-        choices=[(30, "30 minutes"), (45, "45 minutes"), (60, "60 minutes"), (90, "90 minutes")],
+        choices=SESSION_LENGTHS,
         error_messages={
-            "invalid_choice": "Choose a session length of 30, 45, 60 or 90 minutes.",
-            "required": "Choose a session length of 30, 45, 60 or 90 minutes.",
+            "invalid_choice": CHOOSE_A_SESSION_LENGTH,
+            "required": CHOOSE_A_SESSION_LENGTH,
         },
     )
     notes = forms.CharField(
@@ -190,4 +191,3 @@ class PaymentActionForm(forms.Form):
         strip=True,
         error_messages={"max_length": "The payment reference is too long; nothing was changed."},
     )
-

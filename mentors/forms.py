@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from accounts.models import (
+    DEFAULT_SESSION_MINUTES,
     SESSION_LENGTHS,
     TIME_ZONE_CHOICES,
     ApplicationStatus,
@@ -49,7 +50,10 @@ class MentorProfileForm(forms.Form):
         help_text="New rates apply to new bookings only; booked sessions keep their price.",
     )
     default_session_minutes = forms.TypedChoiceField(
-        label="Default session length", choices=SESSION_LENGTHS, coerce=int, initial=60
+        label="Default session length",
+        choices=SESSION_LENGTHS,
+        coerce=int,
+        initial=DEFAULT_SESSION_MINUTES,
     )
     time_zone = forms.ChoiceField(
         label="Your time zone",

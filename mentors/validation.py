@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
-from accounts.models import SESSION_LENGTHS
+from accounts.models import BOOKABLE_MINUTES, CHOOSE_A_SESSION_LENGTH
 
 MAX_SKILLS = 20
 MAX_SKILL_LENGTH = 40
 MAX_SKILLS_TOTAL = 500  # MentorProfile.skills.max_length
 MIN_RATE = Decimal("0.01")
 MAX_RATE = Decimal("1000.00")
-SESSION_MINUTES = frozenset(minutes for minutes, _label in SESSION_LENGTHS)
+SESSION_MINUTES = frozenset(BOOKABLE_MINUTES)
 MAX_PROFILE_URL_LENGTH = 300  # MentorProfile.linkedin_url/github_url max_length
 SKILL_SEPARATOR = ", "
 
@@ -71,7 +71,7 @@ def validate_hourly_rate(value: object) -> Decimal:
 
 def validate_session_minutes(value: object) -> int:
     if value not in SESSION_MINUTES:
-        raise ValidationError("Choose a session length of 30, 45, 60 or 90 minutes.")
+        raise ValidationError(CHOOSE_A_SESSION_LENGTH)
     return int(value)  # type: ignore[call-overload]
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts.models import ApplicationStatus, MentorProfile, User
+from accounts.models import BOOKABLE_MINUTES, ApplicationStatus, MentorProfile, User
 from availability.models import WeeklyAvailability
 from bookings.models import MentoringSession, PaymentStatus, Status
 from ops.jobs import analyze
@@ -402,7 +402,7 @@ class Command(BaseCommand):
                 if status in (Status.CONFIRMED, Status.COMPLETED)
                 else ""
             )
-            duration = rng.choice([30, 45, 60, 90])
+            duration = rng.choice(BOOKABLE_MINUTES)
             batch.append(
                 MentoringSession(
                     mentor_id=mentor_id,

@@ -33,6 +33,20 @@ def _length(start, end) -> timedelta:
 
 
 class _MentorScheduleForm(forms.ModelForm):
+    """A mentor's own schedule row (weekly window or exception): the row is theirs, and
+    its times are whole minutes."""
+
+    def __init__(self, *args, mentor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mentor = mentor
+        self.instance.mentor = mentor
+
+    def clean_start_time(self):
+        return _minutes(self.cleaned_data["start_time"])
+
+    def clean_end_time(self):
+        return _minutes(self.cleaned_data["end_time"])
+
     def validate_constraints(self):
         # The database constraints restate clean()'s rules: once clean() has said why in
         # words, "Constraint … is violated" would only repeat it, less clearly.
@@ -51,17 +65,9 @@ class WeeklyWindowForm(_MentorScheduleForm):
             "end_time": {"required": "Give an end time.", "invalid": "Give a time like 17:00."},
         }
 
-    def __init__(self, *args, mentor, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.mentor = mentor
-        self.instance.mentor = mentor
         self.fields["weekday"].choices = Weekday.choices  # no empty "---------" choice
-
-    def clean_start_time(self):
-        return _minutes(self.cleaned_data["start_time"])
-
-    def clean_end_time(self):
-        return _minutes(self.cleaned_data["end_time"])
 
     def clean(self):
         data = super().clean()
@@ -105,10 +111,8 @@ class ExceptionForm(_MentorScheduleForm):
             "end_time": {"invalid": "Give a time like 17:00."},
         }
 
-    def __init__(self, *args, mentor, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.mentor = mentor
-        self.instance.mentor = mentor
         self.fields["kind"].choices = ExceptionKind.choices  # no empty "---------" choice
 
     def clean_date(self):
@@ -119,12 +123,6 @@ class ExceptionForm(_MentorScheduleForm):
         if day > today + timedelta(days=EXCEPTION_DAYS_AHEAD):
             raise ValidationError("Choose a date within the next year.")
         return day
-
-    def clean_start_time(self):
-        return _minutes(self.cleaned_data["start_time"])
-
-    def clean_end_time(self):
-        return _minutes(self.cleaned_data["end_time"])
 
     def clean(self):
         data = super().clean()

@@ -187,18 +187,27 @@ def _check_pending(profile: MentorProfile, verb: str) -> None:
     )
 
 
+def _decide(
+    profile: MentorProfile, status: ApplicationStatus, *, by: User, reason: str = ""
+) -> MentorProfile:
+    """pending → `status`, inside the caller's transaction: the locked row, with who
+    decided, when, and the reason (empty for an approval)."""
+    profile = _lock_application(profile)
+    _check_pending(profile, status.value)
+    profile.status = status
+    profile.rejection_reason = reason
+    profile.reviewed_by = by
+    profile.reviewed_at = timezone.now()
+    profile.save(
+        update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"]
+    )
+    return profile
+
+
 def approve_application(profile: MentorProfile, *, by: User) -> MentorProfile:
     """pending → approved: listed and bookable from now on; the applicant is emailed."""
     with transaction.atomic():
-        profile = _lock_application(profile)
-        _check_pending(profile, "approved")
-        profile.status = ApplicationStatus.APPROVED
-        profile.rejection_reason = ""
-        profile.reviewed_by = by
-        profile.reviewed_at = timezone.now()
-        profile.save(
-            update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"]
-        )
+        profile = _decide(profile, ApplicationStatus.APPROVED, by=by)
         mentor_emails.queue_application_approved(profile)
     return profile
 
@@ -215,15 +224,7 @@ def reject_application(profile: MentorProfile, *, by: User, reason: str) -> Ment
             f"The reason is too long (at most {MAX_REASON_LENGTH} characters); nothing was changed."
         )
     with transaction.atomic():
-        profile = _lock_application(profile)
-        _check_pending(profile, "rejected")
-        profile.status = ApplicationStatus.REJECTED
-        profile.rejection_reason = reason
-        profile.reviewed_by = by
-        profile.reviewed_at = timezone.now()
-        profile.save(
-            update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"]
-        )
+        profile = _decide(profile, ApplicationStatus.REJECTED, by=by, reason=reason)
         mentor_emails.queue_application_rejected(profile)
     return profile
 

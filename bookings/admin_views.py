@@ -1,6 +1,7 @@
 """The staff area under /admin/sessions/: the sessions dashboard, its actions, one session."""
 
 import re
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -81,23 +82,18 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)
     action = form.cleaned_data["action"]
-    try:
-        session = services.set_status(
+    _act(
+        request,
+        f"confirm-{pk}",
+        lambda: services.set_status(
             _by_id(pk),
             action=action,
             by=request.user,
             link=form.cleaned_data["meeting_link"] or None,
             reason=form.cleaned_data["reason"],
-        )
-    except MentoringSession.DoesNotExist:
-        raise Http404("No such session.") from None
-    except services.SessionActionError as error:
-        messages.error(request, str(error))
-    except ValidationError as error:
-        _refuse_link(request, f"confirm-{pk}", error.messages[0])
-    else:
-        request.session.pop(RETRY_KEY, None)
-        messages.success(request, _success_message(session, action))
+        ),
+        lambda session: _success_message(session, action),
+    )
     return redirect(back)
 
 
@@ -117,23 +113,38 @@ def change_link(request: HttpRequest, pk: int) -> HttpResponse:
         get_object_or_404(MentoringSession.objects.only("pk"), pk=pk)  # unknown: 404 first
         _refuse_link(request, f"change-{pk}", form.errors["meeting_link"][0])
         return redirect(back)
-    try:
-        session = services.change_meeting_link(
+    _act(
+        request,
+        f"change-{pk}",
+        lambda: services.change_meeting_link(
             _by_id(pk), link=form.cleaned_data["meeting_link"], by=request.user
-        )
+        ),
+        lambda session: (
+            f"Meeting link changed for {_who(session)}. Both have been emailed the new link."
+        ),
+    )
+    return redirect(back)
+
+
+def _act(
+    request: HttpRequest,
+    dialog: str,
+    change: Callable[[], MentoringSession],
+    success: Callable[[MentoringSession], str],
+) -> None:
+    """Run a session's change and say how it went: an unknown session is a 404, a refused
+    link re-opens `dialog`, any other refusal is an error message."""
+    try:
+        session = change()
     except MentoringSession.DoesNotExist:
         raise Http404("No such session.") from None
     except services.SessionActionError as error:
         messages.error(request, str(error))
     except ValidationError as error:
-        _refuse_link(request, f"change-{pk}", error.messages[0])
+        _refuse_link(request, dialog, error.messages[0])
     else:
         request.session.pop(RETRY_KEY, None)
-        messages.success(
-            request,
-            f"Meeting link changed for {_who(session)}. Both have been emailed the new link.",
-        )
-    return redirect(back)
+        messages.success(request, success(session))
 
 
 def _refuse_link(request: HttpRequest, dialog: str, error: str) -> None:

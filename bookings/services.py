@@ -12,7 +12,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import ApplicationStatus, MentorProfile
+from accounts.models import (
+    BOOKABLE_MINUTES,
+    CHOOSE_A_SESSION_LENGTH,
+    ApplicationStatus,
+    MentorProfile,
+)
 from availability.slots import is_slot_free
 from bookings import cancellation, emails
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
@@ -264,7 +269,6 @@ class BookingError(SessionActionError):
     """A refused booking; the message is written for the mentee who tried it."""
 
 
-BOOKABLE_MINUTES = (30, 45, 60, 90)
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
 # The exclusion constraint of migration bookings/0002 (PostgreSQL only).
 NO_OVERLAP_CONSTRAINT = "session_no_overlap"
@@ -293,7 +297,7 @@ def _check_booking(mentor, mentee, start: datetime, duration_minutes, notes: str
     if mentor.pk == mentee.pk:
         raise BookingError("You cannot book a session with yourself.")
     if duration_minutes not in BOOKABLE_MINUTES:
-        raise BookingError("Choose a session length of 30, 45, 60 or 90 minutes.")
+        raise BookingError(CHOOSE_A_SESSION_LENGTH)
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise BookingError("Choose a time from the list.")
     if len(notes) > 2000:

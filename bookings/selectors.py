@@ -3,16 +3,13 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     DateTimeField,
     DurationField,
     Exists,
-    Expression,
     ExpressionWrapper,
     F,
     IntegerField,
-    Lookup,
     OuterRef,
     Q,
     QuerySet,
@@ -119,8 +116,7 @@ ADMIN_PEOPLE_CAP = 200
 @dataclass(frozen=True)
 class AdminSessionPage:
     page: KeysetPage
-    # At most ADMIN_COUNT_CAP + 1; None on a page past the end (no row carried the count).
-    matches: int | None
+    matches: int  # counted up to ADMIN_COUNT_CAP + 1
     too_many_people: bool = False  # the search matched more than ADMIN_PEOPLE_CAP people
 
     @property
@@ -129,168 +125,70 @@ class AdminSessionPage:
 
     @property
     def more_than_cap(self) -> bool:
-        return self.matches is not None and self.matches > ADMIN_COUNT_CAP
+        return self.matches > ADMIN_COUNT_CAP
 
 
-def _ids_in(column: str, ids: list[int], vendor: str) -> tuple[str, list]:
-    """`column IN (1, 2, …)` as SQL and its parameters, for ids read from the database a
-    moment ago."""
-    if vendor == "postgresql":
-        # What PostgreSQL turns `IN (…)` into, as one parameter: psycopg parses a query for
-        # its placeholders on every run, and four hundred of them cost a millisecond. The
-        # array goes as its text ('{4,9,19}'): psycopg quotes one string at once, where a
-        # list is dumped number by number (0.1 ms per list of 95).
-        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
-
-
-class IdIn(Lookup):
-    """`column IN (1, 2, …)` (`_ids_in`): the same SQL as `column__in=ids`, without Django
-    preparing each id (200 ids, four times over, cost half a millisecond per search)."""
-
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        column, params = self.process_lhs(compiler, connection)
-        ids = [int(pk) for pk in self.rhs]
-        if not ids:
-            raise EmptyResultSet  # as `__in=[]`: no row matches, no SQL is sent
-        sql, id_params = _ids_in(column, ids, connection.vendor)
-        return sql, (*params, *id_params)
-
-
-# The status and date filters as (column, SQL operator, value): the dashboard's rows and
-# its count (CappedCount) apply the same ones.
-Condition = tuple[str, str, object]
-_LOOKUPS = {"=": "exact", ">=": "gte", "<": "lt"}  # the ORM's name of each operator
-
-
-def _admin_conditions(filters: AdminSessionFilters) -> list[Condition]:
-    """The status and date filters; a day runs from midnight to midnight in the active
-    (the admin's) time zone."""
+def admin_sessions_matching(
+    filters: AdminSessionFilters, people: list[int] | None = None
+) -> QuerySet[MentoringSession]:
+    """The sessions the dashboard's filters let through: a status, a date range (a day runs
+    from midnight to midnight in the active, the admin's, time zone) and, for a search, its
+    people as mentor or mentee."""
+    sessions = MentoringSession.objects.all()
     zone = timezone.get_current_timezone()
-    conditions = []
     if filters.status:
-        conditions.append(("status", "=", filters.status))
+        sessions = sessions.filter(status=filters.status)
     if filters.date_from:
-        conditions.append(("start", ">=", datetime.combine(filters.date_from, time.min, zone)))
+        sessions = sessions.filter(start__gte=datetime.combine(filters.date_from, time.min, zone))
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time.min, zone)
-        conditions.append(("start", "<", end))
-    return conditions
+        sessions = sessions.filter(start__lt=end)
+    if people is not None:
+        sessions = sessions.filter(Q(mentor_id__in=people) | Q(mentee_id__in=people))
+    return sessions
 
 
-def _admin_filtered(
-    filters: AdminSessionFilters, sessions: QuerySet | None = None
-) -> QuerySet[MentoringSession]:
-    """The sessions (of `sessions`, or all) the status and date filters let through (a
-    search narrows them more)."""
-    if sessions is None:
-        sessions = MentoringSession.objects.all()
-    conditions = _admin_conditions(filters)
-    lookups = {f"{column}__{_LOOKUPS[operator]}": value for column, operator, value in conditions}
-    return sessions.filter(**lookups)
+def _count_capped(filters: AdminSessionFilters, people: list[int] | None) -> int:
+    """How many sessions match, counted up to ADMIN_COUNT_CAP + 1.
 
-
-def _of_people(sessions: QuerySet, people: list[int]) -> QuerySet[MentoringSession]:
-    # A list of ids, not a subquery: PostgreSQL serves `mentor_id = ANY(…) OR
-    # mentee_id = ANY(…)` from both indexes, but `IN (subquery) OR IN (subquery)` only by
-    # reading every session.
-    return sessions.filter(Q(IdIn(F("mentor_id"), people)) | Q(IdIn(F("mentee_id"), people)))
-
-
-class CappedCount(Expression):
-    """How many sessions the conditions (and a search's people) let through, up to
-    ADMIN_COUNT_CAP + 1, as a value of the query that lists them: `(SELECT COUNT(*) FROM
-    (SELECT … LIMIT 1001))`. The database computes it once (it depends on no row).
-
-    A search counts the people's sessions as mentor, then as mentee only, each through its
-    person index: the `… OR …` form would walk the whole of `session_rank_start`, which
-    carries both people (SQLite), or read the table (PostgreSQL, once it is vacuumed).
-
-    Written as SQL: built with querysets (two, a union, a slice), the count cost more to
-    compose than the database spends answering it (1.5 ms a search)."""
-
-    output_field = IntegerField()
-
-    def __init__(self, conditions: list[Condition], people: list[int] | None):
-        super().__init__()
-        self.conditions, self.people = conditions, people
-
-    def as_sql(self, compiler, connection):
-        table = connection.ops.quote_name(MentoringSession._meta.db_table)
-        tests, params = [], []
-        for column, operator, value in self.conditions:
-            field = MentoringSession._meta.get_field(column)
-            tests.append(f"{connection.ops.quote_name(column)} {operator} %s")
-            params.append(field.get_db_prep_value(value, connection))
-        if self.people is None:
-            legs, leg_params = [self._leg(table, tests)], [params]
-        else:
-            quote, vendor = connection.ops.quote_name, connection.vendor
-            mentor, mentor_params = _ids_in(quote("mentor_id"), self.people, vendor)
-            mentee, mentee_params = _ids_in(quote("mentee_id"), self.people, vendor)
-            legs = [
-                self._leg(table, [mentor, *tests]),
-                self._leg(table, [mentee, f"NOT ({mentor})", *tests]),
-            ]
-            leg_params = [
-                [*mentor_params, *params],
-                [*mentee_params, *mentor_params, *params],
-            ]
-        union = " UNION ALL ".join(legs)
-        sql = f"(SELECT COUNT(*) FROM ({union} LIMIT {ADMIN_COUNT_CAP + 1}) AS capped)"
-        return sql, [param for leg in leg_params for param in leg]
-
-    @staticmethod
-    def _leg(table: str, tests: list[str]) -> str:
-        where = f" WHERE {' AND '.join(tests)}" if tests else ""
-        return f"SELECT 1 FROM {table}{where}"
+    A search counts the people's sessions as mentor, then as mentee only: each count reads
+    its person index. Asked as one `mentor … OR mentee …`, SQLite reads every session."""
+    cap = ADMIN_COUNT_CAP + 1
+    if people is None:
+        return admin_sessions_matching(filters).order_by()[:cap].count()
+    filtered = admin_sessions_matching(filters).order_by()
+    as_mentor = filtered.filter(mentor_id__in=people)[:cap].count()
+    as_mentee = filtered.filter(mentee_id__in=people).exclude(mentor_id__in=people)[:cap].count()
+    return min(cap, as_mentor + as_mentee)
 
 
 def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
-    """The admin dashboard: pending first, then soonest first (docs/PRODUCT.md §4.2), 25 at a time.
+    """The admin dashboard: pending first, then soonest first (docs/PRODUCT.md §4.2), 25 at
+    a time, and how many sessions match, counted up to ADMIN_COUNT_CAP + 1.
 
     The same queries at 10 or 10,000,000 sessions: the page is one keyset read in index
-    order (`session_rank_start`: pending first; with a status filter `session_status_start`),
-    and the matches are counted only up to ADMIN_COUNT_CAP + 1, inside that same read (one
-    round trip less): every row carries the count."""
+    order (`session_rank_start`: pending first; with a status filter `session_status_start`)
+    and the count stops at the cap."""
     people = None
     if words := filters.q.split()[:5]:
         people = people_matching(words, limit=ADMIN_PEOPLE_CAP + 1)
     shown_people = None if people is None else people[:ADMIN_PEOPLE_CAP]
-    capped = CappedCount(_admin_conditions(filters), shown_people)
-    rows = (
-        MentoringSession.objects.select_related("mentor", "mentee")
-        .only(*ADMIN_ROW_FIELDS)
-        .annotate(matches=capped, email_states=SessionEmails(F("pk")))
-    )
-    if shown_people is None:
-        listed = {"queryset": _admin_filtered(filters, rows)}
-    else:
-        # A search skips most of the index it walks (a name's 95 people: 26 of the first
-        # 900 sessions): it matches the people on the index entries, and reads the table
-        # only for the rows shown.
-        found = _of_people(_admin_filtered(filters), shown_people)
-        listed = {"queryset": rows, "ids_from": found}
     page = keyset_page(
-        **listed,
+        admin_sessions_matching(filters, shown_people)
+        .select_related("mentor", "mentee")
+        .only(*ADMIN_ROW_FIELDS)
+        .annotate(email_states=SessionEmails(F("pk"))),
         size=ADMIN_PAGE_SIZE,
         # One status: (status, start, id) orders it. All: pending first, by their rank.
         rank=None if filters.status else "dashboard_rank",
         after=filters.after,
         before=filters.before,
     )
-    if page.rows:
-        matches = page.rows[0].matches
-    else:  # nothing on this page: none at all, unless it lies past the end of the list
-        no_cursor = filters.after is None and filters.before is None
-        matches = 0 if no_cursor else None
     for row in page.rows:
         row.email_lines = email_lines(row.email_states)  # its newest notification's states
     return AdminSessionPage(
         page=page,
-        matches=matches,
+        matches=_count_capped(filters, shown_people),
         too_many_people=people is not None and len(people) > ADMIN_PEOPLE_CAP,
     )
 

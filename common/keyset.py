@@ -94,36 +94,20 @@ def keyset_page(
     after: Cursor | None = None,
     before: Cursor | None = None,
     descending: bool = False,
-    ids_from: QuerySet | None = None,
 ) -> KeysetPage:
     """`size` rows after `after`, before `before`, or from the start, in `(rank, start, id)`
     order (`(start, id)` without a rank column), or newest first with `descending` ("after"
-    is then older). One query, whatever the data.
-
-    With `ids_from`, the list is that queryset's rows (its filters), and `queryset` only says
-    what to read of each: the page's ids are found first, inside the same query, from the
-    columns of the list's index alone; the rows are then read by id. For a list that skips
-    most of the index it walks (a search), the skipped rows' table pages are never read."""
+    is then older). One query, whatever the data."""
     key = _key(rank)
     ascending, newest = list(key), [f"-{name}" for name in key]
     forward, backward = (newest, ascending) if descending else (ascending, newest)
     onward, back = (rows_before, rows_after) if descending else (rows_after, rows_before)
-    # With `ids_from`: the list is that queryset, its rows are read from `queryset` by id.
-    listed, by_id = (queryset, None) if ids_from is None else (ids_from, queryset)
+    listed = queryset
     if before is not None:
-        rows = _read(back(listed, before, rank), backward, size + 1, by_id)
+        rows = list(back(listed, before, rank).order_by(*backward)[: size + 1])
         shown = rows[:size][::-1]
         return KeysetPage(shown, has_next=True, has_previous=len(rows) > size, rank=rank)
     if after is not None:
         listed = onward(listed, after, rank)
-    rows = _read(listed, forward, size + 1, by_id)
+    rows = list(listed.order_by(*forward)[: size + 1])
     return KeysetPage(rows[:size], len(rows) > size, has_previous=after is not None, rank=rank)
-
-
-def _read(listed: QuerySet, order: list[str], count: int, by_id: QuerySet | None) -> list:
-    """The first `count` rows of `listed` in `order`; read from `by_id`, when given, by the
-    ids of those rows (one query: the ids are its subquery)."""
-    if by_id is None:
-        return list(listed.order_by(*order)[:count])
-    ids = listed.order_by(*order).values("pk")[:count]
-    return list(by_id.filter(pk__in=ids).order_by(*order))

@@ -1,5 +1,5 @@
-"""The sessions dashboard's count ("12 sessions"), written as SQL (selectors.CappedCount):
-for every combination of status, dates and search it counts exactly the sessions the page
+"""The sessions dashboard's count ("12 sessions", selectors._count_capped): for every
+combination of status, dates and search it counts exactly the sessions the page
 lists, each once, on both databases, with the day bounds taken in the admin's zone."""
 
 import itertools

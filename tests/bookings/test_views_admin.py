@@ -270,7 +270,7 @@ def test_search_takes_pattern_characters_literally(q, admin_client, pending_sess
 )
 def test_search_counts_each_session_once(q, expected, admin_client, mentor, mentee, other_mentee):
     """ "j" finds Jane (the mentor) and John (a mentee): their sessions together are counted
-    once, not once per person (selectors.CappedCount counts mentors, then mentees only)."""
+    once, not once per person (the count takes mentors, then mentees only)."""
     together = [
         SessionFactory(mentor=mentor, mentee=mentee, start=_at(day)) for day in (14, 15, 16)
     ]

@@ -106,30 +106,29 @@ def test_pages_walk_the_list_and_back(five, descending):
 
 
 @pytest.mark.parametrize("descending", [False, True], ids=["oldest-first", "newest-first"])
-def test_pages_of_ids_from_a_narrower_list_walk_it_and_back(five, descending):
-    """With `ids_from`, the list is that queryset's rows: here every session but the
-    second; the rows are read by id from the other queryset, with what it adds (a value)."""
+def test_a_filtered_list_pages_forward_and_back_even_from_a_row_it_no_longer_holds(
+    five, descending
+):
+    """The list is a filtered queryset (every session but the second) carrying a value; a
+    cursor may name a row the list does not hold (it left the list meanwhile)."""
     from django.db.models import Value
 
     from bookings.models import MentoringSession
+    from common.keyset import keyset_page
 
     kept = [s for s in five if s.pk != five[1].pk]
     order = [s.pk for s in (kept[::-1] if descending else kept)]
     at = {s.pk: Cursor(0, s.start, s.pk) for s in five}
-    listed = MentoringSession.objects.exclude(pk=five[1].pk)
-    rows = MentoringSession.objects.annotate(marked=Value(7))
+    listed = MentoringSession.objects.exclude(pk=five[1].pk).annotate(marked=Value(7))
 
     def page(**kwargs):
-        from common.keyset import keyset_page
-
-        page = keyset_page(rows, size=2, descending=descending, ids_from=listed, **kwargs)
+        page = keyset_page(listed, size=2, descending=descending, **kwargs)
         assert {row.marked for row in page.rows} <= {7}
         return [row.pk for row in page.rows], page.has_previous, page.has_next
 
     assert page() == (order[:2], False, True)
     assert page(after=at[order[1]]) == (order[2:], True, False)
     assert page(before=at[order[2]]) == (order[:2], False, True)
-    # A cursor may name a row the list does not hold (it left the list meanwhile).
     older, newer = [five[0].pk], [s.pk for s in kept[1:]]
     expected = (older, True, False) if descending else (newer[:2], True, True)
     assert page(after=at[five[1].pk]) == expected

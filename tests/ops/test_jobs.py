@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from bookings.models import MentoringSession, Status
-from bookings.selectors import AdminSessionFilters, _admin_filtered, _of_people
+from bookings.selectors import AdminSessionFilters, admin_sessions_matching
 from ops.jobs import analyze, refresh_planner_statistics
 from tests.factories import MentorFactory, UserFactory
 
@@ -17,7 +17,7 @@ sqlite_only = pytest.mark.skipif(
 
 
 def _pending_plan(person_id: int) -> str:
-    sessions = _of_people(_admin_filtered(AdminSessionFilters(q="x")), [person_id])
+    sessions = admin_sessions_matching(AdminSessionFilters(q="x"), [person_id])
     return sessions.filter(status=Status.PENDING).order_by("start", "id")[:26].explain()
 
 

@@ -21,7 +21,7 @@ from accounts.models import ApplicationStatus, MentorProfile, User
 from accounts.search import people_matching
 from bookings.models import LONGEST_SESSION, MentoringSession, SessionEvent, Status
 from common.keyset import Cursor, KeysetPage, keyset_page
-from notifications.selectors import SessionEmails, email_lines
+from notifications.selectors import latest_email_lines
 
 # Statuses whose session holds its time: nobody else may book it.
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
@@ -176,16 +176,16 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     page = keyset_page(
         admin_sessions_matching(filters, shown_people)
         .select_related("mentor", "mentee")
-        .only(*ADMIN_ROW_FIELDS)
-        .annotate(email_states=SessionEmails(F("pk"))),
+        .only(*ADMIN_ROW_FIELDS),
         size=ADMIN_PAGE_SIZE,
         # One status: (status, start, id) orders it. All: pending first, by their rank.
         rank=None if filters.status else "dashboard_rank",
         after=filters.after,
         before=filters.before,
     )
+    lines = latest_email_lines([row.pk for row in page.rows])
     for row in page.rows:
-        row.email_lines = email_lines(row.email_states)  # its newest notification's states
+        row.email_lines = lines.get(row.pk, [])  # its newest notification's states
     return AdminSessionPage(
         page=page,
         matches=_count_capped(filters, shown_people),

@@ -78,7 +78,7 @@ class OutboundEmail(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="email_due"),
             # A session's emails in order: the dashboard reads them for every row it shows
-            # (notifications.selectors.SessionEmails), the session page and the email log too.
+            # (notifications.selectors.latest_email_lines), the session page and the email log.
             models.Index(fields=["session", "created_at", "id"], name="email_session_order"),
             # The rows the worker's relay has yet to give a task (notifications.delivery.relay),
             # among the few that never had one: a round with nothing to do reads no row.

@@ -1,9 +1,8 @@
 """Reads of the outbox: the staff email log, a session's emails and their delivery states."""
 
-import json
 from dataclasses import dataclass
 
-from django.db.models import Func, Q, QuerySet, TextField
+from django.db.models import Q, QuerySet
 
 from notifications.models import EmailKind, EmailState, OutboundEmail
 
@@ -25,39 +24,19 @@ class EmailLine:
     last_error: str
 
 
-class SessionEmails(Func):
-    """A session's emails, oldest first, as the JSON text of `[[kind, to_email, state,
-    attempts, last_error], …]` (`[]` for none): a value of the query that lists the
-    sessions, one indexed lookup per row, so the dashboard needs no query of its own for
-    the delivery states (one round trip less). Read it with `email_lines`.
-
-    `SessionEmails(F("pk"))`; the SQL differs by database only in its JSON functions."""
-
-    output_field = TextField()
-    _COLUMNS = "kind, to_email, state, attempts, last_error"
-    _TABLE = OutboundEmail._meta.db_table
-    _POSTGRESQL = (
-        f"(SELECT COALESCE(json_agg(json_build_array({_COLUMNS}) ORDER BY created_at, id), "
-        f"'[]')::text FROM {_TABLE} WHERE session_id = %(expressions)s)"
+def latest_email_lines(session_ids: list[int]) -> dict[int, list[EmailLine]]:
+    """For each session, the delivery-state lines of its newest notification (one per
+    recipient: two recipients of one notification are shown together). One query for all
+    the sessions of a page; a session without emails has no entry."""
+    emails: dict[int, list[list]] = {}
+    rows = (
+        OutboundEmail.objects.filter(session_id__in=session_ids)
+        .order_by("session_id", "created_at", "id")
+        .values_list("session_id", "kind", "to_email", "state", "attempts", "last_error")
     )
-    # json_group_array keeps the order of the rows it is given.
-    _SQLITE = (
-        f"(SELECT json_group_array(json_array({_COLUMNS})) FROM (SELECT {_COLUMNS} "
-        f"FROM {_TABLE} WHERE session_id = %(expressions)s ORDER BY created_at, id))"
-    )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template=self._POSTGRESQL, **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template=self._SQLITE, **extra)
-
-
-def email_lines(emails_json: str | None) -> list[EmailLine]:
-    """The delivery-state lines of a session's newest notification (one per recipient: two
-    recipients of one notification are shown together), from `SessionEmails`."""
-    emails = json.loads(emails_json) if emails_json else []
-    return _latest(emails) if emails else []
+    for session_id, *email in rows:
+        emails.setdefault(session_id, []).append(email)
+    return {session_id: _latest(found) for session_id, found in emails.items()}
 
 
 # Labels by stored value; a value no longer in the choices (older data) shows as it is,

@@ -35,9 +35,9 @@ def _make_sessions(count: int, *, mentor, mentee, admin) -> None:
             services.cancel_session(session, by=admin, reason="Clash.")
 
 
-# session + user; a page of sessions, pending first (with mentor and mentee, keyset paged,
-# each row carrying its emails' delivery states); the count of matches up to 1,001
-ADMIN_LIST_QUERIES = 4
+# session + user; a page of sessions, pending first (with mentor and mentee, keyset paged);
+# the page's emails (their delivery states); the count of matches up to 1,001
+ADMIN_LIST_QUERIES = 5
 # session + user, the person's roles (approved mentor? ever booked?), upcoming, past
 MENTEE_DASHBOARD_QUERIES = 5
 # session + user, the roles (never booked: the mentee lists cost nothing), upcoming and

@@ -152,14 +152,17 @@ def _count_capped(filters: AdminSessionFilters, people: list[int] | None) -> int
     """How many sessions match, counted up to ADMIN_COUNT_CAP + 1.
 
     A search counts the people's sessions as mentor, then as mentee only: each count reads
-    its person index. Asked as one `mentor … OR mentee …`, SQLite reads every session."""
+    its person index. Asked as one `mentor … OR mentee …`, SQLite reads every session. A
+    search whose people have more than the cap as mentors asks one query less."""
     cap = ADMIN_COUNT_CAP + 1
     if people is None:
         return admin_sessions_matching(filters).order_by()[:cap].count()
     filtered = admin_sessions_matching(filters).order_by()
     as_mentor = filtered.filter(mentor_id__in=people)[:cap].count()
-    as_mentee = filtered.filter(mentee_id__in=people).exclude(mentor_id__in=people)[:cap].count()
-    return min(cap, as_mentor + as_mentee)
+    if as_mentor == cap:
+        return cap  # enough: the second count would only read rows to no end
+    as_mentee = filtered.filter(mentee_id__in=people).exclude(mentor_id__in=people)
+    return as_mentor + as_mentee[: cap - as_mentor].count()
 
 
 def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:

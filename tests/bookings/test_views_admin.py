@@ -534,6 +534,41 @@ def test_matches_are_counted_up_to_a_thousand(admin_client, mentor, mentee):
     assert len(_row_ids(html)) == 25
 
 
+@pytest.mark.parametrize(
+    ("as_mentor", "as_mentee", "expected"),
+    [
+        (1001, 0, "More than 1000 sessions"),  # the mentor count alone reaches the cap
+        (600, 401, "More than 1000 sessions"),  # only both counts together do
+        (600, 400, "1000 sessions"),
+    ],
+)
+def test_a_search_counts_as_mentor_then_as_mentee_up_to_a_thousand(
+    as_mentor, as_mentee, expected, admin_client, mentor, mentee, other_mentee
+):
+    """ "jane" finds Jane (a mentor) and Jane Roe (a mentee of someone else's sessions)."""
+    jane_roe = UserFactory(first_name="Jane", last_name="Roe")
+    other_mentor = MentorFactory(first_name="Olga", last_name="Other")
+    start = _at(1)
+    MentoringSession.objects.bulk_create(
+        [
+            MentoringSession(mentor=mentor, mentee=other_mentee, start=start + timedelta(hours=n))
+            for n in range(as_mentor)
+        ]
+        + [
+            MentoringSession(
+                mentor=other_mentor, mentee=jane_roe, start=start + timedelta(hours=n)
+            )
+            for n in range(as_mentee)
+        ]
+        # Nobody searched for: never counted.
+        + [MentoringSession(mentor=other_mentor, mentee=mentee, start=_at(28))]
+    )
+
+    html = admin_client.get("/admin/sessions/", {"q": "jane"}).content.decode()
+
+    assert f"<span>{expected}</span>" in html
+
+
 # --- the actions each row offers -------------------------------------------------------
 
 ACTION_MARKERS = {

@@ -17,6 +17,7 @@ from typing import Protocol
 from django.db import transaction
 from django.utils import timezone
 
+from common.bulk import bulk_insert
 from payments.models import Payment, PaymentStatus
 from payments.providers import ProviderError, get_provider
 
@@ -81,8 +82,8 @@ def create_for_session(session: Session) -> Payment:
 
 
 def bulk_create_for_sessions(sessions: Iterable[Session]) -> None:
-    """Payment records for sessions just bulk-created (demo data, benchmarks): one INSERT
-    per batch, mirroring each session's payment status."""
+    """Payment records for sessions just bulk-created (demo data, benchmarks), mirroring
+    each session's payment status, in one bulk insert (common.bulk)."""
     now = timezone.now()
     provider = get_provider()
     rows = []
@@ -99,7 +100,7 @@ def bulk_create_for_sessions(sessions: Iterable[Session]) -> None:
         )
         provider.start(payment)
         rows.append(payment)
-    Payment.objects.bulk_create(rows, batch_size=2000)
+    bulk_insert(Payment, rows)
 
 
 def record_paid(session: Session, *, by, reference: str) -> Payment:

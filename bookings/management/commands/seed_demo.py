@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import BOOKABLE_MINUTES, ApplicationStatus, MentorProfile, User
 from availability.models import WeeklyAvailability
 from bookings.models import MentoringSession, PaymentStatus, Status
+from common.bulk import bulk_insert
 from ops.jobs import analyze
 from payments.services import bulk_create_for_sessions
 
@@ -128,7 +129,7 @@ def _mentor_plan(
 def _create_sessions(sessions: list[MentoringSession]) -> None:
     """Sessions and their payment records, together (bulk: fast enough for benchmarks)."""
     with transaction.atomic():
-        bulk_create_for_sessions(MentoringSession.objects.bulk_create(sessions))
+        bulk_create_for_sessions(bulk_insert(MentoringSession, sessions))
 
 
 class Command(BaseCommand):
@@ -300,10 +301,11 @@ class Command(BaseCommand):
                 for i, email in enumerate(emails)
                 if email not in existing
             ]
-            User.objects.bulk_create(new, batch_size=2000)
+            bulk_insert(User, new)
             if kind == "mentor" and new:
                 users = User.objects.filter(email__in=[u.email for u in new]).only("id")
-                MentorProfile.objects.bulk_create(
+                bulk_insert(
+                    MentorProfile,
                     [
                         MentorProfile(
                             user=u,
@@ -314,7 +316,6 @@ class Command(BaseCommand):
                         )
                         for u in users
                     ],
-                    batch_size=2000,
                 )
             created += len(new)
         return mentors + mentees

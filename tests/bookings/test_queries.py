@@ -69,9 +69,9 @@ def test_admin_session_list_queries_with_filters(
 ):
     _make(count, mentor=mentor, mentee=mentee, admin=admin_user)
 
-    # ... and first the ids of the people the search names; the count in two (their
-    # sessions as mentor, then as mentee only)
-    with django_assert_num_queries(ADMIN_LIST_QUERIES + 2):
+    # ... and first the ids of the people the search names; the page's ids, then its rows;
+    # the count in two (their sessions as mentor, then as mentee only)
+    with django_assert_num_queries(ADMIN_LIST_QUERIES + 3):
         response = admin_client.get(
             "/admin/sessions/", {"q": "Jane Smith", "date_from": "2000-01-01", "after": "0.1.1"}
         )

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from accounts.models import User
 from common.urls import absolute_url
-from notifications.emails import queue_email, render_email
+from notifications.emails import queue_email
 from notifications.models import EmailKind
 from ops.throttle import LOCKOUT_MESSAGE, clear_failures, client_ip, is_locked_out, record_failure
 
@@ -82,6 +82,5 @@ class OutboxPasswordResetForm(PasswordResetForm):
     ):
         user = context["user"]
         reset_url = absolute_url("password_reset_confirm", context["uid"], context["token"])
-        rendered = render_email("password_reset", {"reset_url": reset_url}, user)
         with transaction.atomic():
-            queue_email(kind=EmailKind.PASSWORD_RESET, recipient=user, rendered=rendered)
+            queue_email(user, EmailKind.PASSWORD_RESET, "password_reset", {"reset_url": reset_url})

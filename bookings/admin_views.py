@@ -205,8 +205,7 @@ def _payment_action(request: HttpRequest, pk: int, action, done: str) -> HttpRes
     except PaymentError as error:
         messages.error(request, str(error))
     else:
-        who = f"{session.mentor.get_full_name()} – {session.mentee.get_full_name()}"
-        messages.success(request, f"Session {who}: ${payment.amount} {done}.")
+        messages.success(request, f"Session {_who(session)}: ${payment.amount} {done}.")
     return redirect(back)
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from bookings import ics
 from bookings.models import MentoringSession, Status
 from common.urls import absolute_url
-from notifications.emails import Outgoing, queue_email, queue_emails, render_email
+from notifications.emails import Outgoing, email_to, queue_email, queue_emails, render_email
 from notifications.models import EmailKind, OutboundEmail
 
 
@@ -71,10 +71,7 @@ def queue_session_completed(session: MentoringSession) -> None:
         "feedback_url": session_url(session),
     }
     queue_email(
-        kind=EmailKind.SESSION_COMPLETED,
-        recipient=session.mentee,
-        rendered=render_email("session_completed", context, session.mentee),
-        session=session,
+        session.mentee, EmailKind.SESSION_COMPLETED, "session_completed", context, session=session
     )
 
 
@@ -93,7 +90,7 @@ def queue_session_reminder(
 ) -> OutboundEmail:
     """A reminder before a confirmed session, to one of its two people, with the current
     meeting link. Written for the session's current revision (`session.ics_sequence`): if
-    the session changes before it is delivered, delivery skips it (notifications.reminders)."""
+    the session changes before it is delivered, delivery skips it (`out_of_date_reason`)."""
     is_mentor = recipient.pk == session.mentor_id
     context = {
         "session": session,
@@ -104,14 +101,11 @@ def queue_session_reminder(
         "session_url": session_url(session),
     }
     return queue_email(
-        kind=EmailKind.SESSION_REMINDER,
-        recipient=recipient,
-        rendered=render_email("session_reminder", context, recipient),
-        session=session,
+        recipient, EmailKind.SESSION_REMINDER, "session_reminder", context, session=session
     )
 
 
-def _context(session: MentoringSession) -> dict:
+def _booking_context(session: MentoringSession) -> dict:
     return {
         "session": session,
         "session_url": session_url(session),
@@ -122,26 +116,20 @@ def _context(session: MentoringSession) -> dict:
 
 def queue_booking_received(session: MentoringSession) -> None:
     """To the mentee: the request is pending, and what happens next."""
-    context = {**_context(session), "other": session.mentor}
+    context = {**_booking_context(session), "other": session.mentor}
     queue_email(
-        kind=EmailKind.BOOKING_RECEIVED,
-        recipient=session.mentee,
-        rendered=render_email("booking_received", context, session.mentee),
-        session=session,
+        session.mentee, EmailKind.BOOKING_RECEIVED, "booking_received", context, session=session
     )
 
 
 def queue_needs_confirmation(session: MentoringSession) -> None:
     """To every active staff user, each in their own time zone: a booking to confirm."""
     admins = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("id")
-    context = _context(session)
-    for admin in admins:
-        queue_email(
-            kind=EmailKind.NEEDS_CONFIRMATION,
-            recipient=admin,
-            rendered=render_email("needs_confirmation", context, admin),
-            session=session,
-        )
+    context = _booking_context(session)
+    kind = EmailKind.NEEDS_CONFIRMATION
+    queue_emails(
+        [email_to(admin, kind, "needs_confirmation", context, session=session) for admin in admins]
+    )
 
 
 def queue_pending_reminder(admin, sessions: list[MentoringSession]) -> OutboundEmail:
@@ -165,11 +153,7 @@ def queue_pending_reminder(admin, sessions: list[MentoringSession]) -> OutboundE
         "lead_hours": settings.PENDING_EXPIRY_LEAD_HOURS,
         "dashboard_url": absolute_url("admin_sessions", query="status=pending"),
     }
-    return queue_email(
-        kind=EmailKind.PENDING_REMINDER,
-        recipient=admin,
-        rendered=render_email("pending_reminder", context, admin),
-    )
+    return queue_email(admin, EmailKind.PENDING_REMINDER, "pending_reminder", context)
 
 
 def out_of_date_reason(email: OutboundEmail, now: datetime, *, at_delivery: bool) -> str:

@@ -378,18 +378,25 @@ def _payment_reference(reference: str) -> str:
     return " ".join((reference or "").split())[:100]
 
 
+def _with_payment_status(session: MentoringSession, payment: Payment) -> Payment:
+    """Copy the payment's status onto the (locked) session and save it if it changed."""
+    if payments.mirror(session, payment):
+        session.save(update_fields=["payment_status", "updated_at"])
+    return payment
+
+
 def mark_paid(session: MentoringSession, *, by, reference: str = "") -> Payment:
     """The session's payment: pending → paid, by an admin (offline: the transfer arrived)."""
     with transaction.atomic():
-        session = _lock(session)
+        session = _lock(session)  # the lock cancelling takes: never paid once cancelled
         if not getattr(by, "is_staff", False):
             raise PaymentError("Only an admin can mark a session paid; nothing was changed.")
         if session.status == Status.CANCELLED:
             raise PaymentError("A cancelled session cannot be marked paid; nothing was changed.")
-        payment = payments.record_paid(session, by=by, reference=_payment_reference(reference))
-        if payments.mirror(session, payment):
-            session.save(update_fields=["payment_status", "updated_at"])
-    return payment
+        reference = _payment_reference(reference)
+        return _with_payment_status(
+            session, payments.record_paid(session, by=by, reference=reference)
+        )
 
 
 def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") -> Payment:
@@ -399,8 +406,7 @@ def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") ->
         session = _lock(session)
         if by is not None and not by.is_staff:
             raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
-        payment = payments.record_refunded(session, reference=_payment_reference(reference))
-        if payments.mirror(session, payment):
-            session.save(update_fields=["payment_status", "updated_at"])
-    return payment
-
+        reference = _payment_reference(reference)
+        return _with_payment_status(
+            session, payments.record_refunded(session, reference=reference)
+        )

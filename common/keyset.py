@@ -102,12 +102,11 @@ def keyset_page(
     ascending, newest = list(key), [f"-{name}" for name in key]
     forward, backward = (newest, ascending) if descending else (ascending, newest)
     onward, back = (rows_before, rows_after) if descending else (rows_after, rows_before)
-    listed = queryset
     if before is not None:
-        rows = list(back(listed, before, rank).order_by(*backward)[: size + 1])
+        rows = list(back(queryset, before, rank).order_by(*backward)[: size + 1])
         shown = rows[:size][::-1]
         return KeysetPage(shown, has_next=True, has_previous=len(rows) > size, rank=rank)
     if after is not None:
-        listed = onward(listed, after, rank)
-    rows = list(listed.order_by(*forward)[: size + 1])
+        queryset = onward(queryset, after, rank)
+    rows = list(queryset.order_by(*forward)[: size + 1])
     return KeysetPage(rows[:size], len(rows) > size, has_previous=after is not None, rank=rank)

@@ -6,7 +6,7 @@ if the decision was committed.
 
 from accounts.models import MentorProfile
 from common.urls import absolute_url
-from notifications.emails import queue_email, render_email
+from notifications.emails import queue_email
 from notifications.models import EmailKind, OutboundEmail
 
 
@@ -21,15 +21,11 @@ def _context(profile: MentorProfile) -> dict:
 
 def queue_application_approved(profile: MentorProfile) -> OutboundEmail:
     return queue_email(
-        kind=EmailKind.APPLICATION_APPROVED,
-        recipient=profile.user,
-        rendered=render_email("application_approved", _context(profile), profile.user),
+        profile.user, EmailKind.APPLICATION_APPROVED, "application_approved", _context(profile)
     )
 
 
 def queue_application_rejected(profile: MentorProfile) -> OutboundEmail:
     return queue_email(
-        kind=EmailKind.APPLICATION_REJECTED,
-        recipient=profile.user,
-        rendered=render_email("application_rejected", _context(profile), profile.user),
+        profile.user, EmailKind.APPLICATION_REJECTED, "application_rejected", _context(profile)
     )

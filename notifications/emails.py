@@ -61,16 +61,16 @@ class Outgoing:
     invite_method: str = ""
 
 
+def email_to(recipient, kind: str, template: str, context: dict, *, session=None) -> Outgoing:
+    """An email for `recipient`, rendered from templates/emails/<template>.* in their zone."""
+    return Outgoing(kind, recipient, render_email(template, context, recipient), session)
+
+
 def queue_email(
-    *,
-    kind: str,
-    recipient,
-    rendered: RenderedEmail,
-    session=None,
-    invite: str = "",
-    invite_method: str = "",
+    recipient, kind: str, template: str, context: dict, *, session=None
 ) -> OutboundEmail:
-    return queue_emails([Outgoing(kind, recipient, rendered, session, invite, invite_method)])[0]
+    """Render and queue one email (`email_to`, `queue_emails`)."""
+    return queue_emails([email_to(recipient, kind, template, context, session=session)])[0]
 
 
 def queue_emails(outgoing: list[Outgoing]) -> list[OutboundEmail]:

@@ -96,4 +96,3 @@ def with_resend_refusals(emails) -> list[OutboundEmail]:
     for email in rows:
         email.resend_refusal = resend_refusal(email, now=now)
     return rows
-

@@ -55,7 +55,7 @@ def _payment_for(session: Session) -> Payment:
     return payment
 
 
-def mirror(session, payment: Payment) -> list[str]:
+def mirror(session: Session, payment: Payment) -> list[str]:
     """Copy the payment status onto the session; returns the session fields changed."""
     if session.payment_status == payment.status:
         return []

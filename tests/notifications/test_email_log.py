@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from bookings import services
 from bookings.models import MentoringSession
 from notifications.delivery import send_due_emails
-from notifications.emails import RenderedEmail, queue_email
+from notifications.emails import Outgoing, RenderedEmail, queue_emails
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from notifications.services import ResendError, resend_email
 from tests.conftest import MEET, client_for
@@ -56,12 +56,8 @@ def _cells(html: str, pk: int) -> list[str]:
 
 
 def _email(recipient, *, session=None, kind=EmailKind.SESSION_CONFIRMED, subject="Hello"):
-    return queue_email(
-        kind=kind,
-        recipient=recipient,
-        rendered=RenderedEmail(subject=subject, text=f"{subject} text\n", html=f"<p>{subject}</p>"),
-        session=session,
-    )
+    rendered = RenderedEmail(subject=subject, text=f"{subject} text\n", html=f"<p>{subject}</p>")
+    return queue_emails([Outgoing(kind, recipient, rendered, session)])[0]
 
 
 def _set(email: OutboundEmail, **fields) -> OutboundEmail:

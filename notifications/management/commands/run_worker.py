@@ -33,7 +33,6 @@ logger = logging.getLogger("notifications")
 RELAY_MAX_PAUSE = 60.0
 
 
-
 def periodic_jobs() -> list[tuple[str, Callable[[], int]]]:
     """WORKER_PERIODIC_JOBS, imported: (name, job) in the order they run."""
     return [(name, import_string(path)) for name, path in settings.WORKER_PERIODIC_JOBS]

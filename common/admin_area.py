@@ -52,7 +52,6 @@ class ListFilters:
     `filters_without_page` for the paging links."""
 
     form: forms.Form
-    warnings: tuple[str, ...]
     filter_query: str
     filters_without_page: str
 
@@ -87,7 +86,6 @@ def list_filters(
     without_page = urlencode([(k, v) for k, v in request.GET.items() if k not in paging])
     return ListFilters(
         form=form,
-        warnings=tuple(warnings),
         filter_query=kept_query(request.GET.urlencode(), keys),
         filters_without_page=kept_query(without_page, keys),
     )

@@ -18,7 +18,6 @@ MAX_SKILL_LENGTH = 40
 MAX_SKILLS_TOTAL = 500  # MentorProfile.skills.max_length
 MIN_RATE = Decimal("0.01")
 MAX_RATE = Decimal("1000.00")
-SESSION_MINUTES = frozenset(BOOKABLE_MINUTES)
 MAX_PROFILE_URL_LENGTH = 300  # MentorProfile.linkedin_url/github_url max_length
 SKILL_SEPARATOR = ", "
 
@@ -70,7 +69,7 @@ def validate_hourly_rate(value: object) -> Decimal:
 
 
 def validate_session_minutes(value: object) -> int:
-    if value not in SESSION_MINUTES:
+    if value not in BOOKABLE_MINUTES:
         raise ValidationError(CHOOSE_A_SESSION_LENGTH)
     return int(value)  # type: ignore[call-overload]
 

@@ -3,38 +3,31 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
 
-def _whole_number(name: str, default: int, minimum: int) -> int:
-    """The variable as an int; a bad value stops start-up, naming the variable, rather than
-    quietly running with a number nobody chose."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value: int | None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or value < minimum:
-        raise SystemExit(
-            f"gunicorn.conf.py: {name} must be a whole number of at least {minimum}; got {raw!r}."
-        )
-    return value
+from config.env import env_int
+
+# Generous upper bounds, so a typo (3000 workers) stops start-up instead of the machine.
+MAX_WORKERS, MAX_THREADS, MAX_TIMEOUT = 256, 256, 3600
 
 
 def _workers() -> int:
     # GUNICORN_WORKERS wins when both are set: someone set it for this server on purpose,
     # whereas a hosting platform may set WEB_CONCURRENCY itself (Heroku's Python buildpack
     # picks one from the dyno's memory). Otherwise WEB_CONCURRENCY, then 3.
-    if "GUNICORN_WORKERS" in os.environ:
-        return _whole_number("GUNICORN_WORKERS", 3, minimum=1)
-    return _whole_number("WEB_CONCURRENCY", 3, minimum=1)
+    chosen = os.environ.get("GUNICORN_WORKERS", "").strip()
+    name = "GUNICORN_WORKERS" if chosen else "WEB_CONCURRENCY"
+    return env_int(name, 3, minimum=1, maximum=MAX_WORKERS)
 
 
-workers = _workers()
-threads = _whole_number("GUNICORN_THREADS", 2, minimum=1)
-# 0 is gunicorn's "no timeout".
-timeout = _whole_number("GUNICORN_TIMEOUT", 30, minimum=0)
+try:  # the settings' own strict parsing; its message, without a traceback, stops start-up
+    workers = _workers()
+    threads = env_int("GUNICORN_THREADS", 2, minimum=1, maximum=MAX_THREADS)
+    # 0 is gunicorn's "no timeout".
+    timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=0, maximum=MAX_TIMEOUT)
+except ImproperlyConfigured as error:
+    raise SystemExit(f"gunicorn.conf.py: {error}") from None
+
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"

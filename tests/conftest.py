@@ -56,6 +56,15 @@ def admin_client(admin_user):
     return client_for(admin_user)
 
 
+@pytest.fixture
+def booking_rules(settings):
+    """The booking rules the tests' expected free times are worked out from (whatever the
+    environment sets): 12 hours' notice, 60 days ahead, starts every 30 minutes."""
+    settings.BOOKING_MIN_NOTICE_HOURS = 12
+    settings.BOOKING_HORIZON_DAYS = 60
+    settings.BOOKING_SLOT_STEP_MINUTES = 30
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "clock(moment): the `clock` fixture starts at this aware datetime"

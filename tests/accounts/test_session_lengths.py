@@ -7,8 +7,6 @@ from accounts.models import (
     DEFAULT_SESSION_MINUTES,
     SESSION_LENGTHS,
 )
-from availability.forms import SHORTEST_SESSION
-from bookings import services
 from bookings.forms import BookingForm
 from bookings.models import LONGEST_MINUTES, SHORTEST_MINUTES
 
@@ -29,9 +27,21 @@ def test_every_bookable_length_fits_the_sessions_check_constraint():
     assert all(SHORTEST_MINUTES <= minutes <= LONGEST_MINUTES for minutes in BOOKABLE_MINUTES)
 
 
-def test_the_readers_follow_the_one_definition():
-    assert services.BOOKABLE_MINUTES == BOOKABLE_MINUTES
-    assert [value for value, _ in BookingForm().fields["duration_minutes"].choices] == list(
-        BOOKABLE_MINUTES
-    )
-    assert SHORTEST_SESSION.total_seconds() == min(BOOKABLE_MINUTES) * 60
+# Lengths on both sides of every bookable one.
+CANDIDATES = (15, 30, 45, 60, 75, 90, 120)
+
+
+def test_the_booking_form_accepts_exactly_the_bookable_lengths():
+    accepted, refusals = [], []
+    for minutes in CANDIDATES:
+        form = BookingForm(
+            data={"start": "2030-01-07T09:00:00+00:00", "duration_minutes": str(minutes)}
+        )
+        if form.is_valid():
+            accepted.append(form.cleaned_data["duration_minutes"])
+        else:
+            refusals.append(form.errors.get_json_data())
+
+    assert accepted == [30, 45, 60, 90]
+    refused = {"message": CHOOSE_A_SESSION_LENGTH, "code": "invalid_choice"}
+    assert refusals == [{"duration_minutes": [refused]}] * 3  # 15, 75 and 120

@@ -17,18 +17,11 @@ from tests.availability.factories import (
 )
 from tests.factories import MentorFactory, MentorProfileFactory, SessionFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("booking_rules")]
 
 NOW = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)  # a Tuesday
 MONDAY = date(2030, 1, 7)
 MON, SUN = 0, 6
-
-
-@pytest.fixture(autouse=True)
-def booking_rules(settings):
-    settings.BOOKING_MIN_NOTICE_HOURS = 12
-    settings.BOOKING_HORIZON_DAYS = 60
-    settings.BOOKING_SLOT_STEP_MINUTES = 30
 
 
 def utc(*args) -> datetime:

@@ -6,9 +6,11 @@ inserts inside one IMMEDIATE transaction (the database write lock). Both: many c
 bookings of one slot give exactly one session. Confirming re-checks for a confirmed clash.
 """
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
+from importlib import import_module
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -333,7 +335,12 @@ def test_confirm_ignores_a_pending_clash_but_then_holds_the_time(
 
 
 def test_slots_and_constraint_agree_on_what_holds_a_slot():
-    # The constraint's WHERE lists the statuses whose sessions are busy in the free times.
+    """The exclusion constraint's WHERE (migration bookings/0002, written as SQL) lists the
+    statuses whose sessions are busy in the free times (selectors.ACTIVE)."""
+    migration = import_module("bookings.migrations.0002_session_no_overlap")
+    [where] = re.findall(r"WHERE \(status IN \(([^)]*)\)\)", "\n".join(migration.FORWARD))
+
+    assert sorted(re.findall(r"'(\w+)'", where)) == sorted(selectors.ACTIVE)
     assert set(selectors.ACTIVE) == {Status.PENDING, Status.CONFIRMED}
 
 

@@ -238,7 +238,11 @@ def grace(db):
 
 def test_everyone_may_see_an_approved_mentors_profile(grace, mentee, admin_user):
     for client in (Client(), client_for(mentee), client_for(admin_user), client_for(grace.user)):
-        assert client.get(f"/mentors/{grace.user_id}/").status_code == 200
+        response = client.get(f"/mentors/{grace.user_id}/")
+
+        assert response.status_code == 200
+        assert response.context["mentor"] == grace
+        assert "<h1>Grace Hopper</h1>" in response.content.decode()
 
 
 def test_the_profile_is_found_by_the_mentors_user_id(grace):
@@ -300,7 +304,11 @@ def test_an_unapproved_mentors_profile_is_404_for_everyone(grace, admin_user, st
     MentorProfile.objects.filter(pk=grace.pk).update(status=status)
 
     for client in (Client(), client_for(admin_user), client_for(grace.user)):
-        assert client.get(f"/mentors/{grace.user_id}/").status_code == 404
+        response = client.get(f"/mentors/{grace.user_id}/")
+
+        assert response.status_code == 404
+        # Nothing of the profile (Grace's own page names her in its menu).
+        assert "Compiler pioneer" not in response.content.decode()
 
 
 def test_an_unknown_id_or_a_user_without_profile_is_404(grace, mentee):
@@ -326,7 +334,7 @@ def test_a_mentor_sees_an_edit_link_instead_of_booking_themselves(grace):
 
 
 @pytest.fixture
-def free_times(grace, clock):
+def free_times(grace, clock, booking_rules):
     """Grace is free on Tuesdays 13:00–13:45 and 14:30–15:15 UTC: one start of her
     45-minute default session in each. A pending session holds 2030-01-22 14:30. The clock
     stands at Monday 2030-01-14 12:00 UTC: with 12 hours' notice the first bookable start

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 # Top to bottom. Apps in one layer are independent of each other.
 LAYERS: list[set[str]] = [
     {"config"},

@@ -4,13 +4,11 @@ test's database and delivering to an SMTP server on 127.0.0.1 (tests/smtp_sink.p
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from django.db import connection
 
+from tests.helpers import ROOT
 from tests.smtp_sink import HOST
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def database_url() -> str:

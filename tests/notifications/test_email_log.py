@@ -276,7 +276,7 @@ def test_email_log_marks_an_out_of_date_email_instead_of_offering_resend(
 
     html = admin_client.get("/admin/emails/").content.decode()
 
-    row = re.search(rf'<tr data-email-id="{sent_confirmation.pk}">(.*?)</tr>', html, re.S)[1]
+    row = table_row(html, "data-email-id", sent_confirmation.pk)
     assert "/resend/" not in row
     assert (
         '<span class="muted out-of-date" title="Out of date: the session changed (its status, '
@@ -290,7 +290,7 @@ def test_email_log_marks_a_skipped_email_out_of_date(admin_client, mentee):
 
     html = admin_client.get("/admin/emails/").content.decode()
 
-    row = re.search(rf'<tr data-email-id="{email.pk}">(.*?)</tr>', html, re.S)[1]
+    row = table_row(html, "data-email-id", email.pk)
     assert "/resend/" not in row
     assert 'title="This email was skipped as out of date when its turn came.">Out of date' in row
 

@@ -39,7 +39,6 @@ from tests.worker_process import start_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 40.0  # seconds; a passing run needs a fraction of it
 DELIVERY_TASK = "notifications.delivery.deliver_email"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)

@@ -48,8 +48,9 @@ def list_url(url_name: str, raw_query: object, keys: tuple[str, ...]) -> str:
 @dataclass(frozen=True)
 class ListFilters:
     """A staff list's filter form, bound to the request, and the query strings its page
-    keeps: `filter_query` for the actions' redirects back (the page included), and
-    `filters_without_page` for the paging links."""
+    keeps: `filter_query` for the actions' redirects back (the page included),
+    `filters_without_page` for the paging links, and `dialog_link`, the start of a link that
+    opens a row's dialog without JavaScript (`?status=pending&dialog=`, then `confirm-12`)."""
 
     form: forms.Form
     filter_query: str
@@ -60,6 +61,7 @@ class ListFilters:
             "form": self.form,
             "filter_query": self.filter_query,
             "filters_without_page": self.filters_without_page,
+            "dialog_link": f"?{self.filter_query}&dialog=" if self.filter_query else "?dialog=",
         }
 
 

@@ -574,7 +574,10 @@ def test_a_search_counts_as_mentor_then_as_mentee_up_to_a_thousand(
 ACTION_MARKERS = {
     "confirm": ('data-open-dialog="confirm-{pk}"', "◇ Confirm with Link"),
     "cancel": ('data-open-dialog="cancel-{pk}"', "✗ Cancel"),
-    "complete": ('<input type="hidden" name="action" value="completed">', "✓ Complete"),
+    "complete": (
+        'formaction="/admin/sessions/{pk}/set-status/" name="action" value="completed"',
+        "✓ Complete",
+    ),
     "change": ('data-open-dialog="change-{pk}"', "Change link"),
 }
 

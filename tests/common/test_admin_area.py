@@ -89,7 +89,14 @@ def test_the_kept_queries_hold_only_the_lists_own_keys():
         "form": listed.form,
         "filter_query": "status=open&q=ada&after=ok",
         "filters_without_page": "status=open&q=ada",
+        "dialog_link": "?status=open&q=ada&after=ok&dialog=",
     }
+
+
+def test_a_dialog_link_without_filters_starts_the_query():
+    listed = list_filters(_get(""), SampleFilterForm, KEYS)
+
+    assert listed.context()["dialog_link"] == "?dialog="
 
 
 def test_the_default_paging_key_is_page():

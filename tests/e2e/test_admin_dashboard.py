@@ -88,3 +88,25 @@ def test_next_and_previous_walk_the_pages(page: Page, live_server, thirty, shoot
     expect(rows).to_have_count(25)
     assert int(rows.first.get_attribute("data-session-id")) == sessions[0].pk
     assert_accessible(page)
+
+
+def test_a_rows_button_acts_on_its_own_session_and_keeps_the_filters(
+    page: Page, live_server, thirty
+):
+    """Row buttons submit the page's one form (its CSRF token, its filters) to their own
+    session's URL: "Mark paid" on the fourth row marks that session paid, nothing else."""
+    admin, sessions = thirty
+    fourth = sessions[3]
+    log_in(page, live_server.url, admin.email)
+    page.goto(f"{live_server.url}/admin/sessions/?status=pending")
+    assert_accessible(page)
+
+    page.locator(f"tr[data-session-id='{fourth.pk}']").get_by_role(
+        "button", name="Mark paid"
+    ).click()
+
+    expect(page.get_by_text("Session Jane Smith – John Doe: $")).to_contain_text("marked paid")
+    assert page.url == f"{live_server.url}/admin/sessions/?status=pending"
+    assert_accessible(page)
+    paid = MentoringSession.objects.filter(payment_status="paid").values_list("pk", flat=True)
+    assert list(paid) == [fourth.pk]

@@ -185,14 +185,17 @@ def test_row_offers_mark_paid_only_while_pending_and_not_cancelled(
     assert (MARK_PAID in row) == (offered == MARK_PAID)
     assert (MARK_REFUNDED in row) == (offered == MARK_REFUNDED)
     if offered == MARK_PAID:
-        assert f'action="/admin/sessions/{session.pk}/mark-paid/"' in row
+        assert f'form="row-actions" formaction="/admin/sessions/{session.pk}/mark-paid/"' in row
 
 
-def test_row_action_carries_the_filters(admin_client, booked):
+def test_row_actions_carry_the_filters(admin_client, booked):
+    """Every row's buttons submit the page's one form: its CSRF token and filters."""
     html = admin_client.get("/admin/sessions/?status=pending&q=Jane").content.decode()
 
-    row = _row(html, booked.pk)
-    assert '<input type="hidden" name="return_query" value="status=pending&amp;q=Jane">' in row
+    assert 'form="row-actions" formaction=' in _row(html, booked.pk)
+    form = html.split('<form id="row-actions" method="post">', 1)[1].split("</form>", 1)[0]
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert form.endswith('<input type="hidden" name="return_query" value="status=pending&amp;q=Jane">')
 
 
 # --- what people see -------------------------------------------------------------------

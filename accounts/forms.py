@@ -3,8 +3,10 @@ import unicodedata
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.db import transaction
+from django.http import HttpRequest
 
 from accounts.models import User
+from accounts.services import EMAIL_TAKEN_MESSAGE
 from common.urls import absolute_url
 from notifications.emails import queue_email
 from notifications.models import EmailKind
@@ -20,7 +22,11 @@ def _refuse_control_characters(value: str) -> str:
     return value
 
 
-class SignupForm(UserCreationForm):
+class PersonFields(forms.ModelForm):
+    """Name, email and time zone, as sign-up and the account page both take them."""
+
+    email_taken_message = EMAIL_TAKEN_MESSAGE
+
     class Meta:
         model = User
         fields = ("first_name", "last_name", "email", "time_zone")
@@ -32,12 +38,68 @@ class SignupForm(UserCreationForm):
         return _refuse_control_characters(self.cleaned_data["last_name"])
 
     def clean_email(self) -> str:
+        # Stored lowercased, so the unique constraint is case-insensitive too.
         email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in instead."
-            )
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(self.email_taken_message, code="email_taken")
         return email
+
+
+class SignupForm(PersonFields, UserCreationForm):
+    email_taken_message = "An account with this email already exists. Log in instead."
+
+    class Meta(PersonFields.Meta):
+        pass
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # static/js/time-zone.js selects the browser's zone when the list has it; a
+            # form shown again after an error keeps the zone the person chose.
+            self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = True
+
+
+class AccountForm(PersonFields):
+    """The account page (docs/PRODUCT.md §1.3). The email is the login and where password
+    resets go, so changing it asks for the current password, behind the login throttle."""
+
+    current_password = forms.CharField(
+        label="Current password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed only to change your email address.",
+    )
+
+    def __init__(self, *args, request: HttpRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.saved_email = self.instance.email
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and email != self.saved_email:
+            self._check_current_password(cleaned.get("current_password") or "")
+        return cleaned
+
+    def _check_current_password(self, password: str) -> None:
+        ip = client_ip(self.request)
+        if not password:
+            self.add_error(
+                "current_password", "Enter your current password to change your email address."
+            )
+        elif is_locked_out(self.saved_email, ip):
+            self.add_error("current_password", LOCKOUT_MESSAGE)
+        elif not self.instance.check_password(password):
+            record_failure(self.saved_email, ip)
+            self.add_error("current_password", "That is not your current password.")
+
+    def details(self) -> dict:
+        return {field: self.cleaned_data[field] for field in PersonFields.Meta.fields}
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -1,24 +1,84 @@
+import unicodedata
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import SignupForm
+from accounts.forms import AccountForm, EmailAuthenticationForm, SignupForm
+from accounts.models import User
+from accounts.services import AccountError, update_account
+
+MAX_NEXT_LENGTH = 2000
+
+
+def next_url(request: HttpRequest) -> str:
+    """Where to go after logging in or signing up: the posted or requested `next` if it is a
+    path on this site, else "" (the default page). A time picked on a mentor's profile
+    travels this way through log-in and sign-up (docs/PRODUCT.md §1.3)."""
+    url = request.POST.get("next", request.GET.get("next", ""))
+    if (
+        not url.startswith("/")
+        or len(url) > MAX_NEXT_LENGTH
+        or any(unicodedata.category(c)[0] in "CZ" and c != " " for c in url)
+        or url != url.strip()
+    ):
+        return ""
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else ""
+
+
+class EmailLoginView(LoginView):
+    """Django's login by email, with the same `next` rule as sign-up."""
+
+    authentication_form = EmailAuthenticationForm
+
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        return next_url(request or self.request)
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    after = next_url(request)
     if request.user.is_authenticated:
-        return redirect("dashboard")
+        return redirect(after or "dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to CodeMentorHub, {user.first_name}!")
-        return redirect("dashboard")
+        return redirect(after or "dashboard")
     return render(
-        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "registration/signup.html",
+        {"form": form, "next": after},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    # The form edits its own copy: a refused change must not show in the page's header.
+    form = AccountForm(
+        request.POST or None, instance=User.objects.get(pk=request.user.pk), request=request
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_account(form.instance, **form.details())
+        except AccountError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, "Your account has been saved.")
+            return redirect("account")
+    return render(
+        request, "registration/account.html", {"form": form}, status=400 if form.errors else 200
     )
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from accounts.forms import EmailAuthenticationForm, OutboxPasswordResetForm
+from accounts.forms import OutboxPasswordResetForm
 from ops.health import healthz
 
 admin.site.site_header = "CodeMentorHub data repair"
@@ -12,17 +12,14 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/signup/", account_views.signup, name="signup"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
-        name="login",
-    ),
+    path("accounts/login/", account_views.EmailLoginView.as_view(), name="login"),
     path(
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/", account_views.account, name="account"),
     path("", include("bookings.urls")),
     path("", include("mentors.urls")),
     path("", include("availability.urls")),

@@ -97,6 +97,121 @@ def test_signup_page_shows_the_time_zone_choice(db):
     assert '<option value="America/New_York">America/New York</option>' in html
 
 
+# --- keeping `next` through sign-up and log-in -------------------------------------------
+
+# What the login redirect of a time picked on a profile carries (the start stays encoded).
+BOOKING_NEXT = "/mentors/7/book/?start=2030-01-15T13%3A00%3A00%2B00%3A00"
+FOREIGN_NEXTS = [
+    "https://evil.test/",
+    "//evil.test/",
+    "/\\evil.test",
+    "javascript:alert(1)",
+    "http://testserver.evil.test/",
+    "\r\n/dashboard/",
+    "x" * 3000,
+]
+
+
+def test_signup_follows_a_local_next(db):
+    response = Client().post("/accounts/signup/", {**_signup_data(), "next": BOOKING_NEXT})
+
+    assert response.status_code == 302
+    assert response["Location"] == BOOKING_NEXT
+
+
+@pytest.mark.parametrize("next_url", FOREIGN_NEXTS)
+def test_signup_ignores_an_off_site_or_malformed_next(next_url, db):
+    client = Client()
+
+    response = client.post("/accounts/signup/", {**_signup_data(), "next": next_url})
+
+    assert response["Location"] == "/dashboard/"
+    assert _logged_in_user_id(client) == str(User.objects.get().pk)
+
+
+# The page's form carries it as it came; a link to the other page carries it encoded.
+HIDDEN_NEXT = (
+    '<input type="hidden" name="next" '
+    'value="/mentors/7/book/?start=2030-01-15T13%3A00%3A00%2B00%3A00">'
+)
+NEXT_IN_LINK = "next=/mentors/7/book/%3Fstart%3D2030-01-15T13%253A00%253A00%252B00%253A00"
+# (page, the link to the other page, its text)
+LOGIN_AND_SIGNUP = [
+    ("/accounts/signup/", "/accounts/login/", "Log in"),
+    ("/accounts/login/", "/accounts/signup/", "Sign up"),
+]
+
+
+@pytest.mark.parametrize(("page", "other", "text"), LOGIN_AND_SIGNUP)
+def test_login_and_signup_pages_carry_next_in_the_form_and_the_link_between_them(
+    page, other, text, db
+):
+    html = Client().get(page, {"next": BOOKING_NEXT}).content.decode()
+
+    assert HIDDEN_NEXT in html
+    assert f'href="{other}?{NEXT_IN_LINK}">{text}</a>' in html
+
+
+@pytest.mark.parametrize("next_url", FOREIGN_NEXTS)
+@pytest.mark.parametrize(("page", "other", "text"), LOGIN_AND_SIGNUP)
+def test_login_and_signup_pages_drop_an_off_site_next(page, other, text, next_url, db):
+    html = Client().get(page, {"next": next_url}).content.decode()
+
+    assert '<input type="hidden" name="next" value="">' in html
+    assert f'href="{other}">{text}</a>' in html
+
+
+def test_a_refused_signup_keeps_next(mentee):
+    response = Client().post(
+        "/accounts/signup/", {**_signup_data(email="john@example.com"), "next": BOOKING_NEXT}
+    )
+
+    assert response.status_code == 400
+    assert HIDDEN_NEXT in response.content.decode()
+
+
+def test_a_logged_in_person_opening_signup_goes_to_a_local_next(mentee):
+    response = client_for(mentee).get("/accounts/signup/", {"next": BOOKING_NEXT})
+
+    assert response["Location"] == BOOKING_NEXT
+
+
+def test_login_follows_next_back_to_the_chosen_time(mentee):
+    response = Client().post(
+        "/accounts/login/",
+        {"username": "john@example.com", "password": PASSWORD, "next": BOOKING_NEXT},
+    )
+
+    assert response["Location"] == BOOKING_NEXT
+
+
+# --- the browser's time zone ------------------------------------------------------------
+
+
+def test_signup_page_asks_the_browser_for_its_time_zone(db):
+    html = Client().get("/accounts/signup/").content.decode()
+
+    assert '<script src="/static/js/time-zone.js" defer></script>' in html
+    assert '<select name="time_zone" data-browser-time-zone' in html
+    assert '<option value="UTC" selected>UTC</option>' in html
+
+
+def test_a_refused_signup_keeps_the_zone_the_person_chose(db):
+    """The form came back with an error: the zone shown is the person's choice, which the
+    browser must not overwrite."""
+    html = (
+        Client()
+        .post(
+            "/accounts/signup/",
+            _signup_data(time_zone="Europe/Paris", password2="different-one-42"),
+        )
+        .content.decode()
+    )
+
+    assert "data-browser-time-zone" not in html
+    assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in html
+
+
 # --- log in / log out ------------------------------------------------------------------
 
 

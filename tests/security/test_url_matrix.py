@@ -67,6 +67,16 @@ def _login_data(w, role):
     return {"username": user.email, "password": PASSWORD}
 
 
+def _account_data(w, role):
+    user = w.users[role] or w.users["mentee"]
+    return {
+        "first_name": "Renamed",
+        "last_name": user.last_name,
+        "email": user.email,
+        "time_zone": "Asia/Tokyo",
+    }
+
+
 # name → (URL kwargs from the world, GET outcomes, POST data from (world, role), POST outcomes)
 S = "/sessions/{session}/"
 MATRIX = {
@@ -92,6 +102,7 @@ MATRIX = {
         _members("/accounts/password_change/done/"),
     ),
     "password_change_done": (None, _members(200), None, _members(405)),
+    "account": (None, _members(200), _account_data, _members("/account/")),
     "password_reset": (
         None,
         _all(200),

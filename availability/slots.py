@@ -13,13 +13,15 @@ now + BOOKING_MIN_NOTICE_HOURS, anything later than now + BOOKING_HORIZON_DAYS.
 
 Busy intervals come from the apps that know them, registered with `register_busy_source`
 (the bookings app registers its sessions that hold their time): this module does not know
-what a session is. One query each for the weekly windows and the exceptions, plus what each
-busy source asks, whatever the range.
+what a session is. One query each for the weekly windows and the exceptions, plus one per
+busy source, whatever the range and however many mentors (`first_free_starts` answers for
+several at once: the home page's mentors).
 """
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,8 +32,9 @@ from accounts.models import DEFAULT_SESSION_MINUTES
 from availability.models import AvailabilityException, ExceptionKind, WeeklyAvailability
 
 Interval = tuple[datetime, datetime]
-# `source(mentor, start, end)`: the mentor's busy intervals that overlap [start, end).
-BusySource = Callable[[object, datetime, datetime], Iterable[Interval]]
+# `source(mentor_ids, start, end)`: (mentor id, start, end) of each busy interval of those
+# mentors that overlaps [start, end) — one query for any number of mentors.
+BusySource = Callable[[Sequence[int], datetime, datetime], Iterable[tuple[int, datetime, datetime]]]
 _busy_sources: list[BusySource] = []
 
 
@@ -104,54 +107,99 @@ def _is_blocked(blocked: list[Interval], ends: list[datetime], start: datetime, 
 # --- the computation ---------------------------------------------------------------------
 
 
-def _free_starts(
-    mentor, *, length: timedelta, earliest: datetime, latest: datetime, weekday: int | None = None
-) -> list[datetime]:
-    """Free start instants in [earliest, latest]; `weekday` narrows the windows query when
-    the range is a single local date (is_slot_free)."""
-    zone = mentor.zone
-    first_day = earliest.astimezone(zone).date()
-    last_day = latest.astimezone(zone).date()
-    step = timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES)
+@dataclass
+class _Hours:
+    """What decides one mentor's free times between two local dates, read from the database
+    once and then expanded date by date."""
 
-    windows = WeeklyAvailability.objects.filter(mentor=mentor)
+    zone: ZoneInfo
+    first_day: date
+    last_day: date
+    weekly: dict[int, list[tuple[time, time]]] = field(default_factory=lambda: defaultdict(list))
+    extra: dict[date, list[tuple[time, time]]] = field(default_factory=lambda: defaultdict(list))
+    days_off: set[date] = field(default_factory=set)
+    blocked: list[Interval] = field(default_factory=list)
+
+
+def _read_hours(
+    mentors: Sequence, *, earliest: datetime, busy_until: datetime, weekday: int | None = None
+) -> dict[int, _Hours]:
+    """Each mentor's windows, exceptions and busy intervals from `earliest` on: one query for
+    the windows, one for the exceptions and one per busy source, however many mentors.
+    `weekday` narrows the windows query when the range is a single local date
+    (is_slot_free)."""
+    hours = {
+        mentor.pk: _Hours(
+            mentor.zone,
+            earliest.astimezone(mentor.zone).date(),
+            busy_until.astimezone(mentor.zone).date(),
+        )
+        for mentor in mentors
+    }
+    ids = list(hours)
+
+    windows = WeeklyAvailability.objects.filter(mentor_id__in=ids)
     if weekday is not None:
         windows = windows.filter(weekday=weekday)
-    weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for day_of_week, start, end in windows.values_list("weekday", "start_time", "end_time"):
-        weekly[day_of_week].append((start, end))
+    rows = windows.values_list("mentor_id", "weekday", "start_time", "end_time")
+    for mentor_id, day_of_week, start, end in rows:
+        hours[mentor_id].weekly[day_of_week].append((start, end))
 
-    extra: dict[date, list[tuple[time, time]]] = defaultdict(list)
-    days_off: set[date] = set()
-    blocked: list[Interval] = []
     exceptions = AvailabilityException.objects.filter(
-        mentor=mentor, date__gte=first_day, date__lte=last_day
-    ).values_list("date", "kind", "start_time", "end_time")
-    for day, kind, start, end in exceptions:
+        mentor_id__in=ids,
+        date__gte=min(h.first_day for h in hours.values()),
+        date__lte=max(h.last_day for h in hours.values()),
+    ).values_list("mentor_id", "date", "kind", "start_time", "end_time")
+    for mentor_id, day, kind, start, end in exceptions:
+        mentor_hours = hours[mentor_id]
+        if not mentor_hours.first_day <= day <= mentor_hours.last_day:
+            continue  # another mentor's zone made the query's range wider
         if kind == ExceptionKind.EXTRA:
-            extra[day].append((start, end))
+            mentor_hours.extra[day].append((start, end))
         elif start is None:
-            days_off.add(day)
+            mentor_hours.days_off.add(day)
         else:
-            blocked.append((_boundary(day, start, zone), _boundary(day, end, zone)))
+            zone = mentor_hours.zone
+            mentor_hours.blocked.append((_boundary(day, start, zone), _boundary(day, end, zone)))
 
     for source in _busy_sources:
-        blocked += source(mentor, earliest, latest + length)
-    blocked = _merge(blocked)
-    ends = [end for _, end in blocked]
+        for mentor_id, start, end in source(ids, earliest, busy_until):
+            hours[mentor_id].blocked.append((start, end))
+    return hours
 
-    free: set[datetime] = set()
-    day = first_day
+
+def _free_days(
+    hours: _Hours, *, length: timedelta, earliest: datetime, latest: datetime
+) -> Iterator[list[datetime]]:
+    """The free start instants in [earliest, latest], one local date at a time (dates
+    without any left out); ascending within a date and from one date to the next."""
+    step = timedelta(minutes=settings.BOOKING_SLOT_STEP_MINUTES)
+    blocked = _merge(hours.blocked)
+    ends = [end for _, end in blocked]
+    day, last_day = earliest.astimezone(hours.zone).date(), latest.astimezone(hours.zone).date()
     while day <= last_day:
-        if day not in days_off:
-            for start, end in weekly.get(day.weekday(), []) + extra.get(day, []):
-                for instant in _grid(day, start, end, zone, step=step, length=length):
+        free: set[datetime] = set()
+        if day not in hours.days_off:
+            for start, end in hours.weekly.get(day.weekday(), []) + hours.extra.get(day, []):
+                for instant in _grid(day, start, end, hours.zone, step=step, length=length):
                     if earliest <= instant <= latest and not _is_blocked(
                         blocked, ends, instant, instant + length
                     ):
                         free.add(instant)
+        if free:
+            yield sorted(free)
         day += timedelta(days=1)
-    return sorted(free)
+
+
+def _free_starts(
+    mentor, *, length: timedelta, earliest: datetime, latest: datetime, weekday: int | None = None
+) -> list[datetime]:
+    """Free start instants in [earliest, latest]."""
+    (hours,) = _read_hours(
+        [mentor], earliest=earliest, busy_until=latest + length, weekday=weekday
+    ).values()
+    free_days = _free_days(hours, length=length, earliest=earliest, latest=latest)
+    return [instant for day in free_days for instant in day]
 
 
 def _limits(now: datetime | None, days: int | None = None) -> tuple[datetime, datetime]:
@@ -199,12 +247,37 @@ def is_slot_free(mentor, start: datetime, duration_minutes: int, *, now=None) ->
     return start in free
 
 
+def _default_minutes(mentor) -> int:
+    profile = getattr(mentor, "mentor_profile", None)
+    return profile.default_session_minutes if profile else DEFAULT_SESSION_MINUTES
+
+
 def next_free_slots(
     mentor, *, limit: int = 6, duration_minutes: int | None = None
 ) -> list[datetime]:
     """The first `limit` free starts, for the mentor's profile page. The duration defaults
     to the mentor's default session length."""
     if duration_minutes is None:
-        profile = getattr(mentor, "mentor_profile", None)
-        duration_minutes = profile.default_session_minutes if profile else DEFAULT_SESSION_MINUTES
+        duration_minutes = _default_minutes(mentor)
     return free_slots(mentor, duration_minutes=duration_minutes)[:limit]
+
+
+def first_free_starts(
+    mentors: Sequence, *, now: datetime | None = None
+) -> dict[int, datetime | None]:
+    """Each mentor's first free start for a session of their default length (the first
+    time their profile offers), or None: by mentor id, in the same queries for any number
+    of mentors. Load the mentors with their `mentor_profile`."""
+    earliest, latest = _limits(now)
+    if not mentors or earliest > latest:
+        return {mentor.pk: None for mentor in mentors}
+    lengths = {mentor.pk: timedelta(minutes=_default_minutes(mentor)) for mentor in mentors}
+    hours = _read_hours(mentors, earliest=earliest, busy_until=latest + max(lengths.values()))
+    starts: dict[int, datetime | None] = {}
+    for mentor_id, mentor_hours in hours.items():
+        free_days = _free_days(
+            mentor_hours, length=lengths[mentor_id], earliest=earliest, latest=latest
+        )
+        first_day = next(free_days, None)
+        starts[mentor_id] = first_day[0] if first_day else None
+    return starts

@@ -1,5 +1,6 @@
 """Reads: every list page's queries live here, with the joins they need (no N+1)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -27,16 +28,22 @@ from notifications.selectors import latest_email_lines
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
 
 
-def held_intervals(mentor, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """The mentor's (start, end) of sessions that hold their time and overlap [start, end):
-    the busy intervals the free times leave out (registered with availability.slots)."""
+def held_intervals(
+    mentor_ids: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[int, datetime, datetime]]:
+    """(mentor id, start, end) of those mentors' sessions that hold their time and overlap
+    [start, end): the busy intervals the free times leave out (registered with
+    availability.slots)."""
     sessions = MentoringSession.objects.filter(
-        mentor=mentor,
+        mentor_id__in=mentor_ids,
         status__in=ACTIVE,
         start__gt=start - LONGEST_SESSION,
         start__lt=end,
-    ).values_list("start", "duration_minutes")
-    return [(begin, begin + timedelta(minutes=minutes)) for begin, minutes in sessions]
+    ).values_list("mentor_id", "start", "duration_minutes")
+    return [
+        (mentor_id, begin, begin + timedelta(minutes=minutes))
+        for mentor_id, begin, minutes in sessions
+    ]
 
 
 def _base() -> QuerySet[MentoringSession]:

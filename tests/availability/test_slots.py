@@ -7,7 +7,14 @@ import pytest
 from django.utils import timezone
 
 from availability.models import ExceptionKind
-from availability.slots import free_slots, is_slot_free, local_instant, next_free_slots
+from accounts.models import User
+from availability.slots import (
+    first_free_starts,
+    free_slots,
+    is_slot_free,
+    local_instant,
+    next_free_slots,
+)
 from bookings.booking_views import slots_by_day
 from bookings.models import Status
 from tests.availability.factories import (
@@ -589,3 +596,46 @@ def test_next_free_slots_uses_the_mentors_default_length_and_limit(clock):
         utc(2030, 1, 1, 14),
         utc(2030, 1, 1, 14, 30),
     ]
+
+
+def test_first_free_starts_gives_each_mentor_the_first_time_their_profile_offers(clock):
+    clock.set(NOW)
+    berlin = UserFactory(time_zone="Europe/Berlin")
+    MentorProfileFactory(user=berlin, default_session_minutes=90)
+    every_day(berlin, time(14), time(15, 30))  # 13:00–14:30 UTC
+    SessionFactory(mentor=berlin, start=utc(2030, 1, 1, 13), duration_minutes=30)
+    AvailabilityExceptionFactory(mentor=berlin, date=date(2030, 1, 2))
+    tokyo = mentor_in("Asia/Tokyo")
+    WeeklyAvailabilityFactory(mentor=tokyo, weekday=MON, start_time=time(9), end_time=time(10))
+    # Berlin's session at Tokyo's first free time is Berlin's business only.
+    SessionFactory(mentor=berlin, start=utc(2030, 1, 7, 0))
+    idle = mentor_in("UTC")
+
+    starts = first_free_starts([berlin, tokyo, idle])
+
+    assert starts == {berlin.pk: utc(2030, 1, 3, 13), tokyo.pk: utc(2030, 1, 7, 0), idle.pk: None}
+    assert [next_free_slots(mentor, limit=1) for mentor in (berlin, tokyo, idle)] == [
+        [utc(2030, 1, 3, 13)],
+        [utc(2030, 1, 7, 0)],
+        [],
+    ]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_first_free_starts_runs_three_queries_however_many_mentors(
+    count, clock, django_assert_num_queries
+):
+    clock.set(NOW)
+    for n in range(count):
+        mentor = mentor_in("Europe/Berlin")
+        every_day(mentor, time(9), time(17))
+        AvailabilityExceptionFactory(mentor=mentor, date=date(2030, 1, 2 + n))
+        SessionFactory(mentor=mentor, start=utc(2030, 1, 1, 12))
+    mentors = list(
+        User.objects.filter(mentor_profile__isnull=False).select_related("mentor_profile")
+    )
+
+    with django_assert_num_queries(3):
+        starts = first_free_starts(mentors)
+
+    assert list(starts.values()) == [utc(2030, 1, 1, 13)] * count

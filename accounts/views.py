@@ -80,7 +80,3 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/account.html", {"form": form}, status=400 if form.errors else 200
     )
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")

@@ -4,12 +4,13 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.forms import OutboxPasswordResetForm
+from mentors import views as mentor_views
 from ops.health import healthz
 
 admin.site.site_header = "CodeMentorHub data repair"
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", mentor_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/login/", account_views.EmailLoginView.as_view(), name="login"),

@@ -6,6 +6,7 @@ subqueries over Feedback), so a page of mentors costs one query however many the
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import (
     Avg,
@@ -24,12 +25,14 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Lower, Replace
 
 from accounts.models import ApplicationStatus, MentorProfile
+from availability.slots import first_free_starts
 from bookings.models import MentoringSession, Status
 from mentors.models import Feedback
 from mentors.validation import SKILL_SEPARATOR
 
 MAX_SEARCH_WORDS = 5
 MAX_SKILL_OPTIONS = 60
+FEATURED_MENTORS = 3
 
 
 def with_rating(profiles: QuerySet[MentorProfile]) -> QuerySet[MentorProfile]:
@@ -104,6 +107,21 @@ def skill_options() -> list[str]:
                 spelling.setdefault(key, skill)
     top = [key for key, _n in counts.most_common(MAX_SKILL_OPTIONS)]
     return sorted((spelling[key] for key in top), key=str.casefold)
+
+
+@dataclass(frozen=True)
+class FeaturedMentor:
+    profile: MentorProfile
+    next_free: datetime | None  # the first time the profile offers; None: none in the horizon
+
+
+def featured_mentors(limit: int = FEATURED_MENTORS) -> list[FeaturedMentor]:
+    """The home page's mentors: the first `limit` of the directory (best rated first; those
+    without reviews fill any places left), each with their next free time. Four queries
+    however many there are: the profiles, then the free times of all of them at once."""
+    profiles = list(directory(DirectoryFilters())[:limit])
+    starts = first_free_starts([profile.user for profile in profiles])
+    return [FeaturedMentor(profile, starts[profile.user_id]) for profile in profiles]
 
 
 def listed_mentor(user_id: int) -> MentorProfile | None:

@@ -98,7 +98,12 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- The directory and a mentor's public profile ----------------------------------------
+# --- The home page, the directory and a mentor's public profile -------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"featured": selectors.featured_mentors()})
 
 
 @require_GET

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from availability.models import ExceptionKind
 from accounts.models import User
+from availability.models import ExceptionKind
 from availability.slots import (
     first_free_starts,
     free_slots,

@@ -1,7 +1,7 @@
 """Personas and helpers for the mentor tests: an applicant, applications in each state,
-a completed session to rate."""
+a completed session to rate, listed mentors with ratings."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile
 from bookings import services as session_services
-from bookings.models import MentoringSession
+from bookings.models import MentoringSession, Status
+from mentors.models import Feedback
 from mentors.services import MentorDetails
 from tests.conftest import MEET
 from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
@@ -42,6 +43,23 @@ def form_data(**overrides) -> dict:
         "github_url": "https://github.com/ada",
         **overrides,
     }
+
+
+def mentor_named(first: str, last: str = "Mentor", **profile) -> MentorProfile:
+    """An approved mentor (the profile's fields as given)."""
+    user = UserFactory(first_name=first, last_name=last)
+    return MentorProfileFactory(user=user, **profile)
+
+
+def rate(profile: MentorProfile, *ratings: int) -> None:
+    """Completed sessions of the mentor, rated; each on its own day (no overlap)."""
+    for day, rating in enumerate(ratings):
+        session = SessionFactory(
+            mentor=profile.user,
+            start=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
+            status=Status.COMPLETED,
+        )
+        Feedback.objects.create(session=session, rating=rating)
 
 
 def profile_snapshot(profile: MentorProfile) -> dict:

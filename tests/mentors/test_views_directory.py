@@ -1,35 +1,18 @@
 """/mentors/ (the directory) and /mentors/<id>/ (a mentor's profile), open to everyone."""
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 
 from accounts.models import ApplicationStatus, MentorProfile
-from bookings.models import Status
-from mentors.models import Feedback
 from tests.availability.factories import WeeklyAvailabilityFactory
 from tests.conftest import client_for
-from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
+from tests.factories import SessionFactory, UserFactory
 from tests.helpers import visible_text
-
-
-def _mentor(first: str, last: str = "Mentor", **profile) -> MentorProfile:
-    user = UserFactory(first_name=first, last_name=last)
-    return MentorProfileFactory(user=user, **profile)
-
-
-def _rate(profile: MentorProfile, *ratings: int) -> None:
-    """Completed sessions of the mentor, rated; each on its own day (no overlap)."""
-    for day, rating in enumerate(ratings):
-        session = SessionFactory(
-            mentor=profile.user,
-            start=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
-            status=Status.COMPLETED,
-        )
-        Feedback.objects.create(session=session, rating=rating)
+from tests.mentors.conftest import mentor_named, rate
 
 
 def _card_ids(page: str) -> list[int]:
@@ -51,10 +34,10 @@ def test_everyone_may_see_the_directory(db, mentee):
 
 
 def test_only_approved_active_mentors_are_listed(db):
-    listed = _mentor("Listed")
-    _mentor("Pending", status=ApplicationStatus.PENDING)
-    _mentor("Rejected", status=ApplicationStatus.REJECTED)
-    inactive = _mentor("Inactive")
+    listed = mentor_named("Listed")
+    mentor_named("Pending", status=ApplicationStatus.PENDING)
+    mentor_named("Rejected", status=ApplicationStatus.REJECTED)
+    inactive = mentor_named("Inactive")
     inactive.user.is_active = False
     inactive.user.save()
 
@@ -64,14 +47,14 @@ def test_only_approved_active_mentors_are_listed(db):
 
 
 def test_a_card_shows_name_headline_skills_rate_and_rating(db):
-    profile = _mentor(
+    profile = mentor_named(
         "Grace",
         "Hopper",
         headline="Compiler pioneer",
         skills="COBOL, Compilers",
         hourly_rate=Decimal("95.50"),
     )
-    _rate(profile, 5, 4, 4)
+    rate(profile, 5, 4, 4)
 
     page = Client().get("/mentors/").content.decode()
 
@@ -82,7 +65,7 @@ def test_a_card_shows_name_headline_skills_rate_and_rating(db):
 
 
 def test_a_mentor_without_ratings_says_so(db):
-    profile = _mentor("New")
+    profile = mentor_named("New")
 
     page = Client().get("/mentors/").content.decode()
 
@@ -90,15 +73,15 @@ def test_a_mentor_without_ratings_says_so(db):
 
 
 def test_order_is_best_rated_then_more_ratings_then_name_then_id(db):
-    unrated_b = _mentor("Bea", "Brown")
-    unrated_a = _mentor("Al", "Adams")
-    twin_1 = _mentor("Al", "Adams")
-    five_once = _mentor("Five", "Once")
-    _rate(five_once, 5)
-    five_twice = _mentor("Five", "Twice")
-    _rate(five_twice, 5, 5)
-    three = _mentor("Three", "Stars")
-    _rate(three, 3)
+    unrated_b = mentor_named("Bea", "Brown")
+    unrated_a = mentor_named("Al", "Adams")
+    twin_1 = mentor_named("Al", "Adams")
+    five_once = mentor_named("Five", "Once")
+    rate(five_once, 5)
+    five_twice = mentor_named("Five", "Twice")
+    rate(five_twice, 5, 5)
+    three = mentor_named("Three", "Stars")
+    rate(three, 3)
 
     page = Client().get("/mentors/").content.decode()
 
@@ -127,8 +110,10 @@ def test_order_is_best_rated_then_more_ratings_then_name_then_id(db):
 )
 def test_search_matches_name_headline_and_skill(db, q, expected):
     people = {
-        "grace": _mentor("Grace", "Hopper", headline="Compiler pioneer", skills="COBOL, Python"),
-        "linus": _mentor(
+        "grace": mentor_named(
+            "Grace", "Hopper", headline="Compiler pioneer", skills="COBOL, Python"
+        ),
+        "linus": mentor_named(
             "Linus", "Torvalds", headline="Kernel hacker", skills="Kubernetes, Python"
         ),
     }
@@ -139,7 +124,7 @@ def test_search_matches_name_headline_and_skill(db, q, expected):
 
 
 def test_a_search_over_100_characters_is_ignored_with_a_message(db):
-    profile = _mentor("Grace")
+    profile = mentor_named("Grace")
 
     response = Client().get("/mentors/", {"q": "x" * 101})
 
@@ -149,9 +134,9 @@ def test_a_search_over_100_characters_is_ignored_with_a_message(db):
 
 
 def test_the_skill_filter_matches_whole_skills_ignoring_case(db):
-    go = _mentor("Gopher", skills="Go, SQL")
-    django = _mentor("Djangonaut", skills="Django, Python")
-    _mentor("Pending", skills="Go", status=ApplicationStatus.PENDING)
+    go = mentor_named("Gopher", skills="Go, SQL")
+    django = mentor_named("Djangonaut", skills="Django, Python")
+    mentor_named("Pending", skills="Go", status=ApplicationStatus.PENDING)
 
     assert _card_ids(Client().get("/mentors/", {"skill": "go"}).content.decode()) == [go.user_id]
     assert _card_ids(Client().get("/mentors/", {"skill": "Django"}).content.decode()) == [
@@ -161,9 +146,9 @@ def test_the_skill_filter_matches_whole_skills_ignoring_case(db):
 
 
 def test_the_skill_filter_offers_listed_mentors_skills(db):
-    _mentor("A", skills="Python, Go")
-    _mentor("B", skills="python, Rust")
-    _mentor("Hidden", skills="Secret", status=ApplicationStatus.PENDING)
+    mentor_named("A", skills="Python, Go")
+    mentor_named("B", skills="python, Rust")
+    mentor_named("Hidden", skills="Secret", status=ApplicationStatus.PENDING)
 
     page = Client().get("/mentors/", {"skill": "Go"}).content.decode()
 
@@ -172,9 +157,9 @@ def test_the_skill_filter_offers_listed_mentors_skills(db):
 
 
 def test_search_and_skill_combine(db):
-    both = _mentor("Ada", skills="Python")
-    _mentor("Ada", skills="Go")
-    _mentor("Bob", skills="Python")
+    both = mentor_named("Ada", skills="Python")
+    mentor_named("Ada", skills="Go")
+    mentor_named("Bob", skills="Python")
 
     page = Client().get("/mentors/", {"q": "ada", "skill": "python"}).content.decode()
 
@@ -183,7 +168,7 @@ def test_search_and_skill_combine(db):
 
 
 def test_pagination_shows_12_per_page_and_keeps_the_filters(db):
-    profiles = [_mentor(f"M{n:02d}", "Python", skills="Python") for n in range(13)]
+    profiles = [mentor_named(f"M{n:02d}", "Python", skills="Python") for n in range(13)]
     ids = [p.user_id for p in profiles]  # same ratings (none): by last name, first name
 
     first = Client().get("/mentors/", {"skill": "Python"}).content.decode()
@@ -196,7 +181,7 @@ def test_pagination_shows_12_per_page_and_keeps_the_filters(db):
 
 
 def test_a_bad_page_number_shows_a_valid_page(db):
-    profile = _mentor("Only")
+    profile = mentor_named("Only")
 
     for page in ("0", "abc", "99", "²"):
         response = Client().get("/mentors/", {"page": page})
@@ -205,7 +190,7 @@ def test_a_bad_page_number_shows_a_valid_page(db):
 
 
 def test_names_and_headlines_are_escaped(db):
-    _mentor("<script>alert(1)</script>", headline="<img src=x onerror=alert(1)>")
+    mentor_named("<script>alert(1)</script>", headline="<img src=x onerror=alert(1)>")
 
     page = Client().get("/mentors/").content.decode()
 
@@ -221,7 +206,7 @@ def test_names_and_headlines_are_escaped(db):
 def grace(db):
     """An approved mentor (in UTC) with two ratings and no weekly hours: no free times."""
     UserFactory()  # so that user ids and profile ids differ
-    profile = _mentor(
+    profile = mentor_named(
         "Grace",
         "Hopper",
         headline="Compiler pioneer",
@@ -232,7 +217,7 @@ def grace(db):
         github_url="https://github.com/grace",
         default_session_minutes=45,
     )
-    _rate(profile, 5, 4)
+    rate(profile, 5, 4)
     return profile
 
 

@@ -80,7 +80,7 @@ def _account_data(w, role):
 # name → (URL kwargs from the world, GET outcomes, POST data from (world, role), POST outcomes)
 S = "/sessions/{session}/"
 MATRIX = {
-    "home": (None, _all(200), None, _all(200)),
+    "home": (None, _all(200), None, _all(405)),
     # No login, no session: a load balancer polls it (a worker beat in the `world` fixture).
     "healthz": (None, _all(200), None, _all(405)),
     "signup": (

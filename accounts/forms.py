@@ -66,6 +66,8 @@ class AccountForm(PersonFields):
     """The account page (docs/PRODUCT.md §1.3). The email is the login and where password
     resets go, so changing it asks for the current password, behind the login throttle."""
 
+    field_order = ["first_name", "last_name", "email", "current_password", "time_zone"]
+
     current_password = forms.CharField(
         label="Current password",
         required=False,

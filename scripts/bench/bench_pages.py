@@ -289,6 +289,7 @@ def page_table(args) -> dict[str, Page]:
         Page(f"/dashboard/ mentee ({_count(mentee=True)} sessions)", mentee, "/dashboard/"),
         Page(f"/dashboard/ mentor ({_count(mentee=False)} sessions)", mentor, "/dashboard/"),
         Page("/sessions/<id>/ (mentor)", mentor, f"/sessions/{busy_session.pk}/"),
+        Page("/ home (top mentors, next free times)", mentee, "/"),
         Page("confirm POST", staff, "", post=confirms.next_form),
     ]
     return {page.name: page for page in pages}, confirms

@@ -135,27 +135,27 @@ HIDDEN_NEXT = (
     'value="/mentors/7/book/?start=2030-01-15T13%3A00%3A00%2B00%3A00">'
 )
 NEXT_IN_LINK = "next=/mentors/7/book/%3Fstart%3D2030-01-15T13%253A00%253A00%252B00%253A00"
-# (page, the link to the other page, its text)
+# (the page, the link to the other page, its text)
 LOGIN_AND_SIGNUP = [
     ("/accounts/signup/", "/accounts/login/", "Log in"),
     ("/accounts/login/", "/accounts/signup/", "Sign up"),
 ]
 
 
-@pytest.mark.parametrize(("page", "other", "text"), LOGIN_AND_SIGNUP)
+@pytest.mark.parametrize(("path", "other", "text"), LOGIN_AND_SIGNUP)
 def test_login_and_signup_pages_carry_next_in_the_form_and_the_link_between_them(
-    page, other, text, db
+    path, other, text, db
 ):
-    html = Client().get(page, {"next": BOOKING_NEXT}).content.decode()
+    html = Client().get(path, {"next": BOOKING_NEXT}).content.decode()
 
     assert HIDDEN_NEXT in html
     assert f'href="{other}?{NEXT_IN_LINK}">{text}</a>' in html
 
 
 @pytest.mark.parametrize("next_url", FOREIGN_NEXTS)
-@pytest.mark.parametrize(("page", "other", "text"), LOGIN_AND_SIGNUP)
-def test_login_and_signup_pages_drop_an_off_site_next(page, other, text, next_url, db):
-    html = Client().get(page, {"next": next_url}).content.decode()
+@pytest.mark.parametrize(("path", "other", "text"), LOGIN_AND_SIGNUP)
+def test_login_and_signup_pages_drop_an_off_site_next(path, other, text, next_url, db):
+    html = Client().get(path, {"next": next_url}).content.decode()
 
     assert '<input type="hidden" name="next" value="">' in html
     assert f'href="{other}">{text}</a>' in html

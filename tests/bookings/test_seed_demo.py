@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from itertools import pairwise
 
@@ -154,6 +154,20 @@ def test_no_mentor_and_not_the_busy_mentee_has_overlapping_sessions():
     assert overlapping(generated().filter(mentee__email=BUSY_MENTEE), "mentee_id") == []
 
 
+def active(sessions: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]:
+    return sessions.filter(status__in=[Status.PENDING, Status.CONFIRMED])
+
+
+@pytest.mark.clock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+def test_no_mentee_has_overlapping_pending_or_confirmed_sessions(clock):
+    """On PostgreSQL the database refuses them (docs/PRODUCT.md §7.2); 4,000 sessions drawn
+    at random among 800 mentees put two on one mentee's slot, unless the draw avoids it."""
+    seed("--password", "demo1234", "--sessions", "4000")
+
+    assert generated().count() == 4000
+    assert overlapping(active(generated()), "mentee_id") == []
+
+
 def test_running_again_with_the_same_number_creates_nothing_and_names_the_busy_accounts():
     seed("--password", "demo1234", "--sessions", "1000")
 
@@ -190,3 +204,4 @@ def test_topping_up_days_later_still_gives_no_overlaps(clock, hours):
     assert generated().count() == 1000
     assert overlapping(generated(), "mentor_id") == []
     assert overlapping(generated().filter(mentee__email=BUSY_MENTEE), "mentee_id") == []
+    assert overlapping(active(generated()), "mentee_id") == []

@@ -417,14 +417,21 @@ def test_search_pages_run_through_pending_then_the_others_without_gaps(
     page forward and back across the pending boundary like the full list, and never show
     the sessions of people the search did not match, which lie between them."""
     stranger = MentorFactory(first_name="Zed", last_name="Stranger")
+    # Another mentee: one mentee's sessions may not overlap (docs/PRODUCT.md §7.2).
+    their_mentee = UserFactory(first_name="Yan", last_name="Elsewhere")
     pending, others = [], []
     for n in range(20):
         pending.append(SessionFactory(mentor=mentor, mentee=mentee, start=_at(20, n)))
-        SessionFactory(mentor=stranger, mentee=mentee, start=_at(20, n) + timedelta(minutes=1))
+        SessionFactory(
+            mentor=stranger, mentee=their_mentee, start=_at(20, n) + timedelta(minutes=1)
+        )
     for n, status in enumerate([Status.CONFIRMED, Status.CANCELLED, Status.COMPLETED] * 4):
         others.append(SessionFactory(mentor=mentor, mentee=mentee, start=_at(1, n), status=status))
         SessionFactory(
-            mentor=stranger, mentee=mentee, start=_at(1, n) + timedelta(minutes=1), status=status
+            mentor=stranger,
+            mentee=their_mentee,
+            start=_at(1, n) + timedelta(minutes=1),
+            status=status,
         )
     q = f"{mentor.first_name} {mentor.last_name}"
 
@@ -555,9 +562,7 @@ def test_a_search_counts_as_mentor_then_as_mentee_up_to_a_thousand(
             for n in range(as_mentor)
         ]
         + [
-            MentoringSession(
-                mentor=other_mentor, mentee=jane_roe, start=start + timedelta(hours=n)
-            )
+            MentoringSession(mentor=other_mentor, mentee=jane_roe, start=start + timedelta(hours=n))
             for n in range(as_mentee)
         ]
         # Nobody searched for: never counted.

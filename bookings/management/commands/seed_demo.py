@@ -32,6 +32,8 @@ SLOT = timedelta(hours=2)
 SLOTS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 WINDOW_SLOTS = 240 * 12
 PAST_SLOTS = 180 * 12
+# Sessions that hold their time: neither a mentor's nor a mentee's may overlap.
+HOLDING = (Status.PENDING, Status.CONFIRMED)
 FIRST_NAMES = [
     "Ada",
     "Alan",
@@ -356,6 +358,16 @@ class Command(BaseCommand):
         if missing <= 0:
             self.stdout.write(f"{existing} generated sessions already exist.")
             return counts.get(busy_mentor.id, 0), len(busy_mentee_slots)
+        # Other mentees' pending and confirmed sessions, as (mentee, slot of the cycle): a
+        # mentee never gets two at once (PostgreSQL refuses it, bookings/0009).
+        held = {
+            (mentee_id, _slot_of(start) % WINDOW_SLOTS)
+            for mentee_id, start in MentoringSession.objects.filter(
+                mentor_id__in=mentor_ids, status__in=HOLDING
+            )
+            .exclude(mentee=busy_mentee)
+            .values_list("mentee_id", "start")
+        }
         busy_mentor_new = min(
             missing, max(0, min(BUSY_MENTOR_SESSIONS, total // 50) - counts.get(busy_mentor.id, 0))
         )
@@ -397,6 +409,12 @@ class Command(BaseCommand):
                 status = rng.choices(
                     [Status.PENDING, Status.CONFIRMED, Status.CANCELLED], weights=[40, 50, 10]
                 )[0]
+            if mentee_id != busy_mentee.id and status in HOLDING:
+                # A slot holds at most one session per mentor, and there are more mentees
+                # than mentors (ten times as many at scale): a free one is a few draws away.
+                while (mentee_id, residue) in held:
+                    mentee_id = other_mentee_ids[rng.randrange(len(other_mentee_ids))]
+                held.add((mentee_id, residue))
             code = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=10))
             link = (
                 f"https://meet.google.com/{code[:3]}-{code[3:7]}-{code[7:]}"

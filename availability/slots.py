@@ -105,10 +105,17 @@ def _is_blocked(blocked: list[Interval], ends: list[datetime], start: datetime, 
 
 
 def _free_starts(
-    mentor, *, length: timedelta, earliest: datetime, latest: datetime, weekday: int | None = None
+    mentor,
+    *,
+    length: timedelta,
+    earliest: datetime,
+    latest: datetime,
+    weekday: int | None = None,
+    busy: bool = True,
 ) -> list[datetime]:
     """Free start instants in [earliest, latest]; `weekday` narrows the windows query when
-    the range is a single local date (is_slot_free)."""
+    the range is a single local date (is_slot_free); busy=False leaves the busy sources out
+    (the times offered when nothing is booked)."""
     zone = mentor.zone
     first_day = earliest.astimezone(zone).date()
     last_day = latest.astimezone(zone).date()
@@ -135,7 +142,7 @@ def _free_starts(
         else:
             blocked.append((_boundary(day, start, zone), _boundary(day, end, zone)))
 
-    for source in _busy_sources:
+    for source in _busy_sources if busy else ():
         blocked += source(mentor, earliest, latest + length)
     blocked = _merge(blocked)
     ends = [end for _, end in blocked]
@@ -176,8 +183,12 @@ def free_slots(
     )
 
 
-def is_slot_free(mentor, start: datetime, duration_minutes: int, *, now=None) -> bool:
-    """Whether `start` is one of free_slots() — the same rules, computed for its date only."""
+def is_slot_free(
+    mentor, start: datetime, duration_minutes: int, *, now=None, busy: bool = True
+) -> bool:
+    """Whether `start` is one of free_slots() — the same rules, computed for its date only.
+    busy=False: whether it would be, were nothing booked (tells a time someone took from
+    one that is not offered at all)."""
     if timezone.is_naive(start):
         raise ValueError("is_slot_free() needs an aware datetime.")
     earliest, latest = _limits(now)
@@ -195,6 +206,7 @@ def is_slot_free(mentor, start: datetime, duration_minutes: int, *, now=None) ->
         earliest=day_start,
         latest=min(latest, day_end - timedelta(microseconds=1)),
         weekday=local_day.weekday(),
+        busy=busy,
     )
     return start in free
 

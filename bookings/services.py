@@ -271,6 +271,7 @@ class BookingError(SessionActionError):
 
 
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
+NOT_OFFERED = "That time is not one of the offered times. Please choose a time from the list."
 # The exclusion constraints of migrations bookings/0002 (the mentor's sessions) and
 # bookings/0009 (the mentee's), PostgreSQL only.
 NO_OVERLAP_CONSTRAINT = "session_no_overlap"
@@ -394,7 +395,10 @@ def book_session(
             _lock_mentee(mentee)
             check_mentee_free(mentee, start, duration_minutes)
             if not is_slot_free(mentor, start, duration_minutes, now=now):
-                raise BookingError(SLOT_TAKEN)
+                # Taken by someone since it was offered, or never offered at all (off the
+                # grid, outside the hours, too long for the window, time off)?
+                offered = is_slot_free(mentor, start, duration_minutes, now=now, busy=False)
+                raise BookingError(SLOT_TAKEN if offered else NOT_OFFERED)
             session = MentoringSession.objects.create(
                 mentor=mentor,
                 mentee=mentee,

@@ -726,6 +726,24 @@ def test_confirm_stores_the_canonical_link_and_who_confirmed(
     assert abs(pending_session.link_provided_at - timezone.now()) < timedelta(seconds=30)
 
 
+def test_confirm_stores_a_link_pasted_without_https_as_the_https_link(
+    admin_client, pending_session
+):
+    response = _set_status(
+        admin_client,
+        pending_session,
+        action="confirmed",
+        meeting_link="meet.google.com/abc-defg-hij",
+    )
+
+    pending_session.refresh_from_db()
+    assert (pending_session.status, pending_session.admin_provided_link) == (
+        Status.CONFIRMED,
+        MEET,
+    )
+    assert messages_of(response)[0][0] == "success"
+
+
 def test_confirm_queues_one_email_to_each_person(admin_client, pending_session):
     _set_status(admin_client, pending_session, action="confirmed", meeting_link=MEET)
 

@@ -45,6 +45,34 @@ def test_first_mentor_and_mentee_have_sessions_in_every_status_with_future_pendi
     assert confirmed.get_meeting_link == "https://meet.google.com/abc-defg-hij"
 
 
+def demo_people(kind: str) -> QuerySet[User]:
+    return User.objects.filter(email__startswith=f"demo-{kind}").order_by("id")
+
+
+def test_demo_mentors_and_mentees_each_have_their_own_name():
+    seed("--password", "demo1234")
+
+    mentors, mentees = demo_people("mentor"), demo_people("mentee")
+    people = [*mentors, *mentees, *User.objects.filter(email__endswith="@example.com")]
+    assert (mentors.count(), mentees.count()) == (5, 10)
+    assert len({u.last_name for u in mentors}) == 5
+    assert len({u.get_full_name() for u in people}) == len(people)
+    assert all(u.first_name and u.last_name for u in people)
+    assert all(u.mentor_profile.is_approved and u.mentor_profile.headline for u in mentors)
+
+
+def test_running_again_gives_existing_demo_people_their_names_and_the_new_password():
+    seed("--password", "first-pass")
+    demo_people("mentor").update(first_name="Ada", last_name="Lovelace")
+    names = list(demo_people("mentor").values_list("first_name", "last_name"))
+
+    seed("--password", "second-pass")
+
+    assert len(set(demo_people("mentor").values_list("last_name", flat=True))) == 5
+    assert all(u.check_password("second-pass") for u in demo_people("mentee"))
+    assert names == [("Ada", "Lovelace")] * 5
+
+
 def test_default_password_is_random_and_printed():
     output = seed()
 

@@ -34,6 +34,30 @@ WINDOW_SLOTS = 240 * 12
 PAST_SLOTS = 180 * 12
 # Sessions that hold their time: neither a mentor's nor a mentee's may overlap.
 HOLDING = (Status.PENDING, Status.CONFIRMED)
+# The demo's other mentors and mentees (demo-mentor1@…, demo-mentee1@…, in this order),
+# each with a name of their own, so that lists and searches in the demo tell them apart.
+# (first name, last name, zone, headline, skills, hourly rate)
+DEMO_MENTORS = [
+    ("Priya", "Raman", "Asia/Kolkata", "Staff backend engineer", "Python, Django, SQL", 80),
+    ("Carlos", "Mendoza", "America/Los_Angeles", "Frontend lead", "JavaScript, React", 70),
+    ("Amara", "Okafor", "UTC", "Engineering manager", "Career growth, Interview prep", 90),
+    ("Lukas", "Becker", "Europe/Berlin", "Site reliability engineer", "Go, DevOps, SQL", 65),
+    ("Mei", "Tanaka", "Australia/Sydney", "Applied ML engineer", "Python, Machine learning", 85),
+]
+DEMO_MENTEES = [
+    ("Sofia", "Rossi"),
+    ("Daniel", "Kim"),
+    ("Fatima", "Haddad"),
+    ("Noah", "Fischer"),
+    ("Aisha", "Bello"),
+    ("Mateo", "Silva"),
+    ("Hannah", "Novak"),
+    ("Arjun", "Mehta"),
+    ("Chloe", "Dubois"),
+    ("Omar", "Farouk"),
+]
+# Generated people (--sessions): names repeat on purpose, as they do at scale (a search by a
+# shared name is one of the benchmarks, docs/benchmarks.md).
 FIRST_NAMES = [
     "Ada",
     "Alan",
@@ -154,7 +178,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             admin, mentor, mentee = self._core_people(hashed)
             self._core_sessions(mentor, mentee)
-            others = self._more_people(hashed, mentors=5, mentees=10, tag="demo")
+            others = self._demo_people(hashed)
             self._weekday_hours()
         busy = self._bulk_sessions(hashed, sessions) if sessions else None
         analyze()  # fresh planner statistics after a bulk load (ops/jobs.py says why)
@@ -176,7 +200,7 @@ class Command(BaseCommand):
         yet, so the demo's booking pages offer free times."""
         mentors = User.objects.filter(
             email__in=["mentor@example.com"]
-            + [f"demo-mentor{i}@{BULK_MENTOR_DOMAIN}" for i in range(1, 6)],
+            + [f"demo-mentor{i}@{BULK_MENTOR_DOMAIN}" for i in range(1, len(DEMO_MENTORS) + 1)],
             mentor_profile__status=ApplicationStatus.APPROVED,
             weekly_availability__isnull=True,
         ).values_list("id", flat=True)
@@ -282,6 +306,25 @@ class Command(BaseCommand):
             ),
         ]
         _create_sessions(rows)
+
+    def _demo_people(self, hashed) -> int:
+        """The demo's other mentors (approved, each with a profile of their own) and
+        mentees; running again puts their names and the password back."""
+        for i, (first, last, zone, headline, skills, rate) in enumerate(DEMO_MENTORS, 1):
+            mentor = self._person(f"demo-mentor{i}@{BULK_MENTOR_DOMAIN}", first, last, zone, hashed)
+            MentorProfile.objects.update_or_create(
+                user=mentor,
+                defaults={
+                    "headline": headline,
+                    "skills": skills,
+                    "hourly_rate": Decimal(rate),
+                    "status": ApplicationStatus.APPROVED,
+                },
+            )
+        for i, (first, last) in enumerate(DEMO_MENTEES, 1):
+            zone = ZONES[i % len(ZONES)]
+            self._person(f"demo-mentee{i}@{BULK_MENTEE_DOMAIN}", first, last, zone, hashed)
+        return len(DEMO_MENTORS) + len(DEMO_MENTEES)
 
     def _more_people(self, hashed, *, mentors: int, mentees: int, tag: str) -> int:
         """Create `mentors` approved mentors and `mentees` mentees, if not there yet."""

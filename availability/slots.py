@@ -122,12 +122,18 @@ class _Hours:
 
 
 def _read_hours(
-    mentors: Sequence, *, earliest: datetime, busy_until: datetime, weekday: int | None = None
+    mentors: Sequence,
+    *,
+    earliest: datetime,
+    busy_until: datetime,
+    weekday: int | None = None,
+    busy: bool = True,
 ) -> dict[int, _Hours]:
     """Each mentor's windows, exceptions and busy intervals from `earliest` on: one query for
     the windows, one for the exceptions and one per busy source, however many mentors.
     `weekday` narrows the windows query when the range is a single local date
-    (is_slot_free)."""
+    (is_slot_free); busy=False leaves the busy sources out (the times offered when nothing
+    is booked)."""
     hours = {
         mentor.pk: _Hours(
             mentor.zone,
@@ -162,7 +168,7 @@ def _read_hours(
             zone = mentor_hours.zone
             mentor_hours.blocked.append((_boundary(day, start, zone), _boundary(day, end, zone)))
 
-    for source in _busy_sources:
+    for source in _busy_sources if busy else ():
         for mentor_id, start, end in source(ids, earliest, busy_until):
             hours[mentor_id].blocked.append((start, end))
     return hours
@@ -192,11 +198,17 @@ def _free_days(
 
 
 def _free_starts(
-    mentor, *, length: timedelta, earliest: datetime, latest: datetime, weekday: int | None = None
+    mentor,
+    *,
+    length: timedelta,
+    earliest: datetime,
+    latest: datetime,
+    weekday: int | None = None,
+    busy: bool = True,
 ) -> list[datetime]:
-    """Free start instants in [earliest, latest]."""
+    """Free start instants in [earliest, latest] (busy=False: were nothing booked)."""
     (hours,) = _read_hours(
-        [mentor], earliest=earliest, busy_until=latest + length, weekday=weekday
+        [mentor], earliest=earliest, busy_until=latest + length, weekday=weekday, busy=busy
     ).values()
     free_days = _free_days(hours, length=length, earliest=earliest, latest=latest)
     return [instant for day in free_days for instant in day]
@@ -224,8 +236,12 @@ def free_slots(
     )
 
 
-def is_slot_free(mentor, start: datetime, duration_minutes: int, *, now=None) -> bool:
-    """Whether `start` is one of free_slots() — the same rules, computed for its date only."""
+def is_slot_free(
+    mentor, start: datetime, duration_minutes: int, *, now=None, busy: bool = True
+) -> bool:
+    """Whether `start` is one of free_slots() — the same rules, computed for its date only.
+    busy=False: whether it would be, were nothing booked (tells a time someone took from
+    one that is not offered at all)."""
     if timezone.is_naive(start):
         raise ValueError("is_slot_free() needs an aware datetime.")
     earliest, latest = _limits(now)
@@ -243,6 +259,7 @@ def is_slot_free(mentor, start: datetime, duration_minutes: int, *, now=None) ->
         earliest=day_start,
         latest=min(latest, day_end - timedelta(microseconds=1)),
         weekday=local_day.weekday(),
+        busy=busy,
     )
     return start in free
 

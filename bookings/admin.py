@@ -1,5 +1,8 @@
 """Django's own admin (/django-admin/) for data repair; the product's admin area is
-/admin/sessions/. Status is read-only here: it changes only through bookings.services."""
+/admin/sessions/. A session's status, time, length, people, links and price are read-only
+here: they change only through bookings.services, which tells both people, sends the
+updated invite, writes the audit entry and keeps to the no-overlap rules
+(docs/PRODUCT.md §4.1). Sessions are made by booking, so none are added here."""
 
 from django.contrib import admin
 
@@ -55,11 +58,15 @@ class MentoringSessionAdmin(admin.ModelAdmin):
     list_select_related = ["mentor", "mentee"]
     search_fields = ["mentor__email", "mentor__last_name", "mentee__email", "mentee__last_name"]
     date_hierarchy = "start"
-    raw_id_fields = ["mentor", "mentee"]
     readonly_fields = [
+        "mentor",
+        "mentee",
+        "start",
+        "duration_minutes",
         "status",
         "payment_status",
         "amount",
+        "currency",
         "admin_provided_link",
         "meeting_link",
         "link_provided_at",
@@ -74,3 +81,6 @@ class MentoringSessionAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [SessionEventInline, OutboundEmailInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False

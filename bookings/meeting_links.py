@@ -122,6 +122,11 @@ def canonicalize_meeting_link(raw: object) -> str:
             "The link contains non-ASCII characters (look-alike letters are not allowed). "
             f"Paste a link like {expected}."
         )
+    if any(value.lower().startswith(f"{host}/") for p in providers for host in p.hosts):
+        # Pasted as Meet's invitations show it ("meet.google.com/abc-defg-hij"): an enabled
+        # provider's exact host, then "/", leaves no room for a scheme, user or port; it is
+        # that https link, and every rule below still applies.
+        value = f"https://{value}"
     scheme, _, rest = value.partition("://")
     if scheme.lower() != "https" or not rest:
         raise _refuse(f"The link must start with https://, like {expected}.")

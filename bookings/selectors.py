@@ -83,6 +83,24 @@ def confirmed_clash() -> Exists:
     return Exists(with_end(others).filter(ends_at__gt=OuterRef("start")))
 
 
+def mentee_clash(
+    mentee_id: int, start: datetime, end: datetime, *, other_than: int | None = None
+) -> MentoringSession | None:
+    """The mentee's first session that holds its time and overlaps [start, end), with its
+    mentor; None if there is none. `other_than`: a session that does not count (one being
+    moved to a new time). Read from the (mentee, start) index, as `confirmed_clash`."""
+    sessions = MentoringSession.objects.filter(
+        mentee_id=mentee_id,
+        status__in=ACTIVE,
+        start__gt=start - LONGEST_SESSION,
+        start__lt=end,
+    )
+    if other_than is not None:
+        sessions = sessions.exclude(pk=other_than)
+    overlapping = with_end(sessions).filter(ends_at__gt=start)
+    return overlapping.select_related("mentor").order_by("start", "id").first()
+
+
 @dataclass(frozen=True)
 class AdminSessionFilters:
     status: str = ""

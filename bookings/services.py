@@ -17,6 +17,7 @@ from accounts.models import (
     CHOOSE_A_SESSION_LENGTH,
     ApplicationStatus,
     MentorProfile,
+    User,
 )
 from availability.slots import is_slot_free
 from bookings import cancellation, emails
@@ -27,7 +28,7 @@ from bookings.models import (
     SessionEvent,
     Status,
 )
-from bookings.selectors import confirmed_clash
+from bookings.selectors import confirmed_clash, mentee_clash
 from payments import services as payments
 from payments.models import Payment
 from payments.services import PaymentError
@@ -270,8 +271,11 @@ class BookingError(SessionActionError):
 
 
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
-# The exclusion constraint of migration bookings/0002 (PostgreSQL only).
+NOT_OFFERED = "That time is not one of the offered times. Please choose a time from the list."
+# The exclusion constraints of migrations bookings/0002 (the mentor's sessions) and
+# bookings/0009 (the mentee's), PostgreSQL only.
 NO_OVERLAP_CONSTRAINT = "session_no_overlap"
+MENTEE_NO_OVERLAP_CONSTRAINT = "session_mentee_no_overlap"
 
 
 def session_amount(hourly_rate: Decimal, duration_minutes: int) -> Decimal:
@@ -290,6 +294,49 @@ def _check_no_confirmed_overlap(session: MentoringSession) -> None:
             "This session conflicts with another confirmed session at that time for the "
             "same mentor; nothing was changed."
         )
+
+
+def _mentee_clash_message(mentee, clash: MentoringSession | None) -> str:
+    if clash is None:  # gone again since the constraint saw it (cancelled meanwhile)
+        return "You already have a session at that time. Please choose another time."
+    zone = mentee.zone
+    begin, end = clash.start.astimezone(zone), clash.end.astimezone(zone)
+    return (
+        f"You already have a session with {clash.mentor.get_full_name()} on "
+        f"{begin:%Y-%m-%d} from {begin:%H:%M} to {end:%H:%M} ({zone.key}) at that time. "
+        "Please choose another time."
+    )
+
+
+def check_mentee_free(mentee, start: datetime, duration_minutes: int, *, moving=None) -> None:
+    """Refuse a time that overlaps one of the mentee's own pending or confirmed sessions,
+    with any mentor, naming that session in the mentee's zone (docs/PRODUCT.md §7.2).
+
+    Booking calls it; moving a session to a new time passes that session as `moving`, so
+    that its own current time does not count. Call it inside the transaction that writes,
+    after `_lock_mentee`: then no other booking of the mentee can slip in between."""
+    end = start + timedelta(minutes=duration_minutes)
+    clash = mentee_clash(mentee.pk, start, end, other_than=moving.pk if moving else None)
+    if clash is not None:
+        raise BookingError(_mentee_clash_message(mentee, clash))
+
+
+def _lock_mentee(mentee) -> None:
+    """Bookings of one mentee queue up (PostgreSQL; SQLite's write lock already does). FOR
+    NO KEY UPDATE: it does not block inserting sessions that refer to the person (those
+    take KEY SHARE), so a person booking as mentee and booked as mentor cannot deadlock."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=mentee.pk).values_list("pk"))
+
+
+def _refusal_for(error: IntegrityError, mentee, start: datetime, duration_minutes: int):
+    """The booking's message for a violated no-overlap constraint; None for any other."""
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint == NO_OVERLAP_CONSTRAINT:
+        return BookingError(SLOT_TAKEN)
+    if constraint == MENTEE_NO_OVERLAP_CONSTRAINT:
+        end = start + timedelta(minutes=duration_minutes)
+        return BookingError(_mentee_clash_message(mentee, mentee_clash(mentee.pk, start, end)))
+    return None
 
 
 def _check_booking(mentor, mentee, start: datetime, duration_minutes, notes: str, now) -> None:
@@ -345,8 +392,13 @@ def book_session(
             )
             if profile is None:
                 raise BookingError("This mentor is not taking bookings.")
+            _lock_mentee(mentee)
+            check_mentee_free(mentee, start, duration_minutes)
             if not is_slot_free(mentor, start, duration_minutes, now=now):
-                raise BookingError(SLOT_TAKEN)
+                # Taken by someone since it was offered, or never offered at all (off the
+                # grid, outside the hours, too long for the window, time off)?
+                offered = is_slot_free(mentor, start, duration_minutes, now=now, busy=False)
+                raise BookingError(SLOT_TAKEN if offered else NOT_OFFERED)
             session = MentoringSession.objects.create(
                 mentor=mentor,
                 mentee=mentee,
@@ -368,9 +420,10 @@ def book_session(
             emails.queue_booking_received(session)
             emails.queue_needs_confirmation(session)
     except IntegrityError as error:
-        if NO_OVERLAP_CONSTRAINT in str(error):
-            raise BookingError(SLOT_TAKEN) from error
-        raise
+        refusal = _refusal_for(error, mentee, start, duration_minutes)
+        if refusal is None:
+            raise
+        raise refusal from error
     return session
 
 
@@ -407,6 +460,4 @@ def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") ->
         if by is not None and not by.is_staff:
             raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
         reference = _payment_reference(reference)
-        return _with_payment_status(
-            session, payments.record_refunded(session, reference=reference)
-        )
+        return _with_payment_status(session, payments.record_refunded(session, reference=reference))

@@ -129,6 +129,17 @@ def listed_mentor(user_id: int) -> MentorProfile | None:
     return with_rating(_listed()).filter(user_id=user_id).first()
 
 
+def written_feedback(mentor_id: int) -> QuerySet[Feedback]:
+    """Feedback on the mentor's sessions that has a comment, newest first (the profile's
+    reviews: the rating, the comment and when it was given; nothing about the mentee)."""
+    return (
+        Feedback.objects.filter(session__mentor_id=mentor_id)
+        .exclude(comment="")
+        .only("rating", "comment", "created_at")
+        .order_by("-created_at", "-id")
+    )
+
+
 def own_profile(user) -> MentorProfile | None:
     return MentorProfile.objects.filter(user=user).first()
 

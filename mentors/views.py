@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 DIRECTORY_PAGE_SIZE = 12
 PROFILE_SLOT_LIMIT = 6
+PROFILE_REVIEWS_PAGE_SIZE = 10
 
 
 # --- Applying and editing one's own profile ---------------------------------------------
@@ -142,6 +143,9 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "mentor": mentor,
             "slots": next_free_slots(mentor.user, limit=PROFILE_SLOT_LIMIT),
+            "reviews": Paginator(
+                selectors.written_feedback(mentor.user_id), PROFILE_REVIEWS_PAGE_SIZE
+            ).get_page(request.GET.get("page")),
             "book_url": reverse("book_session", args=[mentor.user_id]),
             "is_own_profile": request.user.is_authenticated and request.user.pk == mentor.user_id,
         },

@@ -43,6 +43,8 @@ FREE_TIME = re.compile(r'name="start" value="([^"]+)"')
 # Each pending row's "Confirm with Link" opens the page's one confirm dialog for its session.
 CONFIRMABLE = re.compile(r'data-open-dialog="confirm-(\d+)"')
 SLOT_TAKEN = "no longer available"
+# The mentee already has a session at that time (with another mentor): refused as promised.
+MENTEE_BUSY = "You already have a session"
 
 
 # Production settings mark the session and CSRF cookies Secure; this run speaks plain http
@@ -155,6 +157,9 @@ class Mentee(_Person):
                 # Another user took that time a moment earlier: the refusal the product
                 # promises (not an error), counted under its own name.
                 response.request_meta["name"] = "booking (POST, slot taken: refused)"
+                response.success()
+            elif response.status_code == 400 and MENTEE_BUSY in response.text:
+                response.request_meta["name"] = "booking (POST, mentee busy: refused)"
                 response.success()
             else:
                 response.failure(f"booking answered {response.status_code}")

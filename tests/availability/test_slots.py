@@ -529,6 +529,14 @@ def test_is_slot_free_refuses_a_held_time(monday_mentor):
     assert is_slot_free(monday_mentor, utc(2030, 1, 7, 8, 0), 60, now=NOW)
 
 
+def test_is_slot_free_without_busy_times_says_whether_the_time_is_offered_at_all(monday_mentor):
+    """What tells "taken" from "never offered" (docs/PRODUCT.md §7.2)."""
+    SessionFactory(mentor=monday_mentor, start=utc(2030, 1, 7, 9), duration_minutes=30)
+
+    assert is_slot_free(monday_mentor, utc(2030, 1, 7, 8, 30), 60, now=NOW, busy=False)
+    assert not is_slot_free(monday_mentor, utc(2030, 1, 7, 8, 40), 60, now=NOW, busy=False)
+
+
 def test_is_slot_free_refuses_notice_past_and_horizon(monday_mentor, settings):
     start = utc(2030, 1, 7, 8)
 

@@ -27,6 +27,7 @@ from tests.helpers import messages_of, visible_text
 NOW = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)  # a Tuesday
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin (the mentor's zone)
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
+NOT_OFFERED = "That time is not one of the offered times. Please choose a time from the list."
 NOTHING = {"sessions": 0, "events": 0, "payments": 0, "emails": 0, "tasks": 0}
 
 
@@ -264,9 +265,9 @@ def test_each_email_gets_its_delivery_task_from_the_worker_relay(mentor, mentee,
             "",
             "Sessions can be booked at most 60 days ahead. Please choose an earlier time.",
         ),
-        (START + timedelta(minutes=10), 60, "", SLOT_TAKEN),  # off the grid
-        (START + timedelta(days=1), 60, "", SLOT_TAKEN),  # Tuesday: not available
-        (START + timedelta(hours=2, minutes=30), 60, "", SLOT_TAKEN),  # ends after the window
+        (START + timedelta(minutes=10), 60, "", NOT_OFFERED),  # off the grid
+        (START + timedelta(days=1), 60, "", NOT_OFFERED),  # Tuesday: not available
+        (START + timedelta(hours=2, minutes=30), 60, "", NOT_OFFERED),  # ends after the window
     ],
 )
 def test_booking_refuses_with_a_message_and_creates_nothing(
@@ -326,6 +327,20 @@ def test_booking_a_held_time_is_refused(mentor, mentee, other_mentee, status, of
 
 
 @pytest.mark.django_db
+def test_an_off_grid_time_beside_a_held_one_is_not_offered_rather_than_taken(
+    mentor, mentee, other_mentee
+):
+    SessionFactory(mentor=mentor, mentee=other_mentee, start=START)
+    before = created()
+
+    with pytest.raises(BookingError) as refused:
+        book(mentor, mentee, start=START + timedelta(minutes=10))
+
+    assert str(refused.value) == NOT_OFFERED
+    assert created() == before
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("status", [Status.CANCELLED, Status.COMPLETED])
 def test_a_cancelled_or_completed_session_does_not_hold_its_time(
     mentor, mentee, other_mentee, status
@@ -341,9 +356,14 @@ def test_a_cancelled_or_completed_session_does_not_hold_its_time(
 def test_the_same_mentee_cannot_book_the_same_slot_twice(mentor, mentee):
     book(mentor, mentee)
 
-    with pytest.raises(BookingError, match=f"^{SLOT_TAKEN}$"):
+    with pytest.raises(BookingError) as refused:
         book(mentor, mentee)
 
+    # Their own session is named (docs/PRODUCT.md §7.2), rather than "no longer available".
+    assert str(refused.value) == (
+        "You already have a session with Jane Smith on 2030-01-07 from 04:00 to 05:00 "
+        "(America/New_York) at that time. Please choose another time."
+    )
     assert MentoringSession.objects.count() == 1
 
 
@@ -624,7 +644,8 @@ def test_page_refuses_a_slot_free_for_a_shorter_session_only(available_mentor, m
     )
 
     assert response.status_code == 400
-    assert SLOT_TAKEN in visible_text(response.text)
+    assert NOT_OFFERED in visible_text(response.text)
+    assert SLOT_TAKEN not in visible_text(response.text)
     assert created() == NOTHING
 
 

@@ -1,9 +1,10 @@
 """No double booking (docs/PRODUCT.md): pending and confirmed sessions hold their slot.
 
-PostgreSQL: an exclusion constraint (migration bookings/0002) refuses overlapping pending
-or confirmed sessions of one mentor, whoever writes them. SQLite: book_session checks and
-inserts inside one IMMEDIATE transaction (the database write lock). Both: many concurrent
-bookings of one slot give exactly one session. Confirming re-checks for a confirmed clash.
+PostgreSQL: exclusion constraints refuse overlapping pending or confirmed sessions of one
+mentor (migration bookings/0002) and of one mentee (bookings/0009), whoever writes them.
+SQLite: book_session checks and inserts inside one IMMEDIATE transaction (the database
+write lock). Both: many concurrent bookings of one slot give exactly one session.
+Confirming re-checks for a confirmed clash.
 """
 
 import re
@@ -37,7 +38,7 @@ THREADS = 8
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="the exclusion constraint exists on PostgreSQL only (SQLite relies on the "
+    reason="the exclusion constraints exist on PostgreSQL only (SQLite relies on the "
     "IMMEDIATE transaction held by book_session)",
 )
 
@@ -52,17 +53,6 @@ def mentor(mentor):
     return mentor
 
 
-@pytest.fixture
-def without_overlap_guard(db):
-    """Overlapping rows as SQLite, a data repair or an import could leave them. On
-    PostgreSQL the constraint is dropped inside the test's transaction (rolled back after)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ALTER TABLE bookings_mentoringsession DROP CONSTRAINT session_no_overlap"
-            )
-
-
 def counts() -> dict[str, int]:
     return {
         "sessions": MentoringSession.objects.count(),
@@ -75,20 +65,35 @@ def counts() -> dict[str, int]:
 # --- the database constraint itself (bypassing the service) --------------------------------
 
 
+# One person's pending and confirmed sessions may not overlap: the mentor's (migration
+# bookings/0002) and the mentee's (bookings/0009), each its own constraint.
+GUARDS = pytest.mark.parametrize(
+    "person, constraint",
+    [("mentor", "session_no_overlap"), ("mentee", "session_mentee_no_overlap")],
+)
+
+
+def _session_of(person: str, who, **fields) -> MentoringSession:
+    """A session whose `person` ("mentor" or "mentee") is `who`; the other one is new."""
+    other = "mentee" if person == "mentor" else "mentor"
+    return SessionFactory(**{person: who, other: UserFactory()}, **fields)
+
+
 @postgres_only
 @pytest.mark.django_db
+@GUARDS
 @pytest.mark.parametrize("held", [Status.PENDING, Status.CONFIRMED])
 @pytest.mark.parametrize("new", [Status.PENDING, Status.CONFIRMED])
 @pytest.mark.parametrize("offset, minutes", [(0, 60), (30, 60), (-30, 45), (-60, 90), (15, 30)])
 def test_database_refuses_an_overlapping_session(
-    mentor, mentee, other_mentee, held, new, offset, minutes
+    mentor, person, constraint, held, new, offset, minutes
 ):
-    SessionFactory(mentor=mentor, mentee=mentee, start=START, duration_minutes=60, status=held)
+    _session_of(person, mentor, start=START, duration_minutes=60, status=held)
 
-    with pytest.raises(IntegrityError, match="session_no_overlap"), transaction.atomic():
-        SessionFactory(
-            mentor=mentor,
-            mentee=other_mentee,
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
+        _session_of(
+            person,
+            mentor,
             start=START + timedelta(minutes=offset),
             duration_minutes=minutes,
             status=new,
@@ -99,11 +104,12 @@ def test_database_refuses_an_overlapping_session(
 
 @postgres_only
 @pytest.mark.django_db
-def test_database_refuses_moving_a_session_onto_another(mentor, mentee, other_mentee):
-    SessionFactory(mentor=mentor, mentee=mentee, start=START)
-    later = SessionFactory(mentor=mentor, mentee=other_mentee, start=START + timedelta(hours=2))
+@GUARDS
+def test_database_refuses_moving_a_session_onto_another(mentor, person, constraint):
+    _session_of(person, mentor, start=START)
+    later = _session_of(person, mentor, start=START + timedelta(hours=2))
 
-    with pytest.raises(IntegrityError, match="session_no_overlap"), transaction.atomic():
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         MentoringSession.objects.filter(pk=later.pk).update(start=START + timedelta(minutes=30))
 
     assert MentoringSession.objects.get(pk=later.pk).start == START + timedelta(hours=2)
@@ -111,21 +117,23 @@ def test_database_refuses_moving_a_session_onto_another(mentor, mentee, other_me
 
 @postgres_only
 @pytest.mark.django_db
+@GUARDS
 @pytest.mark.parametrize(
-    "mentor_of_second, start, status",
+    "same_person, start, status",
     [
-        ("same", START + timedelta(hours=1), Status.PENDING),  # back to back: [start, end)
-        ("same", START - timedelta(hours=1), Status.CONFIRMED),  # ends as the first begins
-        ("same", START, Status.CANCELLED),
-        ("same", START, Status.COMPLETED),
-        ("other", START, Status.PENDING),
+        (True, START + timedelta(hours=1), Status.PENDING),  # back to back: [start, end)
+        (True, START - timedelta(hours=1), Status.CONFIRMED),  # ends as the first begins
+        (True, START, Status.CANCELLED),
+        (True, START, Status.COMPLETED),
+        (False, START, Status.PENDING),
     ],
 )
-def test_database_allows_what_does_not_overlap(mentor, mentee, mentor_of_second, start, status):
-    SessionFactory(mentor=mentor, mentee=mentee, start=START, duration_minutes=60)
-    second_mentor = mentor if mentor_of_second == "same" else UserFactory()
+def test_database_allows_what_does_not_overlap(
+    mentor, person, constraint, same_person, start, status
+):
+    _session_of(person, mentor, start=START, duration_minutes=60)
 
-    SessionFactory(mentor=second_mentor, mentee=mentee, start=start, status=status)
+    _session_of(person, mentor if same_person else UserFactory(), start=start, status=status)
 
     assert MentoringSession.objects.count() == 2
 
@@ -259,7 +267,7 @@ def _overlapping_pair(mentor, mentee, other_mentee, admin_user, *, offset=30):
 @pytest.mark.django_db
 @pytest.mark.parametrize("offset", [0, 30, -30, -59, 59])
 def test_confirm_refuses_a_clash_with_a_confirmed_session(
-    without_overlap_guard, mentor, mentee, other_mentee, admin_user, offset
+    without_overlap_guards, mentor, mentee, other_mentee, admin_user, offset
 ):
     _, pending = _overlapping_pair(mentor, mentee, other_mentee, admin_user, offset=offset)
     events, emails = SessionEvent.objects.count(), OutboundEmail.objects.count()
@@ -278,7 +286,7 @@ def test_confirm_refuses_a_clash_with_a_confirmed_session(
 
 @pytest.mark.django_db
 def test_confirm_through_set_status_shows_the_clash(
-    without_overlap_guard, admin_client, mentor, mentee, other_mentee, admin_user
+    without_overlap_guards, admin_client, mentor, mentee, other_mentee, admin_user
 ):
     _, pending = _overlapping_pair(mentor, mentee, other_mentee, admin_user)
 
@@ -308,7 +316,7 @@ def test_confirm_ignores_other_mentors_and_cancelled_sessions(
 ):
     elsewhere = SessionFactory(mentee=mentee, start=START)
     services.confirm_session(elsewhere, link=MEET, by=admin_user)
-    cancelled = SessionFactory(mentor=mentor, mentee=mentee, start=START)
+    cancelled = SessionFactory(mentor=mentor, mentee=UserFactory(), start=START)
     services.cancel_session(cancelled, by=admin_user, reason="Clash.")
     pending = SessionFactory(mentor=mentor, mentee=other_mentee, start=START)
 
@@ -319,7 +327,7 @@ def test_confirm_ignores_other_mentors_and_cancelled_sessions(
 
 @pytest.mark.django_db
 def test_confirm_ignores_a_pending_clash_but_then_holds_the_time(
-    without_overlap_guard, mentor, mentee, other_mentee, admin_user
+    without_overlap_guards, mentor, mentee, other_mentee, admin_user
 ):
     first = SessionFactory(mentor=mentor, mentee=mentee, start=START)
     second = SessionFactory(mentor=mentor, mentee=other_mentee, start=START)
@@ -347,7 +355,7 @@ def test_slots_and_constraint_agree_on_what_holds_a_slot():
 @pytest.mark.django_db
 @pytest.mark.parametrize(("minutes_before", "clashes"), [(479, True), (480, False)])
 def test_confirm_sees_a_clash_with_the_longest_session_that_started_before(
-    without_overlap_guard, mentor, mentee, other_mentee, admin_user, minutes_before, clashes
+    without_overlap_guards, mentor, mentee, other_mentee, admin_user, minutes_before, clashes
 ):
     """The check reads only sessions starting less than 480 minutes (the longest) earlier:
     one that started 479 minutes before and lasts 480 still runs; one 480 before has ended."""

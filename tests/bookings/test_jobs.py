@@ -78,7 +78,7 @@ def test_pending_session_expires_at_the_lead_time(start, expired, mentor, mentee
 def test_expiry_follows_the_setting(settings, mentor, mentee):
     settings.PENDING_EXPIRY_LEAD_HOURS = 6
     inside = pending_at(NOW + timedelta(hours=6), mentor, mentee)
-    outside = pending_at(NOW + timedelta(hours=6) + SECOND, None, mentee)
+    outside = pending_at(NOW + timedelta(hours=6) + SECOND, None, UserFactory())
 
     jobs.expire_pending_sessions(now=NOW)
 
@@ -160,7 +160,7 @@ def test_a_session_confirmed_after_it_was_listed_is_not_expired(mentor, mentee, 
 
 def test_one_failing_session_does_not_stop_the_others(monkeypatch, mentor, mentee, caplog):
     first = pending_at(NOW + timedelta(hours=1), mentor, mentee)
-    second = pending_at(NOW + timedelta(hours=1, minutes=30), None, mentee)
+    second = pending_at(NOW + timedelta(hours=1, minutes=30), None, UserFactory())
     real_cancel = services.cancel_session
 
     def flaky_cancel(session, **kwargs):
@@ -294,7 +294,7 @@ def test_reminder_lists_several_sessions_soonest_first(admin_user, mentor, mente
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_expiry_runs_cancel_each_session_once(mentor, mentee):
-    sessions = [pending_at(NOW + timedelta(minutes=10 * n), None, mentee) for n in range(6)]
+    sessions = [pending_at(NOW + timedelta(minutes=10 * n), None, UserFactory()) for n in range(6)]
 
     results = run_together(*[partial(jobs.expire_pending_sessions, now=NOW)] * 3)
 

@@ -74,6 +74,23 @@ def test_meet_link_is_stored_in_canonical_form(raw):
     assert canonicalize_meeting_link(raw) == MEET
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "meet.google.com/abc-defg-hij",
+        "  MEET.Google.com/ABC-defg-hij/?authuser=0#top \n",
+    ],
+)
+def test_meet_link_pasted_without_https_is_stored_as_the_https_link(raw):
+    """As a Meet invitation shows it ("meet.google.com/abc-defg-hij"), docs/PRODUCT.md §3.1."""
+    assert canonicalize_meeting_link(raw) == MEET
+
+
+def test_a_pasted_link_without_a_scheme_still_meets_every_other_rule():
+    assert refusal("meet.google.com/abc-defg").messages == [BAD_MEET_CODE]
+    assert refusal("meet.google.com/abc-defg-hij\u200b").messages == [NO_CONTROL]
+
+
 def test_default_https_port_is_normalised_away():
     assert canonicalize_meeting_link("https://meet.google.com:443/abc-defg-hij") == MEET
 
@@ -134,8 +151,13 @@ def test_data_scheme_is_refused(raw):
         "file:///etc/passwd",
         "https:meet.google.com/abc-defg-hij",
         "//meet.google.com/abc-defg-hij",
-        "meet.google.com/abc-defg-hij",
         "abc-defg-hij",
+        # Without a scheme, only an enabled provider's exact host and a "/" are taken as https.
+        "meet.google.com.evil.test/abc-defg-hij",
+        "meet.google.com@evil.test/abc-defg-hij",
+        "meet.google.com:443/abc-defg-hij",
+        "evilmeet.google.com/abc-defg-hij",
+        "zoom.us/j/1234567890",
     ],
 )
 def test_other_schemes_and_missing_scheme_are_refused(raw):
@@ -305,6 +327,7 @@ def test_zoom_link_is_refused_by_default():
         (ZOOM, ZOOM),
         (" https://ZOOM.us/j/1234567890/ ", ZOOM),
         (f"{ZOOM}?pwd=abc123&uname=Jane#success", f"{ZOOM}?pwd=abc123"),
+        ("zoom.us/j/1234567890", ZOOM),
     ],
 )
 def test_zoom_link_is_accepted_and_canonical_when_enabled(settings, raw, canonical):
@@ -353,7 +376,7 @@ def meet_links(draw) -> tuple[str, str]:
     code = "-".join((draw(_letters(3)), draw(_letters(4)), draw(_letters(3))))
     flags = draw(st.lists(st.booleans(), min_size=len(_HOST), max_size=len(_HOST)))
     host = "".join(c.upper() if up else c for c, up in zip(_HOST, flags, strict=True))
-    scheme = draw(st.sampled_from(["https", "HTTPS", "Https"]))
+    scheme = draw(st.sampled_from(["https://", "HTTPS://", "Https://", ""]))
     slash = draw(st.sampled_from(["", "/"]))
     query = draw(
         st.one_of(st.just(""), st.text(alphabet=_URL_SAFE + "?", max_size=30).map("?{}".format))
@@ -364,7 +387,7 @@ def meet_links(draw) -> tuple[str, str]:
     before, after = draw(
         st.lists(st.sampled_from(["", " ", "\t", "\n", "\r\n", "\u00a0"]), min_size=2, max_size=2)
     )
-    raw = f"{before}{scheme}://{host}/{code}{slash}{query}{fragment}{after}"
+    raw = f"{before}{scheme}{host}/{code}{slash}{query}{fragment}{after}"
     return raw, f"https://meet.google.com/{code.lower()}"
 
 
@@ -466,8 +489,10 @@ def test_random_text_is_accepted_only_when_it_is_a_meet_link(raw):
 
     if canonical is not None:
         value = raw.strip()
+        if not value.lower().startswith("https://"):  # pasted without it: Meet's host first
+            assert value.lower().startswith("meet.google.com/")
+            value = f"https://{value}"
         parts = urlsplit(value)
-        assert value.lower().startswith("https://")
         assert value.isascii()
         assert not any(unicodedata.category(ch)[0] in "CZ" for ch in value)
         assert "@" not in parts.netloc

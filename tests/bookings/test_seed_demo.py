@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from itertools import pairwise
 
@@ -43,6 +43,34 @@ def test_first_mentor_and_mentee_have_sessions_in_every_status_with_future_pendi
     assert sessions.filter(status=Status.PENDING, start__gt=timezone.now()).count() == 3
     confirmed = sessions.get(status=Status.CONFIRMED)
     assert confirmed.get_meeting_link == "https://meet.google.com/abc-defg-hij"
+
+
+def demo_people(kind: str) -> QuerySet[User]:
+    return User.objects.filter(email__startswith=f"demo-{kind}").order_by("id")
+
+
+def test_demo_mentors_and_mentees_each_have_their_own_name():
+    seed("--password", "demo1234")
+
+    mentors, mentees = demo_people("mentor"), demo_people("mentee")
+    people = [*mentors, *mentees, *User.objects.filter(email__endswith="@example.com")]
+    assert (mentors.count(), mentees.count()) == (5, 10)
+    assert len({u.last_name for u in mentors}) == 5
+    assert len({u.get_full_name() for u in people}) == len(people)
+    assert all(u.first_name and u.last_name for u in people)
+    assert all(u.mentor_profile.is_approved and u.mentor_profile.headline for u in mentors)
+
+
+def test_running_again_gives_existing_demo_people_their_names_and_the_new_password():
+    seed("--password", "first-pass")
+    demo_people("mentor").update(first_name="Ada", last_name="Lovelace")
+    names = list(demo_people("mentor").values_list("first_name", "last_name"))
+
+    seed("--password", "second-pass")
+
+    assert len(set(demo_people("mentor").values_list("last_name", flat=True))) == 5
+    assert all(u.check_password("second-pass") for u in demo_people("mentee"))
+    assert names == [("Ada", "Lovelace")] * 5
 
 
 def test_default_password_is_random_and_printed():
@@ -154,6 +182,20 @@ def test_no_mentor_and_not_the_busy_mentee_has_overlapping_sessions():
     assert overlapping(generated().filter(mentee__email=BUSY_MENTEE), "mentee_id") == []
 
 
+def active(sessions: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]:
+    return sessions.filter(status__in=[Status.PENDING, Status.CONFIRMED])
+
+
+@pytest.mark.clock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+def test_no_mentee_has_overlapping_pending_or_confirmed_sessions(clock):
+    """On PostgreSQL the database refuses them (docs/PRODUCT.md §7.2); 4,000 sessions drawn
+    at random among 800 mentees put two on one mentee's slot, unless the draw avoids it."""
+    seed("--password", "demo1234", "--sessions", "4000")
+
+    assert generated().count() == 4000
+    assert overlapping(active(generated()), "mentee_id") == []
+
+
 def test_running_again_with_the_same_number_creates_nothing_and_names_the_busy_accounts():
     seed("--password", "demo1234", "--sessions", "1000")
 
@@ -190,3 +232,4 @@ def test_topping_up_days_later_still_gives_no_overlaps(clock, hours):
     assert generated().count() == 1000
     assert overlapping(generated(), "mentor_id") == []
     assert overlapping(generated().filter(mentee__email=BUSY_MENTEE), "mentee_id") == []
+    assert overlapping(active(generated()), "mentee_id") == []

@@ -417,14 +417,21 @@ def test_search_pages_run_through_pending_then_the_others_without_gaps(
     page forward and back across the pending boundary like the full list, and never show
     the sessions of people the search did not match, which lie between them."""
     stranger = MentorFactory(first_name="Zed", last_name="Stranger")
+    # Another mentee: one mentee's sessions may not overlap (docs/PRODUCT.md §7.2).
+    their_mentee = UserFactory(first_name="Yan", last_name="Elsewhere")
     pending, others = [], []
     for n in range(20):
         pending.append(SessionFactory(mentor=mentor, mentee=mentee, start=_at(20, n)))
-        SessionFactory(mentor=stranger, mentee=mentee, start=_at(20, n) + timedelta(minutes=1))
+        SessionFactory(
+            mentor=stranger, mentee=their_mentee, start=_at(20, n) + timedelta(minutes=1)
+        )
     for n, status in enumerate([Status.CONFIRMED, Status.CANCELLED, Status.COMPLETED] * 4):
         others.append(SessionFactory(mentor=mentor, mentee=mentee, start=_at(1, n), status=status))
         SessionFactory(
-            mentor=stranger, mentee=mentee, start=_at(1, n) + timedelta(minutes=1), status=status
+            mentor=stranger,
+            mentee=their_mentee,
+            start=_at(1, n) + timedelta(minutes=1),
+            status=status,
         )
     q = f"{mentor.first_name} {mentor.last_name}"
 
@@ -555,9 +562,7 @@ def test_a_search_counts_as_mentor_then_as_mentee_up_to_a_thousand(
             for n in range(as_mentor)
         ]
         + [
-            MentoringSession(
-                mentor=other_mentor, mentee=jane_roe, start=start + timedelta(hours=n)
-            )
+            MentoringSession(mentor=other_mentor, mentee=jane_roe, start=start + timedelta(hours=n))
             for n in range(as_mentee)
         ]
         # Nobody searched for: never counted.
@@ -719,6 +724,24 @@ def test_confirm_stores_the_canonical_link_and_who_confirmed(
     assert pending_session.get_meeting_link == MEET
     assert pending_session.confirmed_by == admin_user
     assert abs(pending_session.link_provided_at - timezone.now()) < timedelta(seconds=30)
+
+
+def test_confirm_stores_a_link_pasted_without_https_as_the_https_link(
+    admin_client, pending_session
+):
+    response = _set_status(
+        admin_client,
+        pending_session,
+        action="confirmed",
+        meeting_link="meet.google.com/abc-defg-hij",
+    )
+
+    pending_session.refresh_from_db()
+    assert (pending_session.status, pending_session.admin_provided_link) == (
+        Status.CONFIRMED,
+        MEET,
+    )
+    assert messages_of(response)[0][0] == "success"
 
 
 def test_confirm_queues_one_email_to_each_person(admin_client, pending_session):

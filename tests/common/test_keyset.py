@@ -73,16 +73,18 @@ def test_a_far_future_instant_is_a_cursor():
 
 @pytest.fixture
 def five(db):
-    """Five sessions an hour apart (the two last at the same instant, of two mentors: id
-    breaks the tie)."""
+    """Five sessions an hour apart (the two last at the same instant, of two mentors and two
+    mentees: id breaks the tie)."""
     from tests.factories import MentorFactory, SessionFactory, UserFactory
 
-    mentee = UserFactory()
     base = datetime(2030, 1, 1, 9, tzinfo=UTC)
     starts = [base, base + timedelta(hours=1), base + timedelta(hours=2)] + [
         base + timedelta(hours=3)
     ] * 2
-    return [SessionFactory(mentor=MentorFactory(), mentee=mentee, start=start) for start in starts]
+    return [
+        SessionFactory(mentor=MentorFactory(), mentee=UserFactory(), start=start)
+        for start in starts
+    ]
 
 
 def _page(**kwargs):

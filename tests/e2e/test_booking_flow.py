@@ -1,16 +1,17 @@
 """A new user signs up, finds a mentor, books a free slot, and sees it pending."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from bookings.models import MentoringSession, Status
+from mentors.models import Feedback
 from notifications.models import EmailKind, OutboundEmail
 from tests.availability.factories import every_day
 from tests.e2e.a11y import assert_accessible
-from tests.factories import MentorFactory, UserFactory
+from tests.factories import MentorFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-and-unusual-passphrase-42"
@@ -25,6 +26,11 @@ def mentor():
     jane.mentor_profile.skills = "Python, Django"
     jane.mentor_profile.save()
     every_day(jane, time(9, 0), time(17, 0))
+    for day in range(1, 12):  # eleven written reviews: two pages of them on her profile
+        session = SessionFactory(
+            mentor=jane, start=datetime(2025, 1, day, 10, tzinfo=UTC), status=Status.COMPLETED
+        )
+        Feedback.objects.create(session=session, rating=5, comment=f"Helpful session {day}.")
     MentorFactory(first_name="Rob", last_name="Rust", profile__skills="Rust")
     UserFactory(email="admin@example.com", is_staff=True)
     return jane
@@ -57,6 +63,8 @@ def test_new_user_signs_up_finds_a_mentor_and_books_a_free_slot(
     shoot("10-directory-search")
     page.get_by_role("link", name="Jane Smith").click()
     expect(page.get_by_role("heading", name="Jane Smith")).to_be_visible()
+    expect(page.locator(".review")).to_have_count(10)
+    expect(page.locator(".review").first).to_contain_text("Helpful session 11.")
     assert_accessible(page)
     shoot("11-mentor-profile")
 

@@ -18,8 +18,11 @@ from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
 DIRECTORY_QUERIES = 3
 # ... plus the Django session and the user
 DIRECTORY_QUERIES_LOGGED_IN = DIRECTORY_QUERIES + 2
-# the mentor with user and ratings; its free times: weekly windows, exceptions, sessions
-PROFILE_QUERIES = 4
+# the mentor with user and ratings; its free times: weekly windows, exceptions, sessions;
+# the number of written reviews
+PROFILE_QUERIES = 5
+# ... and, when there are any, the page of them
+PROFILE_WITH_COMMENTS_QUERIES = PROFILE_QUERIES + 1
 # session + user, count, the page of applications (with user and reviewer)
 ADMIN_LIST_QUERIES = 4
 
@@ -79,6 +82,18 @@ def test_profile_queries(db, count, django_assert_num_queries):
     page = response.content.decode()
     assert f"({count} review{'s' if count > 1 else ''})" in page
     assert page.count("<time datetime=") == 6
+
+
+@pytest.mark.parametrize("count", [1, 3, 12])
+def test_profile_queries_with_written_reviews(db, count, django_assert_num_queries):
+    """However many comments (a full page of 10 with 12), their page is one query."""
+    (profile,) = _rated_mentors(1, ratings_each=count)
+    Feedback.objects.filter(session__mentor=profile.user).update(comment="Very helpful.")
+
+    with django_assert_num_queries(PROFILE_WITH_COMMENTS_QUERIES):
+        response = Client().get(f"/mentors/{profile.user_id}/")
+
+    assert response.content.decode().count("data-feedback-id=") == min(count, 10)
 
 
 @pytest.mark.parametrize("count", [1, 3])

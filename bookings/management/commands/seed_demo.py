@@ -32,6 +32,32 @@ SLOT = timedelta(hours=2)
 SLOTS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 WINDOW_SLOTS = 240 * 12
 PAST_SLOTS = 180 * 12
+# Sessions that hold their time: neither a mentor's nor a mentee's may overlap.
+HOLDING = (Status.PENDING, Status.CONFIRMED)
+# The demo's other mentors and mentees (demo-mentor1@…, demo-mentee1@…, in this order),
+# each with a name of their own, so that lists and searches in the demo tell them apart.
+# (first name, last name, zone, headline, skills, hourly rate)
+DEMO_MENTORS = [
+    ("Priya", "Raman", "Asia/Kolkata", "Staff backend engineer", "Python, Django, SQL", 80),
+    ("Carlos", "Mendoza", "America/Los_Angeles", "Frontend lead", "JavaScript, React", 70),
+    ("Amara", "Okafor", "UTC", "Engineering manager", "Career growth, Interview prep", 90),
+    ("Lukas", "Becker", "Europe/Berlin", "Site reliability engineer", "Go, DevOps, SQL", 65),
+    ("Mei", "Tanaka", "Australia/Sydney", "Applied ML engineer", "Python, Machine learning", 85),
+]
+DEMO_MENTEES = [
+    ("Sofia", "Rossi"),
+    ("Daniel", "Kim"),
+    ("Fatima", "Haddad"),
+    ("Noah", "Fischer"),
+    ("Aisha", "Bello"),
+    ("Mateo", "Silva"),
+    ("Hannah", "Novak"),
+    ("Arjun", "Mehta"),
+    ("Chloe", "Dubois"),
+    ("Omar", "Farouk"),
+]
+# Generated people (--sessions): names repeat on purpose, as they do at scale (a search by a
+# shared name is one of the benchmarks, docs/benchmarks.md).
 FIRST_NAMES = [
     "Ada",
     "Alan",
@@ -152,7 +178,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             admin, mentor, mentee = self._core_people(hashed)
             self._core_sessions(mentor, mentee)
-            others = self._more_people(hashed, mentors=5, mentees=10, tag="demo")
+            others = self._demo_people(hashed)
             self._weekday_hours()
         busy = self._bulk_sessions(hashed, sessions) if sessions else None
         analyze()  # fresh planner statistics after a bulk load (ops/jobs.py says why)
@@ -174,7 +200,7 @@ class Command(BaseCommand):
         yet, so the demo's booking pages offer free times."""
         mentors = User.objects.filter(
             email__in=["mentor@example.com"]
-            + [f"demo-mentor{i}@{BULK_MENTOR_DOMAIN}" for i in range(1, 6)],
+            + [f"demo-mentor{i}@{BULK_MENTOR_DOMAIN}" for i in range(1, len(DEMO_MENTORS) + 1)],
             mentor_profile__status=ApplicationStatus.APPROVED,
             weekly_availability__isnull=True,
         ).values_list("id", flat=True)
@@ -281,6 +307,25 @@ class Command(BaseCommand):
         ]
         _create_sessions(rows)
 
+    def _demo_people(self, hashed) -> int:
+        """The demo's other mentors (approved, each with a profile of their own) and
+        mentees; running again puts their names and the password back."""
+        for i, (first, last, zone, headline, skills, rate) in enumerate(DEMO_MENTORS, 1):
+            mentor = self._person(f"demo-mentor{i}@{BULK_MENTOR_DOMAIN}", first, last, zone, hashed)
+            MentorProfile.objects.update_or_create(
+                user=mentor,
+                defaults={
+                    "headline": headline,
+                    "skills": skills,
+                    "hourly_rate": Decimal(rate),
+                    "status": ApplicationStatus.APPROVED,
+                },
+            )
+        for i, (first, last) in enumerate(DEMO_MENTEES, 1):
+            zone = ZONES[i % len(ZONES)]
+            self._person(f"demo-mentee{i}@{BULK_MENTEE_DOMAIN}", first, last, zone, hashed)
+        return len(DEMO_MENTORS) + len(DEMO_MENTEES)
+
     def _more_people(self, hashed, *, mentors: int, mentees: int, tag: str) -> int:
         """Create `mentors` approved mentors and `mentees` mentees, if not there yet."""
         created = 0
@@ -356,6 +401,16 @@ class Command(BaseCommand):
         if missing <= 0:
             self.stdout.write(f"{existing} generated sessions already exist.")
             return counts.get(busy_mentor.id, 0), len(busy_mentee_slots)
+        # Other mentees' pending and confirmed sessions, as (mentee, slot of the cycle): a
+        # mentee never gets two at once (PostgreSQL refuses it, bookings/0009).
+        held = {
+            (mentee_id, _slot_of(start) % WINDOW_SLOTS)
+            for mentee_id, start in MentoringSession.objects.filter(
+                mentor_id__in=mentor_ids, status__in=HOLDING
+            )
+            .exclude(mentee=busy_mentee)
+            .values_list("mentee_id", "start")
+        }
         busy_mentor_new = min(
             missing, max(0, min(BUSY_MENTOR_SESSIONS, total // 50) - counts.get(busy_mentor.id, 0))
         )
@@ -397,6 +452,12 @@ class Command(BaseCommand):
                 status = rng.choices(
                     [Status.PENDING, Status.CONFIRMED, Status.CANCELLED], weights=[40, 50, 10]
                 )[0]
+            if mentee_id != busy_mentee.id and status in HOLDING:
+                # A slot holds at most one session per mentor, and there are more mentees
+                # than mentors (ten times as many at scale): a free one is a few draws away.
+                while (mentee_id, residue) in held:
+                    mentee_id = other_mentee_ids[rng.randrange(len(other_mentee_ids))]
+                held.add((mentee_id, residue))
             code = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=10))
             link = (
                 f"https://meet.google.com/{code[:3]}-{code[3:7]}-{code[7:]}"

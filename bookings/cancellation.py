@@ -38,7 +38,7 @@ class CancelWindow:
 
 
 def _role(session: MentoringSession, user) -> str:
-    # Staff first (as complete_session): an admin who is also this session's mentee can
+    # Staff first: an admin who is also this session's mentee can
     # still cancel it from the admin dashboard after the mentee cut-off.
     if user is None or user.is_staff:
         return STAFF

@@ -186,11 +186,13 @@ def change_meeting_link(session: MentoringSession, *, link: str, by) -> Mentorin
 
 
 def complete_session(session: MentoringSession, *, by) -> MentoringSession:
-    """confirmed → completed; the mentee gets a thank-you."""
+    """confirmed → completed, once the session has started, whoever asks (an admin too):
+    the mentee gets a thank-you and may rate it, and the link leaves their page — none of
+    which may happen before the meeting (docs/PRODUCT.md §2.2)."""
     with transaction.atomic():
         session = _lock(session)
         _check_transition(session, Status.COMPLETED)
-        if not by.is_staff and session.start > timezone.now():
+        if session.start > timezone.now():
             raise SessionActionError(
                 "A session can be marked completed once it has started; nothing was changed."
             )
@@ -407,6 +409,4 @@ def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") ->
         if by is not None and not by.is_staff:
             raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
         reference = _payment_reference(reference)
-        return _with_payment_status(
-            session, payments.record_refunded(session, reference=reference)
-        )
+        return _with_payment_status(session, payments.record_refunded(session, reference=reference))

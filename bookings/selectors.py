@@ -23,8 +23,13 @@ from bookings.models import LONGEST_SESSION, MentoringSession, SessionEvent, Sta
 from common.keyset import Cursor, KeysetPage, keyset_page
 from notifications.selectors import latest_email_lines
 
-# Statuses whose session holds its time: nobody else may book it.
+# Statuses of sessions still to happen (or to be marked completed).
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
+# Statuses whose session holds its time: nobody else may book it (docs/PRODUCT.md §7.1). A
+# completed session too: completing sends no cancel invite, so the meeting stays in both
+# people's calendars, and one completed before its end must not offer the rest of its time.
+# The same list as the PostgreSQL constraint session_no_overlap (bookings/migrations/0009).
+HOLDING = (*ACTIVE, Status.COMPLETED)
 
 
 def held_intervals(mentor, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -32,7 +37,7 @@ def held_intervals(mentor, start: datetime, end: datetime) -> list[tuple[datetim
     the busy intervals the free times leave out (registered with availability.slots)."""
     sessions = MentoringSession.objects.filter(
         mentor=mentor,
-        status__in=ACTIVE,
+        status__in=HOLDING,
         start__gt=start - LONGEST_SESSION,
         start__lt=end,
     ).values_list("start", "duration_minutes")
@@ -59,8 +64,9 @@ def with_end(queryset: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]
 
 
 def confirmed_clash() -> Exists:
-    """Whether another confirmed session of the same mentor overlaps the enclosing query's
-    session: a value of that query, so the row and the answer come in one read.
+    """Whether another confirmed (or completed) session of the same mentor overlaps the
+    enclosing query's session: a value of that query, so the row and the answer come in one
+    read.
 
     Read from the (mentor, start) index: no session is longer than LONGEST_SESSION, so an
     earlier one that reaches ours started less than that before it."""
@@ -69,7 +75,7 @@ def confirmed_clash() -> Exists:
     )
     others = MentoringSession.objects.filter(
         mentor_id=OuterRef("mentor_id"),
-        status=Status.CONFIRMED,
+        status__in=(Status.CONFIRMED, Status.COMPLETED),
         start__lt=ends_at(OuterRef),
         start__gt=earliest,
     ).exclude(pk=OuterRef("pk"))

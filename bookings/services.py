@@ -272,7 +272,7 @@ class BookingError(SessionActionError):
 
 
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
-# The exclusion constraint of migration bookings/0002 (PostgreSQL only).
+# The exclusion constraint of migrations bookings/0002 and 0009 (PostgreSQL only).
 NO_OVERLAP_CONSTRAINT = "session_no_overlap"
 
 
@@ -284,13 +284,13 @@ def session_amount(hourly_rate: Decimal, duration_minutes: int) -> Decimal:
 
 def _check_no_confirmed_overlap(session: MentoringSession) -> None:
     """Confirming re-checks the mentor's calendar: on PostgreSQL the exclusion constraint
-    already keeps pending and confirmed sessions apart, but rows written around it (SQLite,
-    data repair, imports) must still never become two confirmed sessions at once. The
+    already keeps pending, confirmed and completed sessions apart, but rows written around it
+    (SQLite, data repair, imports) must still never become two sessions at once. The
     answer came with the locked row (`_lock(with_clash=True)`)."""
     if session.confirmed_clash:
         raise SessionActionError(
-            "This session conflicts with another confirmed session at that time for the "
-            "same mentor; nothing was changed."
+            "This session conflicts with another confirmed or completed session at that time "
+            "for the same mentor; nothing was changed."
         )
 
 

@@ -209,37 +209,39 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     )
 
 
+# "My Sessions" splits by time alone (docs/PRODUCT.md §4.5): Upcoming is every session that
+# has not ended, whatever its status (a cancelled or completed one shows marked so), and
+# Past is every session that has ended. A session moves from one to the other only when its
+# time is over, never because of what someone did to it.
+
+
 def upcoming_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
-    """Pending or confirmed sessions that have not ended yet, soonest first.
+    """Sessions that have not ended yet, in any status, soonest first.
 
     Served by the (mentor|mentee, start, id) index: no session lasts longer than
     LONGEST_SESSION, so one that has not ended started after now − LONGEST_SESSION (an index
     range); the exact end is computed only for the few in that range that have started.
-    "Pending or confirmed" is written as "not completed or cancelled" (the same, given the
-    session_status_valid constraint) so that PostgreSQL never combines in the admin's
-    (status, start) index, which would read every person's upcoming sessions."""
+    No status in the filter: nothing tempts PostgreSQL to combine in the admin's (status,
+    start) index, which would read every person's upcoming sessions."""
     now = timezone.now()
     return (
         _dashboard_sessions(user, as_mentor=as_mentor)
-        .filter(~Q(status__in=FINAL), start__gt=now - LONGEST_SESSION)
+        .filter(start__gt=now - LONGEST_SESSION)
         .filter(Q(start__gt=now) | Q(ends_at__gt=now))
         .order_by("start", "id")
     )
 
 
 def past_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
-    """Completed, cancelled, or already ended sessions, latest first.
+    """Sessions that have ended, in any status, latest first: exactly those that
+    upcoming_sessions leaves out.
 
     Read backwards along the (mentor|mentee, start, id) index. The exact end is computed only
-    for pending/confirmed sessions that started within LONGEST_SESSION (the only ones whose
-    end is in doubt): the cheap tests come first, and SQL stops at the first that decides."""
+    for sessions that started within LONGEST_SESSION (the only ones whose end is in doubt):
+    the cheap test comes first, and SQL stops at the first that decides."""
     now = timezone.now()
     ended = Q(start__lte=now - LONGEST_SESSION) | (Q(start__lte=now) & Q(ends_at__lte=now))
-    return (
-        _dashboard_sessions(user, as_mentor=as_mentor)
-        .filter(~Q(status__in=ACTIVE) | ended)
-        .order_by("-start", "-id")
-    )
+    return _dashboard_sessions(user, as_mentor=as_mentor).filter(ended).order_by("-start", "-id")
 
 
 def session_for_participant(user, session_id: int) -> MentoringSession | None:
@@ -260,7 +262,6 @@ def session_for_dialog(session_id: int, shown: list[MentoringSession]) -> Mentor
 
 # --- "My Sessions" (/dashboard/): short lists, paged by keyset ---------------------------
 
-FINAL = (Status.COMPLETED, Status.CANCELLED)
 DASHBOARD_PAGE_SIZE = 10
 # The lists, each named by its query parameter: as a mentee, then as a mentor.
 DASHBOARD_LISTS = ("upcoming", "past", "mentor_upcoming", "mentor_past")

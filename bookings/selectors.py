@@ -236,12 +236,17 @@ def past_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
     """Sessions that have ended, in any status, latest first: exactly those that
     upcoming_sessions leaves out.
 
-    Read backwards along the (mentor|mentee, start, id) index. The exact end is computed only
-    for sessions that started within LONGEST_SESSION (the only ones whose end is in doubt):
-    the cheap test comes first, and SQL stops at the first that decides."""
+    Read backwards along the (mentor|mentee, start, id) index, from `now` (an index range:
+    the sessions still ahead are never read). The exact end is computed only for sessions
+    that started within LONGEST_SESSION (the only ones whose end is in doubt): the cheap
+    test comes first, and SQL stops at the first that decides."""
     now = timezone.now()
-    ended = Q(start__lte=now - LONGEST_SESSION) | (Q(start__lte=now) & Q(ends_at__lte=now))
-    return _dashboard_sessions(user, as_mentor=as_mentor).filter(ended).order_by("-start", "-id")
+    ended = Q(start__lte=now - LONGEST_SESSION) | Q(ends_at__lte=now)
+    return (
+        _dashboard_sessions(user, as_mentor=as_mentor)
+        .filter(ended, start__lte=now)
+        .order_by("-start", "-id")
+    )
 
 
 def session_for_participant(user, session_id: int) -> MentoringSession | None:

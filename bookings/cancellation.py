@@ -44,8 +44,8 @@ class CancelWindow:
 
 
 def _role(session: MentoringSession, user) -> str:
-    # Staff first: an admin who is also this session's mentee can
-    # still cancel it from the admin dashboard after the mentee cut-off.
+    # Staff first: an admin who is also this session's mentee can still cancel it from the
+    # admin dashboard after the mentee cut-off.
     if user is None or user.is_staff:
         return STAFF
     if user.pk == session.mentee_id:

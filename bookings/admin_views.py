@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings import selectors, services
@@ -54,6 +55,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "open_session": open_session,
             "retry": retry,
             "Status": Status,
+            "now": timezone.now(),  # a row offers Complete once its session has started
         },
     )
 

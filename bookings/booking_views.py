@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import BOOKABLE_MINUTES, ApplicationStatus
 from availability.slots import free_slots
-from bookings import services
+from bookings import cancellation, services
 from bookings.forms import BookingForm
 
 
@@ -96,6 +96,7 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
     is_self = mentor.pk == request.user.pk
     all_days = [] if is_self else slots_by_day(free_slots(mentor, duration_minutes=duration))
     days, earlier, later = _page_of_days(all_days, request.GET.get("from"), chosen)
+    cutoff = cancellation.booking_cutoff(timezone.now())
     context = {
         "mentor": mentor,
         "profile": profile,
@@ -107,5 +108,11 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
         "days": days,
         "earlier": earlier,
         "later": later,
+        "cutoff": cutoff,
+        "chosen_inside_cutoff": any(
+            value == chosen and instant < cutoff.until
+            for day in days
+            for value, instant in day.slots
+        ),
     }
     return render(request, "bookings/book.html", context, status=400 if form.is_bound else 200)

@@ -3,7 +3,8 @@
 One policy for every entry point: bookings.services.cancel_session enforces it, and the
 pages use the same functions to decide whether to offer the control and what to say.
 
-- the mentee: until MENTEE_CANCEL_CUTOFF_HOURS before the start;
+- the mentee: a confirmed session until MENTEE_CANCEL_CUTOFF_HOURS before the start; a
+  pending request (nobody has confirmed it yet: "withdrawing" it) until the start;
 - the mentor: until the start;
 - an admin, and the system (by=None, e.g. expiry): no time limit;
 - anyone else: never.
@@ -30,6 +31,11 @@ class CancelWindow:
     role: str
     deadline: datetime | None  # None: no time limit
     is_open: bool
+    # The mentee's side: their cut-off (deadline of a confirmed session), whether it has
+    # passed, and whether this is a pending request they would withdraw (deadline: start).
+    cutoff: datetime | None = None
+    cutoff_passed: bool = False
+    withdrawal: bool = False
 
     @property
     def cutoff_words(self) -> str:
@@ -38,8 +44,8 @@ class CancelWindow:
 
 
 def _role(session: MentoringSession, user) -> str:
-    # Staff first (as complete_session): an admin who is also this session's mentee can
-    # still cancel it from the admin dashboard after the mentee cut-off.
+    # Staff first: an admin who is also this session's mentee can still cancel it from the
+    # admin dashboard after the mentee cut-off.
     if user is None or user.is_staff:
         return STAFF
     if user.pk == session.mentee_id:
@@ -58,10 +64,22 @@ def window(session: MentoringSession, user, now: datetime | None = None) -> Canc
         return CancelWindow(role, None, active)
     if role == OUTSIDER:
         return CancelWindow(role, None, False)
-    deadline = session.start
-    if role == MENTEE:
-        deadline -= timedelta(hours=settings.MENTEE_CANCEL_CUTOFF_HOURS)
-    return CancelWindow(role, deadline, active and now < deadline)
+    if role == MENTOR:
+        return CancelWindow(role, session.start, active and now < session.start)
+    # The cut-off keeps a time the mentor has committed to: a confirmed session. A request
+    # nobody has confirmed holds nobody to anything, and may be booked inside the cut-off
+    # (BOOKING_MIN_NOTICE_HOURS is shorter): the mentee may withdraw it until its start.
+    cutoff = session.start - timedelta(hours=settings.MENTEE_CANCEL_CUTOFF_HOURS)
+    withdrawal = session.status == Status.PENDING
+    deadline = session.start if withdrawal else cutoff
+    return CancelWindow(
+        role,
+        deadline,
+        active and now < deadline,
+        cutoff=cutoff,
+        cutoff_passed=now >= cutoff,
+        withdrawal=withdrawal,
+    )
 
 
 def refusal(session: MentoringSession, user, now: datetime) -> str:
@@ -78,6 +96,11 @@ def refusal(session: MentoringSession, user, now: datetime) -> str:
         return (
             "This session has already started; it can no longer be cancelled. Nothing was changed."
         )
+    if allowed.withdrawal:
+        return (
+            "This request's start time has passed; it can no longer be withdrawn. "
+            "Nothing was changed."
+        )
     local = timezone.localtime(allowed.deadline)
     return (
         f"It is too late to cancel this session: cancelling closed {_cutoff_words()}, "
@@ -86,8 +109,34 @@ def refusal(session: MentoringSession, user, now: datetime) -> str:
     )
 
 
-def _cutoff_words() -> str:
+def _hours() -> str:
     hours = settings.MENTEE_CANCEL_CUTOFF_HOURS
-    if hours == 0:
+    return f"{hours} hour{'' if hours == 1 else 's'}"
+
+
+def _cutoff_words() -> str:
+    if settings.MENTEE_CANCEL_CUTOFF_HOURS == 0:
         return "when the session started"
-    return f"{hours} hour{'' if hours == 1 else 's'} before the start"
+    return f"{_hours()} before the start"
+
+
+@dataclass(frozen=True)
+class BookingCutoff:
+    """The cut-off as the booking page states it: a time booked now that starts before
+    `until` is inside the mentee's cut-off at once — once confirmed, the mentee can no
+    longer cancel it (a pending request can still be withdrawn)."""
+
+    until: datetime
+    hours: str  # "24 hours"
+
+    @property
+    def note(self) -> str:
+        """What the page says of a chosen time inside the cut-off."""
+        return (
+            f"This time starts within {self.hours}: once confirmed, it can no longer be "
+            "cancelled here. Until it is confirmed, you can withdraw the request."
+        )
+
+
+def booking_cutoff(now: datetime) -> BookingCutoff:
+    return BookingCutoff(now + timedelta(hours=settings.MENTEE_CANCEL_CUTOFF_HOURS), _hours())

@@ -37,7 +37,9 @@ class SessionCard(TypedDict):
     link_label: str  # "Google Meet", "Zoom", …
     cancellation_reason: str
     can_cancel: bool
-    cutoff: str  # the mentee's cancel deadline ("" = no cut-off line)
+    withdraw: bool  # the mentee's pending request: "Withdraw request", until the start
+    cutoff: str  # the mentee's cancel cut-off ("" = no cut-off line)
+    cutoff_passed: bool
     cutoff_words: str
 
 
@@ -90,7 +92,7 @@ class _Cards:
             window = cancellation.window(session, self.user, self.now)
         cutoff = ""
         if window and window.role == cancellation.MENTEE:
-            cutoff = f"{timezone.localtime(window.deadline, self.zone):%Y-%m-%d %H:%M}"
+            cutoff = f"{timezone.localtime(window.cutoff, self.zone):%Y-%m-%d %H:%M}"
         pk = str(session.pk)
         return SessionCard(
             id=pk,
@@ -109,6 +111,8 @@ class _Cards:
             link_label=session.meeting_provider_label if link else "",
             cancellation_reason=session.cancellation_reason,
             can_cancel=bool(window and window.is_open),
+            withdraw=bool(window and window.withdrawal),
             cutoff=cutoff,
+            cutoff_passed=bool(window and window.cutoff_passed),
             cutoff_words=window.cutoff_words if cutoff else "",
         )

@@ -24,8 +24,13 @@ from bookings.models import LONGEST_SESSION, MentoringSession, SessionEvent, Sta
 from common.keyset import Cursor, KeysetPage, keyset_page
 from notifications.selectors import latest_email_lines
 
-# Statuses whose session holds its time: nobody else may book it.
+# Statuses of sessions still to happen (or to be marked completed).
 ACTIVE = (Status.PENDING, Status.CONFIRMED)
+# Statuses whose session holds its time: nobody else may book it (docs/PRODUCT.md §7.1). A
+# completed session too: completing sends no cancel invite, so the meeting stays in both
+# people's calendars, and one completed before its end must not offer the rest of its time.
+# The same list as the PostgreSQL constraint session_no_overlap (bookings/migrations/0010).
+HOLDING = (*ACTIVE, Status.COMPLETED)
 
 
 def held_intervals(
@@ -36,7 +41,7 @@ def held_intervals(
     availability.slots)."""
     sessions = MentoringSession.objects.filter(
         mentor_id__in=mentor_ids,
-        status__in=ACTIVE,
+        status__in=HOLDING,
         start__gt=start - LONGEST_SESSION,
         start__lt=end,
     ).values_list("mentor_id", "start", "duration_minutes")
@@ -66,8 +71,9 @@ def with_end(queryset: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]
 
 
 def confirmed_clash() -> Exists:
-    """Whether another confirmed session of the same mentor overlaps the enclosing query's
-    session: a value of that query, so the row and the answer come in one read.
+    """Whether another confirmed (or completed) session of the same mentor overlaps the
+    enclosing query's session: a value of that query, so the row and the answer come in one
+    read.
 
     Read from the (mentor, start) index: no session is longer than LONGEST_SESSION, so an
     earlier one that reaches ours started less than that before it."""
@@ -76,7 +82,7 @@ def confirmed_clash() -> Exists:
     )
     others = MentoringSession.objects.filter(
         mentor_id=OuterRef("mentor_id"),
-        status=Status.CONFIRMED,
+        status__in=(Status.CONFIRMED, Status.COMPLETED),
         start__lt=ends_at(OuterRef),
         start__gt=earliest,
     ).exclude(pk=OuterRef("pk"))
@@ -228,35 +234,42 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     )
 
 
+# "My Sessions" splits by time alone (docs/PRODUCT.md §4.5): Upcoming is every session that
+# has not ended, whatever its status (a cancelled or completed one shows marked so), and
+# Past is every session that has ended. A session moves from one to the other only when its
+# time is over, never because of what someone did to it.
+
+
 def upcoming_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
-    """Pending or confirmed sessions that have not ended yet, soonest first.
+    """Sessions that have not ended yet, in any status, soonest first.
 
     Served by the (mentor|mentee, start, id) index: no session lasts longer than
     LONGEST_SESSION, so one that has not ended started after now − LONGEST_SESSION (an index
     range); the exact end is computed only for the few in that range that have started.
-    "Pending or confirmed" is written as "not completed or cancelled" (the same, given the
-    session_status_valid constraint) so that PostgreSQL never combines in the admin's
-    (status, start) index, which would read every person's upcoming sessions."""
+    No status in the filter: nothing tempts PostgreSQL to combine in the admin's (status,
+    start) index, which would read every person's upcoming sessions."""
     now = timezone.now()
     return (
         _dashboard_sessions(user, as_mentor=as_mentor)
-        .filter(~Q(status__in=FINAL), start__gt=now - LONGEST_SESSION)
+        .filter(start__gt=now - LONGEST_SESSION)
         .filter(Q(start__gt=now) | Q(ends_at__gt=now))
         .order_by("start", "id")
     )
 
 
 def past_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
-    """Completed, cancelled, or already ended sessions, latest first.
+    """Sessions that have ended, in any status, latest first: exactly those that
+    upcoming_sessions leaves out.
 
-    Read backwards along the (mentor|mentee, start, id) index. The exact end is computed only
-    for pending/confirmed sessions that started within LONGEST_SESSION (the only ones whose
-    end is in doubt): the cheap tests come first, and SQL stops at the first that decides."""
+    Read backwards along the (mentor|mentee, start, id) index, from `now` (an index range:
+    the sessions still ahead are never read). The exact end is computed only for sessions
+    that started within LONGEST_SESSION (the only ones whose end is in doubt): the cheap
+    test comes first, and SQL stops at the first that decides."""
     now = timezone.now()
-    ended = Q(start__lte=now - LONGEST_SESSION) | (Q(start__lte=now) & Q(ends_at__lte=now))
+    ended = Q(start__lte=now - LONGEST_SESSION) | Q(ends_at__lte=now)
     return (
         _dashboard_sessions(user, as_mentor=as_mentor)
-        .filter(~Q(status__in=ACTIVE) | ended)
+        .filter(ended, start__lte=now)
         .order_by("-start", "-id")
     )
 
@@ -279,7 +292,6 @@ def session_for_dialog(session_id: int, shown: list[MentoringSession]) -> Mentor
 
 # --- "My Sessions" (/dashboard/): short lists, paged by keyset ---------------------------
 
-FINAL = (Status.COMPLETED, Status.CANCELLED)
 DASHBOARD_PAGE_SIZE = 10
 # The lists, each named by its query parameter: as a mentee, then as a mentor.
 DASHBOARD_LISTS = ("upcoming", "past", "mentor_upcoming", "mentor_past")

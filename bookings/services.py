@@ -187,11 +187,13 @@ def change_meeting_link(session: MentoringSession, *, link: str, by) -> Mentorin
 
 
 def complete_session(session: MentoringSession, *, by) -> MentoringSession:
-    """confirmed → completed; the mentee gets a thank-you."""
+    """confirmed → completed, once the session has started, whoever asks (an admin too):
+    the mentee gets a thank-you and may rate it, and the link leaves their page — none of
+    which may happen before the meeting (docs/PRODUCT.md §2.2)."""
     with transaction.atomic():
         session = _lock(session)
         _check_transition(session, Status.COMPLETED)
-        if not by.is_staff and session.start > timezone.now():
+        if session.start > timezone.now():
             raise SessionActionError(
                 "A session can be marked completed once it has started; nothing was changed."
             )
@@ -272,8 +274,8 @@ class BookingError(SessionActionError):
 
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
 NOT_OFFERED = "That time is not one of the offered times. Please choose a time from the list."
-# The exclusion constraints of migrations bookings/0002 (the mentor's sessions) and
-# bookings/0009 (the mentee's), PostgreSQL only.
+# The exclusion constraints of migrations bookings/0002 and 0010 (the mentor's sessions,
+# PostgreSQL only) and bookings/0009 (the mentee's).
 NO_OVERLAP_CONSTRAINT = "session_no_overlap"
 MENTEE_NO_OVERLAP_CONSTRAINT = "session_mentee_no_overlap"
 
@@ -286,13 +288,13 @@ def session_amount(hourly_rate: Decimal, duration_minutes: int) -> Decimal:
 
 def _check_no_confirmed_overlap(session: MentoringSession) -> None:
     """Confirming re-checks the mentor's calendar: on PostgreSQL the exclusion constraint
-    already keeps pending and confirmed sessions apart, but rows written around it (SQLite,
-    data repair, imports) must still never become two confirmed sessions at once. The
+    already keeps pending, confirmed and completed sessions apart, but rows written around it
+    (SQLite, data repair, imports) must still never become two sessions at once. The
     answer came with the locked row (`_lock(with_clash=True)`)."""
     if session.confirmed_clash:
         raise SessionActionError(
-            "This session conflicts with another confirmed session at that time for the "
-            "same mentor; nothing was changed."
+            "This session conflicts with another confirmed or completed session at that time "
+            "for the same mentor; nothing was changed."
         )
 
 

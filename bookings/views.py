@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bookings import cancellation, cards, selectors, services
 from bookings.forms import CancelForm
+from bookings.models import Status
 from bookings.selectors import DASHBOARD_LISTS
 from common.admin_area import list_url
 
@@ -87,10 +88,16 @@ def mentor_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_detail", pk=pk)
 
 
+def _withdraws(session, user) -> bool:
+    """The mentee taking back a request nobody has confirmed yet (docs/PRODUCT.md §2.4)."""
+    return session.mentee_id == user.pk and session.status == Status.PENDING
+
+
 def _cancel_form(session, user, data=None) -> CancelForm:
     form = CancelForm(data)
     if session.mentee_id == user.pk:
-        form.fields["reason"].label = "Reason for cancelling (your mentor will see it)"
+        doing = "withdrawing" if _withdraws(session, user) else "cancelling"
+        form.fields["reason"].label = f"Reason for {doing} (your mentor will see it)"
     return form
 
 
@@ -113,6 +120,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except services.SessionActionError as error:
         messages.error(request, str(error))
     else:
+        done = "Request withdrawn" if _withdraws(session, request.user) else "Session cancelled"
         told = "The mentee" if session.mentor_id == request.user.pk else "Your mentor"
-        messages.success(request, f"Session cancelled. {told} has been notified.")
+        messages.success(request, f"{done}. {told} has been notified.")
     return redirect(back)

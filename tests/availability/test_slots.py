@@ -254,8 +254,10 @@ def test_a_whole_day_off_wins_over_extra_hours_that_day():
 # --- sessions hold their slot ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [Status.PENDING, Status.CONFIRMED])
-def test_pending_and_confirmed_sessions_hold_their_time(status):
+# A completed session is in both people's calendars still (completing sends no cancel
+# invite): its time stays taken, even one completed early (docs/PRODUCT.md §7.1).
+@pytest.mark.parametrize("status", [Status.PENDING, Status.CONFIRMED, Status.COMPLETED])
+def test_pending_confirmed_and_completed_sessions_hold_their_time(status):
     mentor = mentor_in("UTC")
     WeeklyAvailabilityFactory(mentor=mentor, weekday=MON, start_time=time(9), end_time=time(12))
     SessionFactory(mentor=mentor, start=utc(2030, 1, 7, 10), duration_minutes=60, status=status)
@@ -263,15 +265,47 @@ def test_pending_and_confirmed_sessions_hold_their_time(status):
     assert free_slots(mentor, duration_minutes=60, now=NOW, days=7) == on(MONDAY, "09:00", "11:00")
 
 
-@pytest.mark.parametrize("status", [Status.CANCELLED, Status.COMPLETED])
-def test_cancelled_and_completed_sessions_free_their_time(status):
+def test_cancelled_sessions_free_their_time():
     mentor = mentor_in("UTC")
     WeeklyAvailabilityFactory(mentor=mentor, weekday=MON, start_time=time(9), end_time=time(11))
-    SessionFactory(mentor=mentor, start=utc(2030, 1, 7, 10), duration_minutes=60, status=status)
+    SessionFactory(
+        mentor=mentor, start=utc(2030, 1, 7, 10), duration_minutes=60, status=Status.CANCELLED
+    )
 
     assert free_slots(mentor, duration_minutes=60, now=NOW, days=7) == on(
         MONDAY, "09:00", "09:30", "10:00"
     )
+
+
+@pytest.mark.parametrize("status", [Status.CONFIRMED, Status.COMPLETED])
+def test_a_cancelled_session_frees_only_what_no_other_session_holds(status):
+    mentor = mentor_in("UTC")
+    WeeklyAvailabilityFactory(mentor=mentor, weekday=MON, start_time=time(9), end_time=time(12))
+    SessionFactory(mentor=mentor, start=utc(2030, 1, 7, 10), duration_minutes=60, status=status)
+    # Cancelled, 10:30–11:30: overlapping the 10:00–11:00 session that still holds its time.
+    SessionFactory(
+        mentor=mentor, start=utc(2030, 1, 7, 10, 30), duration_minutes=60, status=Status.CANCELLED
+    )
+
+    assert free_slots(mentor, duration_minutes=30, now=NOW, days=7) == on(
+        MONDAY, "09:00", "09:30", "11:00", "11:30"
+    )
+
+
+def test_the_rest_of_a_session_completed_after_its_start_is_not_offered(settings):
+    settings.BOOKING_MIN_NOTICE_HOURS = 0
+    mentor = mentor_in("UTC")
+    WeeklyAvailabilityFactory(mentor=mentor, weekday=MON, start_time=time(9), end_time=time(12))
+    SessionFactory(
+        mentor=mentor, start=utc(2030, 1, 7, 10), duration_minutes=60, status=Status.COMPLETED
+    )
+
+    ten_minutes_in = utc(2030, 1, 7, 10, 10)
+
+    assert free_slots(mentor, duration_minutes=30, now=ten_minutes_in, days=1) == on(
+        MONDAY, "11:00", "11:30"
+    )
+    assert not is_slot_free(mentor, utc(2030, 1, 7, 10, 30), 30, now=ten_minutes_in)
 
 
 def test_a_session_reaching_into_the_window_from_before_blocks_the_overlap():

@@ -4,6 +4,7 @@
 Service tests pass a fixed `now`; page tests run against the real clock with a mentor who
 is available every day, and pick a slot from free_slots() (or freeze the clock first)."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -341,11 +342,9 @@ def test_an_off_grid_time_beside_a_held_one_is_not_offered_rather_than_taken(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("status", [Status.CANCELLED, Status.COMPLETED])
-def test_a_cancelled_or_completed_session_does_not_hold_its_time(
-    mentor, mentee, other_mentee, status
-):
-    SessionFactory(mentor=mentor, mentee=other_mentee, start=START, status=status)
+def test_a_cancelled_session_does_not_hold_its_time(mentor, mentee, other_mentee):
+    # A completed one does (tests/bookings/test_double_booking.py, docs/PRODUCT.md §7.1).
+    SessionFactory(mentor=mentor, mentee=other_mentee, start=START, status=Status.CANCELLED)
 
     session = book(mentor, mentee)
 
@@ -669,6 +668,88 @@ def test_page_keeps_the_notes_and_the_chosen_time_after_a_refusal(available_ment
 @pytest.mark.django_db
 def test_page_rejects_other_methods(available_mentor, mentee):
     assert client_for(mentee).put(URL.format(available_mentor.pk)).status_code == 405
+
+
+# --- the cancel cut-off, before booking ------------------------------------------------------
+
+INSIDE_CUTOFF = (
+    "This time starts within 24 hours: once confirmed, it can no longer be cancelled here. "
+    "Until it is confirmed, you can withdraw the request."
+)
+
+
+def _cutoff_note(html: str) -> str:
+    """The visible text of the note next to "Request booking" about the chosen time."""
+    match = re.search(r"<p [^>]*data-cutoff-note[^>]*>(.*?)</p>", html, re.S)
+    assert match, "no cut-off note"
+    return visible_text(match.group(1))
+
+
+@pytest.mark.django_db
+@pytest.mark.clock(NOW)
+def test_page_states_the_cutoff_when_the_chosen_time_is_inside_it(clock, available_mentor, mentee):
+    chosen = free_slots(available_mentor, duration_minutes=45)[0]  # 12 hours ahead
+    assert chosen < NOW + timedelta(hours=24)
+
+    response = client_for(mentee).get(
+        URL.format(available_mentor.pk), {"start": chosen.isoformat(), "duration_minutes": 45}
+    )
+
+    assert _cutoff_note(response.content.decode()) == INSIDE_CUTOFF
+
+
+@pytest.mark.django_db
+@pytest.mark.clock(NOW)
+def test_page_says_nothing_of_the_cutoff_for_a_time_outside_it(clock, available_mentor, mentee):
+    chosen = next(
+        slot
+        for slot in free_slots(available_mentor, duration_minutes=45)
+        if slot >= NOW + timedelta(hours=24)
+    )
+
+    response = client_for(mentee).get(
+        URL.format(available_mentor.pk), {"start": chosen.isoformat(), "duration_minutes": 45}
+    )
+
+    html = response.content.decode()
+    assert _cutoff_note(html) == ""
+    assert f'data-text="{INSIDE_CUTOFF}"' in html  # for the script, once a time is chosen
+
+
+@pytest.mark.django_db
+@pytest.mark.clock(NOW)
+def test_page_marks_the_times_inside_the_cutoff_and_says_until_when_they_run(
+    clock, available_mentor, mentee
+):
+    slots = first_week(free_slots(available_mentor, duration_minutes=45), mentee)
+    inside = [slot for slot in slots if slot < NOW + timedelta(hours=24)]
+
+    html = client_for(mentee).get(URL.format(available_mentor.pk)).content.decode()
+
+    marked = re.findall(r'name="start" data-within-cutoff value="([^"]+)"', html)
+    assert marked == [slot.isoformat() for slot in inside] and inside
+    assert (
+        "Times before 2030-01-01 19:00 (America/New_York) start within 24 hours: once "
+        "confirmed, they can no longer be cancelled here."
+    ) in visible_text(html)
+
+
+@pytest.mark.django_db
+@pytest.mark.clock(NOW)
+def test_a_refused_booking_inside_the_cutoff_still_states_it(clock, available_mentor, mentee):
+    chosen = free_slots(available_mentor, duration_minutes=45)[0]
+
+    response = post(
+        client_for(mentee),
+        available_mentor,
+        start=chosen.isoformat(),
+        duration_minutes=45,
+        notes="x" * 2001,
+    )
+
+    assert response.status_code == 400
+    assert _cutoff_note(response.content.decode()) == INSIDE_CUTOFF
+    assert created() == NOTHING
 
 
 # --- query count -----------------------------------------------------------------------------

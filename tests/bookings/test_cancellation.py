@@ -146,6 +146,60 @@ def test_mentee_may_cancel_a_pending_session_too(clock, mentee, pending_session)
     assert MentoringSession.objects.get(pk=pending_session.pk).status == Status.CANCELLED
 
 
+# --- the mentee withdraws a request nobody has confirmed -----------------------------------
+
+WITHDRAWING_CLOSED = (
+    "This request's start time has passed; it can no longer be withdrawn. Nothing was changed."
+)
+
+
+@pytest.mark.parametrize("now", [CUTOFF, CUTOFF + timedelta(hours=11), START - SECOND])
+def test_mentee_withdraws_a_pending_request_until_its_start(clock, now, mentee, pending_session):
+    clock.now = now
+
+    response = _cancel(mentee, pending_session, reason="Found a closer time.")
+
+    session = MentoringSession.objects.get(pk=pending_session.pk)
+    assert (session.status, session.cancelled_by, session.cancelled_at) == (
+        Status.CANCELLED,
+        mentee,
+        now,
+    )
+    assert session.cancellation_reason == "Found a closer time."
+    assert messages_of(response) == [
+        ("success", "Request withdrawn. Your mentor has been notified.")
+    ]
+    assert sorted(OutboundEmail.objects.values_list("kind", "to_email")) == [
+        (EmailKind.SESSION_CANCELLED, "jane@example.com"),
+        (EmailKind.SESSION_CANCELLED, "john@example.com"),
+    ]
+
+
+@pytest.mark.parametrize("now", [START, START + SECOND])
+def test_withdrawing_a_pending_request_closes_at_its_start(clock, now, mentee, pending_session):
+    clock.now = now
+    before = _state(pending_session)
+
+    response = _cancel(mentee, pending_session)
+
+    assert messages_of(response) == [("error", WITHDRAWING_CLOSED)]
+    assert _state(pending_session) == before
+
+
+def test_a_request_confirmed_meanwhile_falls_under_the_cutoff(
+    clock, mentee, admin_user, pending_session
+):
+    clock.now = CUTOFF + timedelta(hours=1)
+    services.confirm_session(pending_session, link=MEET, by=admin_user)
+    before = _state(pending_session)
+
+    with timezone.override("America/New_York"), pytest.raises(SessionActionError) as error:
+        services.cancel_session(pending_session, by=mentee, reason="Too late now")
+
+    assert str(error.value) == TOO_LATE
+    assert _state(pending_session) == before
+
+
 @pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
 def test_mentee_must_give_a_reason(clock, reason, mentee, session):
     before = _state(session)
@@ -294,6 +348,76 @@ def test_detail_page_after_the_cutoff_offers_no_form_and_says_why(clock, mentee,
     assert f'action="/sessions/{session.pk}/cancel/"' not in html
     assert (
         "Cancelling closed at 2030-01-14 08:00 (America/New_York), 24 hours before the start."
+    ) in visible_text(html)
+
+
+def test_detail_page_offers_to_withdraw_a_pending_request_and_says_the_cutoff_to_come(
+    clock, mentee, pending_session
+):
+    html = client_for(mentee).get(f"/sessions/{pending_session.pk}/").content.decode()
+
+    assert f'action="/sessions/{pending_session.pk}/cancel/"' in html
+    assert "Reason for withdrawing (your mentor will see it)" in html
+    assert "Withdraw request</button>" in html
+    assert (
+        "Nobody has confirmed this request yet: you can withdraw it until the session starts, "
+        "at 2030-01-15 08:00 (America/New_York). Once it is confirmed, you can cancel it until "
+        "2030-01-14 08:00 (America/New_York), 24 hours before the start."
+    ) in visible_text(html)
+
+
+def test_detail_page_offers_to_withdraw_a_pending_request_inside_the_cutoff(
+    clock, mentee, pending_session
+):
+    clock.now = CUTOFF + timedelta(hours=11)
+
+    html = client_for(mentee).get(f"/sessions/{pending_session.pk}/").content.decode()
+
+    assert f'action="/sessions/{pending_session.pk}/cancel/"' in html
+    assert (
+        "Nobody has confirmed this request yet: you can withdraw it until the session starts, "
+        "at 2030-01-15 08:00 (America/New_York). Once it is confirmed, it can no longer be "
+        "cancelled here."
+    ) in visible_text(html)
+
+
+def test_detail_page_of_a_pending_request_that_has_started_offers_no_form(
+    clock, mentee, pending_session
+):
+    clock.now = START
+
+    html = client_for(mentee).get(f"/sessions/{pending_session.pk}/").content.decode()
+
+    assert "/cancel/" not in html
+    assert (
+        "Withdrawing closed when the session started, at 2030-01-15 08:00 (America/New_York)."
+    ) in visible_text(html)
+
+
+def test_dashboard_card_offers_to_withdraw_a_pending_request_inside_the_cutoff(
+    clock, mentee, pending_session
+):
+    clock.now = CUTOFF + timedelta(hours=11)
+
+    html = client_for(mentee).get("/dashboard/").content.decode()
+
+    assert f'action="/sessions/{pending_session.pk}/cancel/"' in html
+    assert "<summary>Withdraw request</summary>" in html
+    assert "Reason for withdrawing (Jane Smith will see it)" in html
+    assert (
+        "You can withdraw this request until it starts. Once it is confirmed, it can no "
+        "longer be cancelled here."
+    ) in visible_text(html)
+
+
+def test_dashboard_card_of_a_pending_request_says_the_cutoff_to_come(
+    clock, mentee, pending_session
+):
+    html = client_for(mentee).get("/dashboard/").content.decode()
+
+    assert (
+        "You can withdraw this request until it starts. Once it is confirmed, you can cancel "
+        "it until 2030-01-14 08:00 (America/New_York), 24 hours before the start."
     ) in visible_text(html)
 
 

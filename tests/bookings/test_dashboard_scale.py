@@ -30,8 +30,9 @@ pytestmark = pytest.mark.clock(NOW)  # where the `clock` fixture (tests/conftest
 
 
 def _bulk(starts, *, mentor, mentee, status=Status.PENDING, minutes=60) -> list[MentoringSession]:
-    """Sessions without the services (fast). One mentor's pending and confirmed sessions
-    must not overlap (PostgreSQL's exclusion constraint, bookings/0002): an hour apart."""
+    """Sessions without the services (fast). One mentor's pending, confirmed and completed
+    sessions must not overlap (PostgreSQL's exclusion constraint, bookings/0009): an hour
+    apart."""
     return MentoringSession.objects.bulk_create(
         MentoringSession(
             mentor=mentor,
@@ -328,10 +329,12 @@ def test_upcoming_and_past_split_at_each_sessions_exact_end(clock, mentee, witho
 
     _, page = _get(client_for(mentee))
 
-    assert _ids(page, "upcoming-title") == _pks([running_long, running_short, pending_ahead])
-    assert _ids(page, "past-title") == _pks(
-        [cancelled_ahead, completed_early, ended_short, ended_now, ended_long_ago]
+    # Past is what has ended, whatever its status (docs/PRODUCT.md §4.5): a session cancelled
+    # or completed before its end stays under Upcoming, marked so, until its time is over.
+    assert _ids(page, "upcoming-title") == _pks(
+        [running_long, completed_early, running_short, pending_ahead, cancelled_ahead]
     )
+    assert _ids(page, "past-title") == _pks([ended_short, ended_now, ended_long_ago])
 
 
 # --- a fixed number of queries, whatever the data ----------------------------------------

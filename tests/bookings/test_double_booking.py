@@ -1,10 +1,12 @@
-"""No double booking (docs/PRODUCT.md): pending and confirmed sessions hold their slot.
+"""No double booking (docs/PRODUCT.md §7.1): pending, confirmed and completed sessions hold
+their slot; cancelled ones free it.
 
-PostgreSQL: exclusion constraints refuse overlapping pending or confirmed sessions of one
-mentor (migration bookings/0002) and of one mentee (bookings/0009), whoever writes them.
-SQLite: book_session checks and inserts inside one IMMEDIATE transaction (the database
-write lock). Both: many concurrent bookings of one slot give exactly one session.
-Confirming re-checks for a confirmed clash.
+PostgreSQL: exclusion constraints refuse overlapping sessions of one mentor (pending,
+confirmed or completed: migrations bookings/0002, 0010) and of one mentee (pending or
+confirmed: bookings/0009), whoever writes them. SQLite: book_session checks and inserts
+inside one IMMEDIATE transaction (the database write lock). Both: many concurrent bookings
+of one slot give exactly one session. Confirming re-checks for a clash with a confirmed or
+completed session.
 """
 
 import re
@@ -31,10 +33,12 @@ NOW = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # Monday, inside the mentor's window
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
 CONFLICT = (
-    "This session conflicts with another confirmed session at that time for the same mentor; "
-    "nothing was changed."
+    "This session conflicts with another confirmed or completed session at that time for the "
+    "same mentor; nothing was changed."
 )
 THREADS = 8
+# The migration that last wrote the PostgreSQL no-overlap constraint.
+CONSTRAINT_MIGRATION = "bookings.migrations.0010_completed_sessions_hold_their_time"
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -81,8 +85,13 @@ def _session_of(person: str, who, **fields) -> MentoringSession:
 
 @postgres_only
 @pytest.mark.django_db
-@GUARDS
-@pytest.mark.parametrize("held", [Status.PENDING, Status.CONFIRMED])
+@pytest.mark.parametrize(
+    "person, constraint, held",
+    [
+        *(("mentor", "session_no_overlap", held) for held in selectors.HOLDING),
+        *(("mentee", "session_mentee_no_overlap", held) for held in selectors.ACTIVE),
+    ],
+)
 @pytest.mark.parametrize("new", [Status.PENDING, Status.CONFIRMED])
 @pytest.mark.parametrize("offset, minutes", [(0, 60), (30, 60), (-30, 45), (-60, 90), (15, 30)])
 def test_database_refuses_an_overlapping_session(
@@ -124,7 +133,6 @@ def test_database_refuses_moving_a_session_onto_another(mentor, person, constrai
         (True, START + timedelta(hours=1), Status.PENDING),  # back to back: [start, end)
         (True, START - timedelta(hours=1), Status.CONFIRMED),  # ends as the first begins
         (True, START, Status.CANCELLED),
-        (True, START, Status.COMPLETED),
         (False, START, Status.PENDING),
     ],
 )
@@ -134,6 +142,36 @@ def test_database_allows_what_does_not_overlap(
     _session_of(person, mentor, start=START, duration_minutes=60)
 
     _session_of(person, mentor if same_person else UserFactory(), start=start, status=status)
+
+    assert MentoringSession.objects.count() == 2
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_completed_session_holds_the_mentors_time_but_not_the_mentees(mentor):
+    # Completing comes only after the start, so only the mentor's calendar can still offer
+    # what is left of it (docs/PRODUCT.md §7.1); a mentee's own check counts pending and
+    # confirmed sessions.
+    SessionFactory(mentor=mentor, start=START, status=Status.COMPLETED)
+
+    SessionFactory(mentee=mentor, start=START + timedelta(minutes=30))
+    with pytest.raises(IntegrityError, match="session_no_overlap"), transaction.atomic():
+        SessionFactory(mentor=mentor, start=START + timedelta(minutes=30))
+
+    assert MentoringSession.objects.count() == 2
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_database_lets_a_cancelled_session_overlap_a_completed_one(mentor, mentee, other_mentee):
+    SessionFactory(mentor=mentor, mentee=mentee, start=START, status=Status.COMPLETED)
+
+    SessionFactory(
+        mentor=mentor,
+        mentee=other_mentee,
+        start=START + timedelta(minutes=30),
+        status=Status.CANCELLED,
+    )
 
     assert MentoringSession.objects.count() == 2
 
@@ -158,6 +196,39 @@ def test_service_turns_the_constraint_into_the_slot_taken_message(
     SessionFactory(mentor=mentor, mentee=other_mentee, start=START)
     before = counts()
     monkeypatch.setattr(services, "is_slot_free", lambda *args, **kwargs: True)
+
+    with pytest.raises(BookingError, match=f"^{SLOT_TAKEN}$"):
+        book_session(mentor, mentee, START + timedelta(minutes=30), 60, now=NOW)
+
+    assert counts() == before
+
+
+# --- what holds a mentor's time ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_held_intervals_are_the_pending_confirmed_and_completed_sessions(
+    without_overlap_guards, mentor, mentee
+):
+    for hour, status in enumerate(Status.values):  # pending, confirmed, completed, cancelled
+        SessionFactory(
+            mentor=mentor, mentee=mentee, start=START + timedelta(hours=hour), status=status
+        )
+
+    held = selectors.held_intervals([mentor.pk], START, START + timedelta(days=1))
+
+    assert sorted(held) == [
+        (mentor.pk, START + timedelta(hours=hour), START + timedelta(hours=hour + 1))
+        for hour in range(3)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_time_held_by_a_completed_session_cannot_be_booked(mentor, mentee, other_mentee):
+    # Completed ahead of its time (as an admin once could): the meeting is still in both
+    # people's calendars, so its time is not free.
+    SessionFactory(mentor=mentor, mentee=other_mentee, start=START, status=Status.COMPLETED)
+    before = counts()
 
     with pytest.raises(BookingError, match=f"^{SLOT_TAKEN}$"):
         book_session(mentor, mentee, START + timedelta(minutes=30), 60, now=NOW)
@@ -301,6 +372,24 @@ def test_confirm_through_set_status_shows_the_clash(
 
 
 @pytest.mark.django_db
+def test_confirm_refuses_a_clash_with_a_completed_session(
+    without_overlap_guards, mentor, mentee, other_mentee, admin_user
+):
+    SessionFactory(mentor=mentor, mentee=mentee, start=START, status=Status.COMPLETED)
+    pending = SessionFactory(
+        mentor=mentor, mentee=other_mentee, start=START + timedelta(minutes=30)
+    )
+    events, emails = SessionEvent.objects.count(), OutboundEmail.objects.count()
+
+    with pytest.raises(SessionActionError, match=f"^{CONFLICT}$"):
+        services.confirm_session(pending, link=MEET, by=admin_user)
+
+    pending.refresh_from_db()
+    assert (pending.status, pending.confirmed_at) == (Status.PENDING, None)
+    assert (SessionEvent.objects.count(), OutboundEmail.objects.count()) == (events, emails)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("offset", [60, -60, 120])
 def test_confirm_allows_back_to_back_sessions(mentor, mentee, other_mentee, admin_user, offset):
     _, pending = _overlapping_pair(mentor, mentee, other_mentee, admin_user, offset=offset)
@@ -343,13 +432,37 @@ def test_confirm_ignores_a_pending_clash_but_then_holds_the_time(
 
 
 def test_slots_and_constraint_agree_on_what_holds_a_slot():
-    """The exclusion constraint's WHERE (migration bookings/0002, written as SQL) lists the
-    statuses whose sessions are busy in the free times (selectors.ACTIVE)."""
-    migration = import_module("bookings.migrations.0002_session_no_overlap")
+    """The exclusion constraint's WHERE (its latest migration, written as SQL) lists the
+    statuses whose sessions are busy in the free times (selectors.HOLDING)."""
+    migration = import_module(CONSTRAINT_MIGRATION)
     [where] = re.findall(r"WHERE \(status IN \(([^)]*)\)\)", "\n".join(migration.FORWARD))
 
-    assert sorted(re.findall(r"'(\w+)'", where)) == sorted(selectors.ACTIVE)
-    assert set(selectors.ACTIVE) == {Status.PENDING, Status.CONFIRMED}
+    assert sorted(re.findall(r"'(\w+)'", where)) == sorted(selectors.HOLDING)
+    assert set(selectors.HOLDING) == {Status.PENDING, Status.CONFIRMED, Status.COMPLETED}
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_constraint_migration_stops_at_sessions_overlapping_a_completed_one(
+    without_overlap_guards, mentor, mentee, other_mentee
+):
+    completed = SessionFactory(mentor=mentor, mentee=mentee, start=START, status=Status.COMPLETED)
+    pending = SessionFactory(
+        mentor=mentor, mentee=other_mentee, start=START + timedelta(minutes=59)
+    )
+    SessionFactory(  # back to back, and cancelled: neither is a clash
+        mentor=mentor, mentee=other_mentee, start=START + timedelta(hours=1, minutes=59)
+    )
+    SessionFactory(mentor=mentor, mentee=mentee, start=START, status=Status.CANCELLED)
+    migration = import_module(CONSTRAINT_MIGRATION)
+
+    with pytest.raises(RuntimeError) as error, connection.schema_editor() as editor:
+        migration._forward(None, editor)
+
+    assert f"(session ids): {completed.pk} and {pending.pk}. Cancel the pending" in str(error.value)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = 'session_no_overlap'")
+        assert cursor.fetchall() == []  # nothing was changed
 
 
 @pytest.mark.django_db

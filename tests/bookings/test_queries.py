@@ -97,11 +97,12 @@ def test_admin_session_list_queries_one_status_deep_page(
 
 def _make(count: int, *, mentor, mentee, admin) -> None:
     """Up to 3 sessions through the services (with their emails); more in bulk: every
-    status, one hour apart, so one mentor's sessions never overlap (bookings/0002)."""
+    status, one hour apart, so one mentor's sessions never overlap (bookings/0010), about
+    half of them ended (Past) and half ahead (Upcoming)."""
     if count <= 3:
         _make_sessions(count, mentor=mentor, mentee=mentee, admin=admin)
         return
-    start = timezone.now() + timedelta(days=1)
+    start = timezone.now() + timedelta(days=1) - timedelta(hours=count // 2)
     statuses = [Status.PENDING, Status.CONFIRMED, Status.CANCELLED, Status.COMPLETED]
     MentoringSession.objects.bulk_create(
         MentoringSession(

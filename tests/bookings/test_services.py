@@ -362,20 +362,23 @@ def test_change_link_refuses_invalid_link(confirmed_session, admin_user):
 # --- complete: confirmed → completed --------------------------------------------------------
 
 
-def test_complete_sets_status_and_completed_at(confirmed_session, admin_user):
-    before = timezone.now()
+@pytest.fixture
+def started(clock):
+    """The clock ten minutes into the sessions of START: a session may be completed now."""
+    return clock.set(START + timedelta(minutes=10))
 
+
+def test_complete_sets_status_and_completed_at(started, confirmed_session, admin_user):
     services.complete_session(confirmed_session, by=admin_user)
 
-    after = timezone.now()
     session = MentoringSession.objects.get(pk=confirmed_session.pk)
     assert session.status == Status.COMPLETED
-    assert before <= session.completed_at <= after
+    assert session.completed_at == started
     assert session.get_meeting_link == MEET
     assert session.ics_sequence == 1
 
 
-def test_complete_records_audit_event(confirmed_session, admin_user):
+def test_complete_records_audit_event(started, confirmed_session, admin_user):
     services.complete_session(confirmed_session, by=admin_user)
 
     assert only_event() == {
@@ -390,17 +393,19 @@ def test_complete_records_audit_event(confirmed_session, admin_user):
     }
 
 
-def test_complete_queues_thank_you_to_mentee_only(confirmed_session, admin_user):
+def test_complete_queues_thank_you_to_mentee_only(started, confirmed_session, admin_user):
     services.complete_session(confirmed_session, by=admin_user)
 
     assert queued_emails() == [(EmailKind.SESSION_COMPLETED, "john@example.com", "")]
 
 
-def test_mentor_cannot_complete_before_the_start(confirmed_session, mentor):
+@pytest.mark.parametrize("who", ["mentor", "admin_user"])
+def test_nobody_completes_before_the_start(request, clock, who, confirmed_session):
+    clock.now = START - timedelta(seconds=1)
     before = row(confirmed_session)
 
     with pytest.raises(SessionActionError) as info:
-        services.complete_session(confirmed_session, by=mentor)
+        services.complete_session(confirmed_session, by=request.getfixturevalue(who))
 
     assert str(info.value) == (
         "A session can be marked completed once it has started; nothing was changed."
@@ -425,13 +430,13 @@ def test_mentor_may_complete_after_the_start(mentor, mentee, admin_user):
     assert only_event()["actor_id"] == mentor.pk
 
 
-def test_staff_may_complete_before_the_start(confirmed_session, admin_user):
-    assert confirmed_session.start > timezone.now()
+def test_admin_may_complete_from_the_start(clock, confirmed_session, admin_user):
+    clock.now = START
 
     services.complete_session(confirmed_session, by=admin_user)
 
     confirmed_session.refresh_from_db()
-    assert confirmed_session.status == Status.COMPLETED
+    assert (confirmed_session.status, confirmed_session.completed_at) == (Status.COMPLETED, START)
 
 
 # --- cancel: pending/confirmed → cancelled ---------------------------------------------------
@@ -685,7 +690,7 @@ def test_set_status_cancelled_passes_the_reason(pending_session, admin_user):
     )
 
 
-def test_set_status_completed_completes(confirmed_session, admin_user):
+def test_set_status_completed_completes(started, confirmed_session, admin_user):
     services.set_status(confirmed_session, action="completed", by=admin_user)
 
     confirmed_session.refresh_from_db()

@@ -13,6 +13,7 @@ from bookings import services
 from bookings.meeting_links import canonicalize_meeting_link
 from bookings.models import MentoringSession, SessionEvent, Status
 from common.keyset import Cursor
+from mentors.models import Feedback
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from tests.conftest import MEET, client_for
 from tests.factories import MentorFactory, SessionFactory, UserFactory
@@ -591,7 +592,8 @@ ACTION_MARKERS = {
     ("status", "offered"),
     [
         (Status.PENDING, {"confirm", "cancel"}),
-        (Status.CONFIRMED, {"complete", "cancel", "change"}),
+        # Not started yet (two days ahead): not completable yet.
+        (Status.CONFIRMED, {"cancel", "change"}),
         (Status.COMPLETED, set()),
         (Status.CANCELLED, set()),
     ],
@@ -984,12 +986,77 @@ def test_return_query_never_leaves_the_dashboard(
 # --- complete, cancel and change link from the dashboard -------------------------------
 
 
-def test_admin_completes_a_confirmed_session(admin_client, confirmed_session):
-    response = _set_status(admin_client, confirmed_session, action="completed")
+def test_admin_completes_a_session_that_has_started(clock, admin_user, mentee, confirmed_session):
+    clock.now = confirmed_session.start + timedelta(minutes=5)
+
+    response = _set_status(client_for(admin_user), confirmed_session, action="completed")
 
     confirmed_session.refresh_from_db()
     assert confirmed_session.status == Status.COMPLETED
+    assert confirmed_session.completed_at == clock.now
     assert messages_of(response) == [("success", "Session Jane Smith – John Doe marked completed.")]
+    assert list(
+        OutboundEmail.objects.filter(kind=EmailKind.SESSION_COMPLETED).values_list("to_email")
+    ) == [(mentee.email,)]
+
+
+NOT_STARTED = "A session can be marked completed once it has started; nothing was changed."
+
+
+def test_admin_cannot_complete_a_session_before_its_start(clock, admin_user, confirmed_session):
+    clock.now = confirmed_session.start - timedelta(seconds=1)
+    before = _snapshot(confirmed_session)
+    side_effects = (SessionEvent.objects.count(), OutboundEmail.objects.count())
+
+    response = _set_status(
+        client_for(admin_user),
+        confirmed_session,
+        action="completed",
+        return_query="status=confirmed",
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/sessions/?status=confirmed"
+    assert messages_of(response) == [("error", NOT_STARTED)]
+    assert _snapshot(confirmed_session) == before
+    assert (SessionEvent.objects.count(), OutboundEmail.objects.count()) == side_effects
+    assert not OutboundEmail.objects.filter(kind=EmailKind.SESSION_COMPLETED).exists()
+
+
+def test_a_refused_early_completion_leaves_the_mentee_the_link_and_no_rating(
+    clock, admin_user, mentee, confirmed_session
+):
+    clock.now = confirmed_session.start - timedelta(days=1)
+    _set_status(client_for(admin_user), confirmed_session, action="completed")
+
+    mentee_client = client_for(mentee)
+    page = mentee_client.get(f"/sessions/{confirmed_session.pk}/").content.decode()
+    rated = mentee_client.post(f"/sessions/{confirmed_session.pk}/feedback/", {"rating": "5"})
+
+    assert f'href="{MEET}"' in page
+    assert "How was your session?" not in page
+    assert rated.status_code == 302
+    assert not Feedback.objects.exists()
+    assert MentoringSession.objects.get(pk=confirmed_session.pk).status == Status.CONFIRMED
+
+
+def test_confirmed_row_offers_complete_only_once_the_session_has_started(
+    clock, admin_user, confirmed_session
+):
+    marker, label = ACTION_MARKERS["complete"]
+    marker = marker.format(pk=confirmed_session.pk)
+
+    clock.now = confirmed_session.start - timedelta(seconds=1)
+    before = _row(
+        client_for(admin_user).get("/admin/sessions/").content.decode(), confirmed_session.pk
+    )
+    clock.now = confirmed_session.start
+    after = _row(
+        client_for(admin_user).get("/admin/sessions/").content.decode(), confirmed_session.pk
+    )
+
+    assert marker not in before and label not in before
+    assert marker in after and label in after
 
 
 def test_admin_cancels_with_a_reason(admin_client, admin_user, confirmed_session):

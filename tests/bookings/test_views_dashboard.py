@@ -119,16 +119,25 @@ def test_pending_card_says_awaiting_confirmation_and_has_no_link(mentee, pending
     assert 'href="https://' not in card
 
 
-def test_cancelled_card_shows_the_reason_under_past(mentee, pending_session, mentor):
+@pytest.mark.parametrize(("who", "lists"), [("mentee", ""), ("mentor", "mentor-")])
+def test_a_cancelled_session_stays_under_upcoming_marked_until_its_time_is_over(
+    request, clock, who, lists, pending_session, mentor
+):
     services.cancel_session(pending_session, by=mentor, reason="I am ill, sorry.")
+    viewer = request.getfixturevalue(who)
 
-    html = client_for(mentee).get("/dashboard/").content.decode()
+    html = client_for(viewer).get("/dashboard/").content.decode()
+    clock.now = pending_session.end
+    later = client_for(viewer).get("/dashboard/").content.decode()  # logged in at that time
 
-    assert _card_ids(_section(html, "upcoming-title")) == []
-    assert _card_ids(_section(html, "past-title")) == [pending_session.pk]
+    assert _card_ids(_section(html, f"{lists}upcoming-title")) == [pending_session.pk]
+    assert _card_ids(_section(html, f"{lists}past-title")) == []
     card = _card(html, pending_session.pk)
-    assert "CANCELLED" in card
+    assert '<span class="badge badge-cancelled">CANCELLED</span>' in card
     assert '<p class="cancel-reason">Cancelled: I am ill, sorry.</p>' in card
+    assert "/cancel/" not in card and "Awaiting confirmation" not in card
+    assert _card_ids(_section(later, f"{lists}upcoming-title")) == []
+    assert _card_ids(_section(later, f"{lists}past-title")) == [pending_session.pk]
 
 
 def test_upcoming_is_soonest_first_and_past_is_latest_first(mentee, mentor):
@@ -150,12 +159,13 @@ def test_upcoming_is_soonest_first_and_past_is_latest_first(mentee, mentor):
 
     html = client_for(mentee).get("/dashboard/").content.decode()
 
-    assert _card_ids(_section(html, "upcoming-title")) == [running.pk, sooner.pk, later.pk]
-    assert _card_ids(_section(html, "past-title")) == [
+    assert _card_ids(_section(html, "upcoming-title")) == [
+        running.pk,
+        sooner.pk,
+        later.pk,
         cancelled_future.pk,
-        ended.pk,
-        completed.pk,
     ]
+    assert _card_ids(_section(html, "past-title")) == [ended.pk, completed.pk]
 
 
 def test_ended_confirmed_session_has_no_join_button(mentee, mentor):
@@ -186,13 +196,23 @@ def test_upcoming_card_keeps_its_join_button_when_there_are_past_sessions(
     assert "has ended" not in card
 
 
-def test_completed_session_is_under_past(mentee, started_session, mentor):
+def test_a_session_completed_before_its_end_moves_to_past_once_it_has_ended(
+    clock, mentee, started_session, mentor
+):
     services.complete_session(started_session, by=mentor)
+    client = client_for(mentee)
 
-    html = client_for(mentee).get("/dashboard/").content.decode()
+    html = client.get("/dashboard/").content.decode()
+    clock.now = started_session.end
+    later = client.get("/dashboard/").content.decode()
 
-    assert _card_ids(_section(html, "past-title")) == [started_session.pk]
-    assert "COMPLETED" in _card(html, started_session.pk)
+    assert _card_ids(_section(html, "upcoming-title")) == [started_session.pk]
+    assert _card_ids(_section(html, "past-title")) == []
+    card = _card(html, started_session.pk)
+    assert '<span class="badge badge-completed">COMPLETED</span>' in card
+    assert "Join Google Meet" not in card
+    assert _card_ids(_section(later, "upcoming-title")) == []
+    assert _card_ids(_section(later, "past-title")) == [started_session.pk]
 
 
 def test_empty_dashboard_says_so(mentee):

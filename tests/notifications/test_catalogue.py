@@ -79,47 +79,49 @@ def _session(people):
     return SessionFactory(mentor=mentor, mentee=mentee, start=START, notes="Django <forms> & ORM")
 
 
-def _confirmed(people):
+def _confirmed(people, clock):
     session = _session(people)
     return services.confirm_session(session, link=MEET, by=people[2])
 
 
-def _link_changed(people):
-    session = _confirmed(people)
+def _link_changed(people, clock):
+    session = _confirmed(people, clock)
     services.change_meeting_link(session, link="https://meet.google.com/xyz-wxyz-xyz", by=people[2])
 
 
-def _cancelled(people):
-    services.cancel_session(_confirmed(people), by=people[1], reason="Sick & tired <today>")
+def _cancelled(people, clock):
+    services.cancel_session(_confirmed(people, clock), by=people[1], reason="Sick & tired <today>")
 
 
-def _completed(people):
-    services.complete_session(_confirmed(people), by=people[2])
+def _completed(people, clock):
+    session = _confirmed(people, clock)
+    clock.set(START + timedelta(minutes=55))  # a session is completed once it has started
+    services.complete_session(session, by=people[2])
 
 
-def _booking(people):
+def _booking(people, clock):
     session_emails.queue_booking_received(_session(people))
 
 
-def _needs_confirmation(people):
+def _needs_confirmation(people, clock):
     session_emails.queue_needs_confirmation(_session(people))
 
 
-def _pending_reminder(people):
+def _pending_reminder(people, clock):
     session_emails.queue_pending_reminder(people[2], [_session(people)])
 
 
-def _session_reminder(people):
-    _confirmed(people)
+def _session_reminder(people, clock):
+    _confirmed(people, clock)
     send_due_reminders(now=START - timedelta(hours=24))
 
 
-def _password_reset(people):
+def _password_reset(people, clock):
     Client().post("/accounts/password_reset/", {"email": people[0].email})
 
 
 def _application(status: str, reason: str = "") -> Callable:
-    def build(people):
+    def build(people, clock):
         profile = people[1].mentor_profile
         profile.status = status
         profile.rejection_reason = reason
@@ -153,8 +155,8 @@ def test_every_kind_is_in_the_catalogue():
     assert sorted(BUILDERS) == sorted(EmailKind.values)
 
 
-def build(kind: str, people) -> list[OutboundEmail]:
-    BUILDERS[kind](people)
+def build(kind: str, people, clock) -> list[OutboundEmail]:
+    BUILDERS[kind](people, clock)
     rows = list(OutboundEmail.objects.filter(kind=kind).select_related("recipient"))
     assert rows, f"building {kind} queued no email of that kind"
     return rows
@@ -167,8 +169,8 @@ def test_every_kind_has_a_subject_text_and_html_template(kind):
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
-def test_subject_is_one_plain_line(kind, people):
-    for row in build(kind, people):
+def test_subject_is_one_plain_line(kind, people, clock):
+    for row in build(kind, people, clock):
         assert row.subject == " ".join(row.subject.split())
         assert 10 <= len(row.subject) <= 120, row.subject
         assert not ENTITY.search(row.subject), row.subject
@@ -176,8 +178,8 @@ def test_subject_is_one_plain_line(kind, people):
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
-def test_text_part_reads_well_on_its_own(kind, people):
-    for row in build(kind, people):
+def test_text_part_reads_well_on_its_own(kind, people, clock):
+    for row in build(kind, people, clock):
         text = row.body_text
         assert text.startswith(f"Hello {row.recipient.first_name},\n\n"), text
         assert text.endswith("\n\nBest regards,\nCodeMentorHub Team\n"), text
@@ -190,8 +192,8 @@ def test_text_part_reads_well_on_its_own(kind, people):
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
-def test_text_part_has_every_link_of_the_html_part(kind, people):
-    for row in build(kind, people):
+def test_text_part_has_every_link_of_the_html_part(kind, people, clock):
+    for row in build(kind, people, clock):
         links = set(re.findall(r'href="([^"]+)"', row.body_html))
         assert links, "every email links somewhere"
         for link in links:
@@ -199,9 +201,9 @@ def test_text_part_has_every_link_of_the_html_part(kind, people):
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
-def test_names_are_verbatim_in_text_and_escaped_in_html(kind, people):
+def test_names_are_verbatim_in_text_and_escaped_in_html(kind, people, clock):
     mentor = people[1]
-    for row in build(kind, people):
+    for row in build(kind, people, clock):
         if "O'Neil" not in row.body_text:
             continue  # this email does not name the mentor
         assert "O'Neil & Co" in row.body_text
@@ -211,8 +213,8 @@ def test_names_are_verbatim_in_text_and_escaped_in_html(kind, people):
 
 
 @pytest.mark.parametrize("kind", sorted(set(EmailKind.values) - TIMELESS))
-def test_times_are_in_the_recipients_zone_with_the_zone_named(kind, people):
-    for row in build(kind, people):
+def test_times_are_in_the_recipients_zone_with_the_zone_named(kind, people, clock):
+    for row in build(kind, people, clock):
         zone = row.recipient.time_zone
         date, time = LOCAL_START[zone].split()
         for part in (row.body_text, visible_text(row.body_html)):
@@ -227,8 +229,8 @@ def test_times_are_in_the_recipients_zone_with_the_zone_named(kind, people):
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
-def test_html_has_inline_styles_and_no_external_assets(kind, people):
-    for row in build(kind, people):
+def test_html_has_inline_styles_and_no_external_assets(kind, people, clock):
+    for row in build(kind, people, clock):
         markup = row.body_html
         assert markup.startswith("<!doctype html>")
         for forbidden in ("<img", "<link", "<script", "<style", "<iframe", "url(", "@import"):
@@ -241,8 +243,8 @@ def test_html_has_inline_styles_and_no_external_assets(kind, people):
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
-def test_html_says_what_the_text_says(kind, people):
-    for row in build(kind, people):
+def test_html_says_what_the_text_says(kind, people, clock):
+    for row in build(kind, people, clock):
         seen = visible_text(row.body_html)
         assert f"Hello {row.recipient.first_name}," in seen
         assert "Best regards, CodeMentorHub Team" in seen

@@ -3,6 +3,7 @@ emails are outbox rows, delivered later by the worker (see test_delivery.py)."""
 
 import email
 import re
+from datetime import timedelta
 from email.policy import default as default_policy
 
 import pytest
@@ -258,8 +259,14 @@ def test_cancelled_confirmed_session_emails_carry_a_cancel_invite(confirmed_sess
 # --- Completion ---------------------------------------------------------------------------
 
 
-def test_completion_thanks_the_mentee_only(confirmed_session, admin_user):
-    services.complete_session(confirmed_session, by=admin_user)
+@pytest.fixture
+def completed(clock, confirmed_session, admin_user):
+    """The admin completes the session near its end (a session is completed once started)."""
+    clock.set(confirmed_session.start + timedelta(minutes=55))
+    return services.complete_session(confirmed_session, by=admin_user)
+
+
+def test_completion_thanks_the_mentee_only(completed, confirmed_session):
 
     rows = OutboundEmail.objects.filter(kind=EmailKind.SESSION_COMPLETED)
     assert [row.to_email for row in rows] == ["john@example.com"]
@@ -274,9 +281,8 @@ def test_completion_thanks_the_mentee_only(confirmed_session, admin_user):
 
 
 def test_completion_text_thanks_the_mentee_and_links_to_the_feedback_form(
-    confirmed_session, admin_user
+    completed, confirmed_session
 ):
-    services.complete_session(confirmed_session, by=admin_user)
 
     row = OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED)
     assert row.body_text == (
@@ -296,9 +302,8 @@ def test_completion_text_thanks_the_mentee_and_links_to_the_feedback_form(
 
 
 def test_completion_html_has_a_leave_feedback_button_to_the_session_page(
-    confirmed_session, admin_user, mentee
+    completed, confirmed_session
 ):
-    services.complete_session(confirmed_session, by=admin_user)
 
     row = OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED)
     seen = visible_text(row.body_html)
@@ -309,9 +314,8 @@ def test_completion_html_has_a_leave_feedback_button_to_the_session_page(
 
 
 def test_the_feedback_link_opens_the_feedback_form_for_the_mentee(
-    client, confirmed_session, admin_user, mentee
+    client, completed, confirmed_session, mentee
 ):
-    services.complete_session(confirmed_session, by=admin_user)
     row = OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED)
     link = re.search(rf"{re.escape(SITE)}(/sessions/\d+/)", row.body_text).group(1)
     client.force_login(mentee)

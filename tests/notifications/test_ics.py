@@ -328,7 +328,10 @@ def test_sequence_rises_with_every_change_that_is_sent_and_matches_the_session(
     assert session.ics_sequence == 4
 
 
-def test_completing_a_session_sends_no_invite_and_keeps_the_sequence(confirmed_session, admin_user):
+def test_completing_a_session_sends_no_invite_and_keeps_the_sequence(
+    clock, confirmed_session, admin_user
+):
+    clock.set(confirmed_session.start)
     session = services.complete_session(confirmed_session, by=admin_user)
 
     assert session.ics_sequence == 1

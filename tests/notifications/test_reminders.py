@@ -196,12 +196,15 @@ def test_nothing_is_queued_once_the_session_has_started(confirmed, after):
 
 
 @pytest.mark.parametrize("action", ["cancel", "complete", "leave pending"])
-def test_no_reminder_for_a_session_that_is_not_confirmed(pending_session, admin_user, action):
+def test_no_reminder_for_a_session_that_is_not_confirmed(
+    clock, pending_session, admin_user, action
+):
     if action == "cancel":
         services.confirm_session(pending_session, link=MEET, by=admin_user)
         services.cancel_session(pending_session, by=admin_user, reason="Mentor is ill")
     elif action == "complete":
         services.confirm_session(pending_session, link=MEET, by=admin_user)
+        clock.now = START  # completed once it has started
         services.complete_session(pending_session, by=admin_user)
 
     assert send_due_reminders(now=START - timedelta(hours=1)) == 0
@@ -267,6 +270,7 @@ def test_a_reminder_for_a_session_cancelled_before_delivery_is_skipped(
 def test_a_reminder_for_a_completed_session_is_skipped(clock, confirmed, admin_user):
     clock.now = START - timedelta(minutes=30)
     send_due_reminders()
+    clock.now = START + timedelta(minutes=1)  # completed once it has started
     services.complete_session(confirmed, by=admin_user)
     [reminder, _] = reminder_rows()
 
@@ -290,9 +294,7 @@ def test_a_reminder_whose_turn_comes_after_the_start_is_skipped(smtp_down, clock
 
     for row in reminder_rows():
         assert (row.state, row.attempts) == (EmailState.SKIPPED, 1)
-        assert row.last_error == (
-            "Out of date: the session had already started."
-        )
+        assert row.last_error == ("Out of date: the session had already started.")
     assert sorted(kind for kind, _ in session_kinds(smtp_down)) == ["session_confirmed"] * 2
 
 

@@ -6,7 +6,7 @@ deployment never turns into a silently wrong setting.
 
 import os
 import zoneinfo
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -114,6 +114,19 @@ def env_email(name: str, default: str) -> str:
             f"got {value!r}."
         )
     return value
+
+
+def env_email_address(name: str, default: str) -> str:
+    """One email address, bare: `Help <help@example.com>` gives `help@example.com` (for a
+    mailto: link or an invite's organiser). Refuses a list, a missing user or domain."""
+    value = env_email(name, default)
+    addresses = getaddresses([value], strict=True)
+    local, _, domain = addresses[0][1].rpartition("@") if len(addresses) == 1 else ("", "", "")
+    if not local or not domain:
+        raise ImproperlyConfigured(
+            f"{name} must be one email address, e.g. 'help@example.com'; got {value!r}."
+        )
+    return f"{local}@{domain}"
 
 
 def env_database(name: str, default: str) -> dict:

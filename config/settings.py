@@ -12,6 +12,7 @@ from config.env import (
     env_choice,
     env_database,
     env_email,
+    env_email_address,
     env_int,
     env_int_item,
     env_list,
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "config.context_processors.support",
             ],
         },
     },
@@ -144,6 +146,9 @@ STORAGES = {
 # Conventional variable names, mapped onto Django 6.1's MAILERS.
 DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "CodeMentorHub <no-reply@codementorhub.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write with questions: every "contact us" on the pages, every email's footer
+# and the calendar invites' organiser (docs/PRODUCT.md §6.3). Unset: the sender's address.
+SUPPORT_EMAIL = env_email_address("SUPPORT_EMAIL", DEFAULT_FROM_EMAIL)
 _email_file_path = env_str("EMAIL_FILE_PATH", "")
 _email_timeout = env_int("EMAIL_TIMEOUT", 20, minimum=1, maximum=600)
 # Production delivery through a provider's HTTP API (django-anymail) instead of SMTP:

@@ -26,6 +26,7 @@ from tests.factories import MentorFactory, SessionFactory, UserFactory
 from tests.helpers import visible_text
 
 SITE = "https://mentors.example.com"
+SUPPORT = "help@mentors.example.com"
 MEET = "https://meet.google.com/abc-defg-hij"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 # START in each person's zone (January: Adelaide is on daylight time, +10:30).
@@ -48,6 +49,7 @@ TAG = re.compile(r"</?(?:a|b|br|div|em|h\d|html|li|ol|p|span|strong|table|td|tr|
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = SITE
+    settings.SUPPORT_EMAIL = SUPPORT
 
 
 @pytest.fixture
@@ -195,7 +197,8 @@ def test_text_part_has_every_link_of_the_html_part(kind, people):
         links = set(re.findall(r'href="([^"]+)"', row.body_html))
         assert links, "every email links somewhere"
         for link in links:
-            assert html.unescape(link) in row.body_text, link
+            # A plain-text reader sees an address, not its mailto: link.
+            assert html.unescape(link).removeprefix("mailto:") in row.body_text, link
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
@@ -237,7 +240,7 @@ def test_html_has_inline_styles_and_no_external_assets(kind, people):
         assert re.findall(r"\bclass\s*=", markup) == []
         for link in re.findall(r'href="([^"]+)"', markup):
             link = html.unescape(link)
-            assert link.startswith((f"{SITE}/", "https://meet.google.com/")), link
+            assert link.startswith((f"{SITE}/", "https://meet.google.com/", "mailto:")), link
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
@@ -248,3 +251,15 @@ def test_html_says_what_the_text_says(kind, people):
         assert "Best regards, CodeMentorHub Team" in seen
         first_paragraph = row.body_text.split("\n\n")[1].splitlines()[0]
         assert " ".join(first_paragraph.split()[:6]) in seen, first_paragraph
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_every_email_ends_by_saying_where_to_write(kind, people):
+    for row in build(kind, people):
+        assert row.body_text.endswith(
+            f"\n\nQuestions? Write to us at {SUPPORT}.\n\nBest regards,\nCodeMentorHub Team\n"
+        ), row.body_text
+        assert (
+            f'Questions? Write to us at <a href="mailto:{SUPPORT}" style="color:#4f46e5;">'
+            f"{SUPPORT}</a>."
+        ) in row.body_html

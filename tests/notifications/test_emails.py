@@ -14,12 +14,14 @@ from tests.conftest import MEET
 from tests.helpers import visible_text
 
 SITE = "https://mentors.example.com"
+SUPPORT = "help@mentors.example.com"
 NEW_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 
 
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = SITE
+    settings.SUPPORT_EMAIL = SUPPORT
 
 
 def emails_of(kind: str) -> dict[str, OutboundEmail]:
@@ -71,6 +73,8 @@ def test_confirmation_text_to_the_mentee_is_the_seed_email_in_her_time_zone(conf
         "\n"
         "A calendar invitation is attached. You can also see the session on your dashboard:\n"
         f"{SITE}/sessions/{confirmed_session.pk}/\n"
+        "\n"
+        f"Questions? Write to us at {SUPPORT}.\n"
         "\n"
         "Best regards,\n"
         "CodeMentorHub Team\n"
@@ -289,6 +293,8 @@ def test_completion_text_thanks_the_mentee_and_links_to_the_feedback_form(
         f"{SITE}/sessions/{confirmed_session.pk}/\n"
         "\n"
         "Session: 2030-01-15 at 08:00 (America/New_York), 60 minutes, with Jane Smith.\n"
+        "\n"
+        f"Questions? Write to us at {SUPPORT}.\n"
         "\n"
         "Best regards,\n"
         "CodeMentorHub Team\n"

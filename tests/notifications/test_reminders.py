@@ -99,6 +99,8 @@ def test_reminder_to_the_mentee_is_in_his_zone_with_the_link(confirmed):
         "\n"
         f"See the session: {SITE}/sessions/{confirmed.pk}/\n"
         "\n"
+        "Questions? Write to us at no-reply@codementorhub.test.\n"
+        "\n"
         "Best regards,\n"
         "CodeMentorHub Team\n"
     )

@@ -74,6 +74,11 @@ class MentoringSession(models.Model):
     cancellation_reason = models.CharField(max_length=500, blank=True)
     # Calendar invite revision: raised with every invite that is sent (RFC 5545 SEQUENCE).
     ics_sequence = models.PositiveIntegerField(default=0)
+    # The calendar event's UID (RFC 5545), fixed once and never changed, so calendars keep
+    # updating the same event (bookings.ics.new_uid; docs/PRODUCT.md §5.4). Empty until the
+    # session has one: given at booking, or with the first invite of a session written
+    # around the booking service.
+    ics_uid = models.CharField("calendar UID", max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The admin dashboard lists pending sessions first (docs/PRODUCT.md §4.2): with this
@@ -143,10 +148,6 @@ class MentoringSession(models.Model):
         from bookings.meeting_links import provider_for
 
         return provider_for(self.get_meeting_link).label
-
-    @property
-    def ics_uid(self) -> str:
-        return f"session-{self.pk}@codementorhub"
 
     def allowed_next(self) -> frozenset[str]:
         return ALLOWED_TRANSITIONS[self.status]

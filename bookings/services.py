@@ -19,7 +19,7 @@ from accounts.models import (
     MentorProfile,
 )
 from availability.slots import is_slot_free
-from bookings import cancellation, emails
+from bookings import cancellation, emails, ics
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
@@ -92,6 +92,16 @@ def _audit(session, *, actor, action, from_status, old_link: str, note="") -> No
     )
 
 
+def _next_invite(session: MentoringSession) -> list[str]:
+    """Ready the (locked) session for an invite: raise its revision, and give it its UID if
+    it has none yet (a session written around book_session). Returns the fields changed."""
+    session.ics_sequence += 1
+    if session.ics_uid:
+        return ["ics_sequence"]
+    session.ics_uid = ics.new_uid(session)
+    return ["ics_sequence", "ics_uid"]
+
+
 def _resolve_link(session: MentoringSession, link: str | None) -> tuple[str, str]:
     """(admin_provided_link, meeting_link) for a confirmation."""
     blank = link is None or (isinstance(link, str) and not link.strip())
@@ -131,7 +141,6 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
         session.link_provided_at = now
         session.confirmed_by = by
         session.confirmed_at = now
-        session.ics_sequence += 1
         session.save(
             update_fields=[
                 "status",
@@ -140,7 +149,7 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
                 "link_provided_at",
                 "confirmed_by",
                 "confirmed_at",
-                "ics_sequence",
+                *_next_invite(session),
                 "updated_at",
             ]
         )
@@ -170,10 +179,8 @@ def change_meeting_link(session: MentoringSession, *, link: str, by) -> Mentorin
             raise SessionActionError("That is already the session's link; nothing was changed.")
         session.admin_provided_link = new_link
         session.link_provided_at = timezone.now()
-        session.ics_sequence += 1
-        session.save(
-            update_fields=["admin_provided_link", "link_provided_at", "ics_sequence", "updated_at"]
-        )
+        fields = ["admin_provided_link", "link_provided_at", *_next_invite(session)]
+        session.save(update_fields=[*fields, "updated_at"])
         _audit(
             session,
             actor=by,
@@ -230,8 +237,7 @@ def cancel_session(session: MentoringSession, *, by, reason: str = "") -> Mentor
         # Only a confirmed session was ever in anyone's calendar: only it gets a CANCEL invite.
         had_invite = from_status == Status.CONFIRMED
         if had_invite:
-            session.ics_sequence += 1
-            fields.append("ics_sequence")
+            fields += _next_invite(session)
         fields += payments.on_session_cancelled(session)
         session.save(update_fields=[*fields, "updated_at"])
         _audit(
@@ -357,6 +363,9 @@ def book_session(
                 amount=session_amount(profile.hourly_rate, duration_minutes),
                 currency=settings.CURRENCY,
             )
+            # The calendar UID names the id, which the insert has just given.
+            session.ics_uid = ics.new_uid(session)
+            session.save(update_fields=["ics_uid"])
             SessionEvent.objects.create(
                 session=session,
                 actor=mentee,

@@ -24,9 +24,8 @@ from mentors import emails as mentor_emails
 from notifications.models import EmailKind, OutboundEmail
 from tests.factories import MentorFactory, SessionFactory, UserFactory
 from tests.helpers import visible_text
+from tests.notifications.conftest import SITE, SUPPORT
 
-SITE = "https://mentors.example.com"
-SUPPORT = "help@mentors.example.com"
 MEET = "https://meet.google.com/abc-defg-hij"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 # START in each person's zone (January: Adelaide is on daylight time, +10:30).
@@ -46,10 +45,7 @@ ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 TAG = re.compile(r"</?(?:a|b|br|div|em|h\d|html|li|ol|p|span|strong|table|td|tr|ul)\b", re.I)
 
 
-@pytest.fixture(autouse=True)
-def site_url(settings):
-    settings.SITE_URL = SITE
-    settings.SUPPORT_EMAIL = SUPPORT
+pytestmark = pytest.mark.usefixtures("site")
 
 
 @pytest.fixture

@@ -12,16 +12,12 @@ from notifications.delivery import build_message
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from tests.conftest import MEET
 from tests.helpers import visible_text
+from tests.notifications.conftest import SITE, SUPPORT
 
-SITE = "https://mentors.example.com"
-SUPPORT = "help@mentors.example.com"
 NEW_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 
 
-@pytest.fixture(autouse=True)
-def site_url(settings):
-    settings.SITE_URL = SITE
-    settings.SUPPORT_EMAIL = SUPPORT
+pytestmark = pytest.mark.usefixtures("site")
 
 
 def emails_of(kind: str) -> dict[str, OutboundEmail]:

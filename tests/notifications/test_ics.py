@@ -12,23 +12,18 @@ from notifications.delivery import build_message
 from notifications.models import EmailKind, OutboundEmail
 from tests.conftest import MEET
 from tests.factories import SessionFactory
+from tests.notifications.conftest import SUPPORT
 
 NEW_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 END = datetime(2030, 1, 15, 14, 0, tzinfo=UTC)
-SITE = "https://codementorhub.example.com"
-SUPPORT = "help@codementorhub.example.com"
 
-
-@pytest.fixture(autouse=True)
-def site(settings):
-    settings.SITE_URL = SITE
-    settings.SUPPORT_EMAIL = SUPPORT
+pytestmark = pytest.mark.usefixtures("site")
 
 
 def uid_of(session) -> str:
-    """The UID of a session first invited on this site (docs/PRODUCT.md §5.4)."""
-    return f"session-{session.pk}@codementorhub.example.com"
+    """The UID of a session first invited on the tests' site (docs/PRODUCT.md §5.4)."""
+    return f"session-{session.pk}@mentors.example.com"
 
 
 def parse(row: OutboundEmail) -> tuple[Calendar, object]:
@@ -353,12 +348,12 @@ def test_completing_a_session_sends_no_invite_and_keeps_the_sequence(confirmed_s
 def test_the_organizer_is_the_senders_address_without_a_support_address(
     settings, pending_session, admin_user
 ):
-    settings.SUPPORT_EMAIL = "hello@codementorhub.example.com"  # SUPPORT_EMAIL unset (§6.3)
+    settings.SUPPORT_EMAIL = "hello@mentors.example.com"  # SUPPORT_EMAIL unset (§6.3)
 
     services.confirm_session(pending_session, link=MEET, by=admin_user)
 
     _, event = parse(invite_to_mentee(EmailKind.SESSION_CONFIRMED))
-    assert str(event["ORGANIZER"]) == "mailto:hello@codementorhub.example.com"
+    assert str(event["ORGANIZER"]) == "mailto:hello@mentors.example.com"
 
 
 # --- The UID: one per session, kept for good ---------------------------------------------

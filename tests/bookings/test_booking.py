@@ -199,7 +199,8 @@ def test_booking_queues_booking_received_to_the_mentee_only(mentor, mentee, admi
     )
     # John is in New York: 09:00 UTC on 7 January is 04:00 EST.
     assert received.subject == (
-        "Booking received: 2030-01-07 04:00 with Jane Smith (awaiting confirmation)"
+        "Booking received: 2030-01-07 04:00 (America/New_York) with Jane Smith "
+        "(awaiting confirmation)"
     )
     for body in (received.body_text, received.body_html):
         assert "Hello John," in body
@@ -212,6 +213,29 @@ def test_booking_queues_booking_received_to_the_mentee_only(mentor, mentee, admi
 
 
 @pytest.mark.django_db
+def test_booking_received_repeats_the_mentees_notes(mentor, mentee):
+    book(mentor, mentee, notes="Tom & Jerry <script>\nand my ORM queries")
+
+    received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
+    assert (
+        "---------------------------------------------\n\n"
+        "Your notes for Jane Smith:\nTom & Jerry <script>\nand my ORM queries\n\n"
+        "What happens next:"
+    ) in received.body_text
+    assert "Tom &amp; Jerry &lt;script&gt;<br>and my ORM queries" in received.body_html
+    assert "<script>" not in received.body_html
+
+
+@pytest.mark.django_db
+def test_booking_received_without_notes_says_nothing_of_them(mentor, mentee):
+    book(mentor, mentee, notes="")
+
+    received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
+    assert "notes" not in received.body_text
+    assert "notes" not in received.body_html
+
+
+@pytest.mark.django_db
 def test_booking_queues_needs_confirmation_to_every_active_admin(mentor, mentee, admins):
     session = book(mentor, mentee, notes="Tom & Jerry <script>")
 
@@ -221,8 +245,11 @@ def test_booking_queues_needs_confirmation_to_every_active_admin(mentor, mentee,
         ("priya@example.com", session.pk),
     ]
     alex, priya = emails
-    assert alex.subject == "Needs confirmation: Jane Smith – John Doe, 2030-01-07 09:00"
-    assert priya.subject == "Needs confirmation: Jane Smith – John Doe, 2030-01-07 14:30"
+    assert alex.subject == "Needs confirmation: Jane Smith – John Doe, 2030-01-07 09:00 (UTC)"
+    assert (
+        priya.subject
+        == "Needs confirmation: Jane Smith – John Doe, 2030-01-07 14:30 (Asia/Kolkata)"
+    )
     link = "http://127.0.0.1:8000/admin/sessions/?status=pending"
     for body in (alex.body_text, alex.body_html):
         assert "A new booking needs confirmation" in body

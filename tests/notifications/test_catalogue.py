@@ -225,6 +225,15 @@ def test_times_are_in_the_recipients_zone_with_the_zone_named(kind, people):
                 assert other.split()[1] + f" ({other_zone})" not in row.body_text
 
 
+@pytest.mark.parametrize("kind", sorted(set(EmailKind.values) - TIMELESS))
+def test_a_time_in_a_subject_is_the_recipients_with_the_zone_named(kind, people):
+    for row in build(kind, people):
+        zone = row.recipient.time_zone
+        times = re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?: \([^)]*\))?", row.subject)
+        for shown in times:
+            assert shown == f"{LOCAL_START[zone]} ({zone})", row.subject
+
+
 @pytest.mark.parametrize("kind", EmailKind.values)
 def test_html_has_inline_styles_and_no_external_assets(kind, people):
     for row in build(kind, people):

@@ -146,8 +146,33 @@ def test_confirmation_html_has_the_same_details_and_the_link_as_href(
 def test_confirmation_subjects_are_one_line_in_each_recipients_zone(confirmed_session):
     rows = emails_of(EmailKind.SESSION_CONFIRMED)
 
-    assert rows["john@example.com"].subject == "Session confirmed: 2030-01-15 08:00 with Jane Smith"
-    assert rows["jane@example.com"].subject == "Session confirmed: 2030-01-15 14:00 with John Doe"
+    assert (
+        rows["john@example.com"].subject
+        == "Session confirmed: 2030-01-15 08:00 (America/New_York) with Jane Smith"
+    )
+    assert (
+        rows["jane@example.com"].subject
+        == "Session confirmed: 2030-01-15 14:00 (Europe/Berlin) with John Doe"
+    )
+
+
+def test_the_mentors_confirmation_carries_the_mentees_notes(pending_session, admin_user):
+    pending_session.notes = "Tom & Jerry <script>\nand my ORM queries"
+    pending_session.save()
+
+    services.confirm_session(pending_session, link=MEET, by=admin_user)
+
+    rows = emails_of(EmailKind.SESSION_CONFIRMED)
+    to_mentor = rows["jane@example.com"]
+    assert (
+        "---------------------------------------------\n\n"
+        "Mentee's notes:\nTom & Jerry <script>\nand my ORM queries\n\n"
+        "Please join the meeting 5 minutes before the scheduled time."
+    ) in to_mentor.body_text
+    assert "Tom &amp; Jerry &lt;script&gt;<br>and my ORM queries" in to_mentor.body_html
+    assert "<script>" not in to_mentor.body_html
+    # The mentee's own email stays the confirmation's words (docs/PRODUCT.md §5.2).
+    assert "notes" not in rows["john@example.com"].body_text
 
 
 # --- Link changed -------------------------------------------------------------------------
@@ -174,7 +199,7 @@ def test_link_change_tells_both_the_new_link_and_that_it_changed(
     )
     assert f"Meeting Link: {NEW_MEET}" in lines
     assert time_line in lines
-    assert f"Meeting link changed: 2030-01-15 {time_line[6:11]} with {other_name}" == row.subject
+    assert f"Meeting link changed: 2030-01-15 {time_line[6:]} with {other_name}" == row.subject
     seen = visible_text(row.body_html)
     assert f"The meeting link for your session with {other_name} has changed." in seen
     assert f"Meeting Link: {NEW_MEET}" in seen
@@ -223,7 +248,10 @@ def test_cancellation_tells_both_who_cancelled_and_why(
     mentee_html = visible_text(rows["john@example.com"].body_html)
     assert f"has been cancelled by {to_mentee}." in mentee_html
     assert "Reason: Mentor is ill" in mentee_html
-    assert rows["john@example.com"].subject == "Session cancelled: 2030-01-15 08:00 with Jane Smith"
+    assert (
+        rows["john@example.com"].subject
+        == "Session cancelled: 2030-01-15 08:00 (America/New_York) with Jane Smith"
+    )
 
 
 def test_cancellation_without_a_reason_says_so(confirmed_session, admin_user):
@@ -339,7 +367,9 @@ def test_names_are_escaped_in_html_and_kept_verbatim_in_text_and_subject(
     rows = emails_of(EmailKind.SESSION_CONFIRMED)
     to_mentee, to_mentor = rows["john@example.com"], rows["jane@example.com"]
     assert "Your session with <b>Jane</b> Smith & Co has been confirmed!" in to_mentee.body_text
-    assert to_mentee.subject == "Session confirmed: 2030-01-15 08:00 with <b>Jane</b> Smith & Co"
+    assert to_mentee.subject == (
+        "Session confirmed: 2030-01-15 08:00 (America/New_York) with <b>Jane</b> Smith & Co"
+    )
     assert (
         "Your session with &lt;b&gt;Jane&lt;/b&gt; Smith &amp; Co has been confirmed!"
         in to_mentee.body_html
@@ -358,7 +388,8 @@ def test_a_line_break_in_a_name_cannot_inject_a_header(pending_session, admin_us
 
     row = emails_of(EmailKind.SESSION_CONFIRMED)["john@example.com"]
     assert (
-        row.subject == "Session confirmed: 2030-01-15 08:00 with Jane Smith Bcc: evil@example.com"
+        row.subject
+        == "Session confirmed: 2030-01-15 08:00 (America/New_York) with Jane Smith Bcc: evil@example.com"
     )
     message = build_message(row)
     assert message.recipients() == ["john@example.com"]

@@ -248,7 +248,7 @@ def cancel_session(session: MentoringSession, *, by, reason: str = "") -> Mentor
             old_link=session.get_meeting_link,
             note=reason,
         )
-        emails.queue_session_cancelled(session, with_invite=had_invite)
+        emails.queue_session_cancelled(session, was_confirmed=had_invite)
     return session
 
 
@@ -374,8 +374,7 @@ def book_session(
                 to_status=Status.PENDING,
             )
             payments.create_for_session(session)
-            emails.queue_booking_received(session)
-            emails.queue_needs_confirmation(session)
+            emails.queue_booked(session)
     except IntegrityError as error:
         if NO_OVERLAP_CONSTRAINT in str(error):
             raise BookingError(SLOT_TAKEN) from error
@@ -416,6 +415,4 @@ def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") ->
         if by is not None and not by.is_staff:
             raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
         reference = _payment_reference(reference)
-        return _with_payment_status(
-            session, payments.record_refunded(session, reference=reference)
-        )
+        return _with_payment_status(session, payments.record_refunded(session, reference=reference))

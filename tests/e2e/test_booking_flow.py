@@ -92,4 +92,5 @@ def test_new_user_signs_up_finds_a_mentor_and_books_a_free_slot(
     assert sorted(OutboundEmail.objects.values_list("kind", "to_email")) == [
         (EmailKind.BOOKING_RECEIVED, "priya@example.com"),
         (EmailKind.NEEDS_CONFIRMATION, "admin@example.com"),
+        (EmailKind.SESSION_REQUESTED, mentor.email),
     ]

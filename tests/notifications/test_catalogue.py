@@ -95,12 +95,8 @@ def _completed(people):
     services.complete_session(_confirmed(people), by=people[2])
 
 
-def _booking(people):
-    session_emails.queue_booking_received(_session(people))
-
-
-def _needs_confirmation(people):
-    session_emails.queue_needs_confirmation(_session(people))
+def _booked(people):
+    session_emails.queue_booked(_session(people))
 
 
 def _pending_reminder(people):
@@ -136,8 +132,9 @@ BUILDERS: dict[str, Callable] = {
     EmailKind.SESSION_CANCELLED: _cancelled,
     EmailKind.SESSION_COMPLETED: _completed,
     EmailKind.PASSWORD_RESET: _password_reset,
-    EmailKind.BOOKING_RECEIVED: _booking,
-    EmailKind.NEEDS_CONFIRMATION: _needs_confirmation,
+    EmailKind.BOOKING_RECEIVED: _booked,
+    EmailKind.NEEDS_CONFIRMATION: _booked,
+    EmailKind.SESSION_REQUESTED: _booked,
     EmailKind.PENDING_REMINDER: _pending_reminder,
     EmailKind.SESSION_REMINDER: _session_reminder,
     EmailKind.APPLICATION_APPROVED: _application(ApplicationStatus.APPROVED),

@@ -254,6 +254,54 @@ def test_cancellation_tells_both_who_cancelled_and_why(
     )
 
 
+@pytest.mark.parametrize(
+    ("canceller", "to_mentee", "to_mentor"),
+    [
+        ("admin_user", "the CodeMentorHub team", "the CodeMentorHub team"),
+        ("mentee", "you", "John Doe (the mentee)"),
+    ],
+)
+def test_cancelling_a_request_says_it_had_not_been_confirmed(
+    request, pending_session, canceller, to_mentee, to_mentor
+):
+    services.cancel_session(
+        pending_session, by=request.getfixturevalue(canceller), reason="Found another time"
+    )
+
+    rows = emails_of(EmailKind.SESSION_CANCELLED)
+    to_john, to_jane = rows["john@example.com"], rows["jane@example.com"]
+    for row, sentence in [
+        (
+            to_john,
+            "Your request for a session with Jane Smith on 2030-01-15 at 08:00 "
+            f"(America/New_York) has been cancelled by {to_mentee}. It had not been confirmed "
+            "yet.",
+        ),
+        (
+            to_jane,
+            "John Doe's request for a session with you on 2030-01-15 at 14:00 (Europe/Berlin) "
+            f"has been cancelled by {to_mentor}. It had not been confirmed yet.",
+        ),
+    ]:
+        assert sentence in row.body_text.splitlines()
+        assert sentence in visible_text(row.body_html)
+        assert "calendar" not in row.body_text  # it never was in anyone's calendar
+    assert to_john.subject == (
+        "Session request cancelled: 2030-01-15 08:00 (America/New_York) with Jane Smith"
+    )
+    assert to_jane.subject == (
+        "Session request cancelled: 2030-01-15 14:00 (Europe/Berlin) with John Doe"
+    )
+
+
+def test_cancelling_a_confirmed_session_does_not_call_it_a_request(confirmed_session, admin_user):
+    services.cancel_session(confirmed_session, by=admin_user, reason="Mentor is ill")
+
+    for row in emails_of(EmailKind.SESSION_CANCELLED).values():
+        assert "request" not in row.subject + row.body_text
+        assert "had not been confirmed" not in row.body_text
+
+
 def test_cancellation_without_a_reason_says_so(confirmed_session, admin_user):
     services.cancel_session(confirmed_session, by=admin_user, reason="")
 

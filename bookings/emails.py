@@ -83,6 +83,19 @@ def queue_session_completed(session: MentoringSession) -> None:
     )
 
 
+def queue_payment_refunded(session: MentoringSession, payment) -> None:
+    """To the mentee: the money of a cancelled session went back (bookings.services)."""
+    context = {
+        "session": session,
+        "other": session.mentor,
+        "payment": payment,
+        "session_url": session_url(session),
+    }
+    queue_email(
+        session.mentee, EmailKind.PAYMENT_REFUNDED, "payment_refunded", context, session=session
+    )
+
+
 def starts_in(delta: timedelta) -> str:
     """How long until a start, as a reminder says it: "24 hours", "1 hour", "45 minutes"
     (rounded to the minute; from one hour on, to the hour)."""
@@ -184,7 +197,8 @@ def out_of_date_reason(email: OutboundEmail, now: datetime, *, at_delivery: bool
         return "Out of date: the session had already started."
     if at_delivery and not is_reminder:
         return ""
-    if session.status == Status.CANCELLED and email.kind != EmailKind.SESSION_CANCELLED:
+    about_the_cancelled = (EmailKind.SESSION_CANCELLED, EmailKind.PAYMENT_REFUNDED)
+    if session.status == Status.CANCELLED and email.kind not in about_the_cancelled:
         return "Out of date: the session was cancelled after this email was written."
     if email.session_sequence is not None and email.session_sequence != session.ics_sequence:
         return (

@@ -162,6 +162,7 @@ class SessionEvent(models.Model):
         CHANGE_LINK = "change_link", "Changed link"
         COMPLETE = "complete", "Completed"
         CANCEL = "cancel", "Cancelled"
+        REFUND = "refund", "Marked refunded"
 
     session = models.ForeignKey(MentoringSession, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

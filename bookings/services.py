@@ -409,10 +409,23 @@ def mark_paid(session: MentoringSession, *, by, reference: str = "") -> Payment:
 
 def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") -> Payment:
     """The session's payment: refund due → refunded, by an admin (offline) or an online
-    provider reporting that its refund went through (by=None)."""
+    provider reporting that its refund went through (by=None). Audited, and the mentee is
+    told the money went back."""
     with transaction.atomic():
         session = _lock(session)
         if by is not None and not by.is_staff:
             raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
         reference = _payment_reference(reference)
-        return _with_payment_status(session, payments.record_refunded(session, reference=reference))
+        payment = payments.record_refunded(session, reference=reference)
+        _with_payment_status(session, payment)
+        note = f"${payment.amount} refunded"
+        _audit(
+            session,
+            actor=by,
+            action=SessionEvent.Action.REFUND,
+            from_status=session.status,
+            old_link=session.get_meeting_link,
+            note=f"{note} (reference {payment.reference})" if payment.reference else note,
+        )
+        emails.queue_payment_refunded(session, payment)
+        return payment

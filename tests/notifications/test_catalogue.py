@@ -95,6 +95,13 @@ def _completed(people):
     services.complete_session(_confirmed(people), by=people[2])
 
 
+def _refunded(people):
+    session = _confirmed(people)
+    services.mark_paid(session, by=people[2])
+    services.cancel_session(session, by=people[2], reason="Mentor is ill")
+    services.mark_refunded(session, by=people[2], reference="RF-1")
+
+
 def _booked(people):
     session_emails.queue_booked(_session(people))
 
@@ -131,6 +138,7 @@ BUILDERS: dict[str, Callable] = {
     EmailKind.LINK_CHANGED: _link_changed,
     EmailKind.SESSION_CANCELLED: _cancelled,
     EmailKind.SESSION_COMPLETED: _completed,
+    EmailKind.PAYMENT_REFUNDED: _refunded,
     EmailKind.PASSWORD_RESET: _password_reset,
     EmailKind.BOOKING_RECEIVED: _booked,
     EmailKind.NEEDS_CONFIRMATION: _booked,

@@ -302,6 +302,40 @@ def test_cancelling_a_confirmed_session_does_not_call_it_a_request(confirmed_ses
         assert "had not been confirmed" not in row.body_text
 
 
+def test_cancelling_a_paid_session_says_a_refund_is_due(confirmed_session, admin_user):
+    services.mark_paid(confirmed_session, by=admin_user)
+
+    services.cancel_session(confirmed_session, by=admin_user, reason="Mentor is ill")
+
+    rows = emails_of(EmailKind.SESSION_CANCELLED)
+    to_john, to_jane = rows["john@example.com"], rows["jane@example.com"]
+    to_mentee = (
+        "Refund: you paid $60.00 for this session, and it will be refunded to you. We will "
+        "email you once the refund has been made."
+    )
+    to_mentor = "Refund: John Doe paid $60.00 for this session, and it will be refunded to them."
+    assert to_mentee in to_john.body_text.splitlines()
+    assert to_mentee in visible_text(to_john.body_html)
+    assert to_mentor in to_jane.body_text.splitlines()
+    assert to_mentor in visible_text(to_jane.body_html)
+
+
+def test_cancelling_an_unpaid_session_says_there_is_nothing_to_refund(
+    confirmed_session, admin_user
+):
+    services.cancel_session(confirmed_session, by=admin_user, reason="Mentor is ill")
+
+    rows = emails_of(EmailKind.SESSION_CANCELLED)
+    to_john, to_jane = rows["john@example.com"], rows["jane@example.com"]
+    nothing = "Refund: no payment was recorded for this session, so there is nothing to refund."
+    assert f"{nothing} If you have paid, write to us at {SUPPORT}." in (
+        to_john.body_text.splitlines()
+    )
+    assert f'If you have paid, write to us at <a href="mailto:{SUPPORT}"' in to_john.body_html
+    assert nothing in to_jane.body_text.splitlines()
+    assert "If you have paid" not in to_jane.body_text
+
+
 def test_cancellation_without_a_reason_says_so(confirmed_session, admin_user):
     services.cancel_session(confirmed_session, by=admin_user, reason="")
 
@@ -435,9 +469,9 @@ def test_a_line_break_in_a_name_cannot_inject_a_header(pending_session, admin_us
     services.confirm_session(pending_session, link=MEET, by=admin_user)
 
     row = emails_of(EmailKind.SESSION_CONFIRMED)["john@example.com"]
-    assert (
-        row.subject
-        == "Session confirmed: 2030-01-15 08:00 (America/New_York) with Jane Smith Bcc: evil@example.com"
+    assert row.subject == (
+        "Session confirmed: 2030-01-15 08:00 (America/New_York) with Jane Smith "
+        "Bcc: evil@example.com"
     )
     message = build_message(row)
     assert message.recipients() == ["john@example.com"]

@@ -23,7 +23,7 @@ from notifications import services as notification_services
 from payments.services import PaymentError
 
 PAGING_KEYS = ("after", "before")
-FILTER_KEYS = ("status", "q", "date_from", "date_to", *PAGING_KEYS)
+FILTER_KEYS = ("status", "payment", "q", "date_from", "date_to", *PAGING_KEYS)
 DIALOG = re.compile(r"(confirm|cancel|change)-[1-9][0-9]{0,17}")
 # Carries a refused link back to the dashboard so its dialog re-opens with the error.
 RETRY_KEY = "admin_sessions_retry"

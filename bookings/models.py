@@ -126,6 +126,12 @@ class MentoringSession(models.Model):
                 fields=["dashboard_rank", "start", "id", "mentor", "mentee"],
                 name="session_rank_start",
             ),
+            # The dashboard filtered by payment (e.g. every refund due): its order, within one
+            # payment status, as one range of one index (docs/benchmarks.md §4).
+            models.Index(
+                fields=["payment_status", "dashboard_rank", "start", "id"],
+                name="session_payment_rank_start",
+            ),
             # One person's sessions in (start, id) order: "My Sessions" pages by that key.
             models.Index(fields=["mentor", "start", "id"], name="session_mentor_start"),
             models.Index(fields=["mentee", "start", "id"], name="session_mentee_start"),

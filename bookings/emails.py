@@ -16,6 +16,7 @@ from bookings.models import MentoringSession, Status
 from common.urls import absolute_url
 from notifications.emails import Outgoing, email_to, queue_email, queue_emails, render_email
 from notifications.models import EmailKind, OutboundEmail
+from payments.providers import payment_instructions
 
 
 def session_url(session: MentoringSession) -> str:
@@ -147,7 +148,12 @@ def queue_booked(session: MentoringSession) -> None:
     admins = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("id")
     queue_emails(
         [
-            to(session.mentee, EmailKind.BOOKING_RECEIVED, other=session.mentor),
+            to(
+                session.mentee,
+                EmailKind.BOOKING_RECEIVED,
+                other=session.mentor,
+                how_to_pay=payment_instructions(),
+            ),
             to(session.mentor, EmailKind.SESSION_REQUESTED, other=session.mentee),
             *(to(admin, EmailKind.NEEDS_CONFIRMATION) for admin in admins),
         ]

@@ -146,6 +146,11 @@ class MentoringSession(models.Model):
         return self.admin_provided_link or self.meeting_link
 
     @property
+    def awaits_payment(self) -> bool:
+        """Nothing is paid yet, and the session still happens (or happened)."""
+        return self.payment_status == PaymentStatus.PENDING and self.status != Status.CANCELLED
+
+    @property
     def end(self) -> datetime:
         return self.start + timedelta(minutes=self.duration_minutes)
 

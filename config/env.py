@@ -5,6 +5,7 @@ deployment never turns into a silently wrong setting.
 """
 
 import os
+import unicodedata
 import zoneinfo
 from email.utils import getaddresses, parseaddr
 from urllib.parse import urlsplit
@@ -102,6 +103,31 @@ def env_time_zone(name: str, default: str) -> str:
         raise ImproperlyConfigured(
             f"{name} must be an IANA time zone such as Europe/Berlin; got {value!r}."
         ) from None
+    return value
+
+
+# Characters that would change how the rest of a text reads: right-to-left overrides and
+# isolates, and Unicode's own line and paragraph separators.
+_INVISIBLE = {*"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"}
+
+
+def env_text(name: str, default: str = "", *, max_length: int = 1000) -> str:
+    """Plain text that people read (e.g. PAYMENT_INSTRUCTIONS): trimmed, line breaks kept
+    (CRLF becomes LF), at most `max_length` characters, no other control characters."""
+    value = _raw(name)
+    if value is None:
+        return default
+    value = value.replace("\r\n", "\n")
+    if len(value) > max_length:
+        raise ImproperlyConfigured(
+            f"{name} must be at most {max_length} characters; got {len(value)}."
+        )
+    for position, char in enumerate(value):
+        if char in _INVISIBLE or (char != "\n" and unicodedata.category(char) == "Cc"):
+            raise ImproperlyConfigured(
+                f"{name} must be plain text: no control characters but line breaks; got "
+                f"{char!r} at position {position}."
+            )
     return value
 
 

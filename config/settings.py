@@ -18,6 +18,7 @@ from config.env import (
     env_list,
     env_required,
     env_str,
+    env_text,
     env_time_zone,
     env_url,
 )
@@ -251,6 +252,9 @@ PENDING_REMINDER_WINDOW_HOURS = env_int(
 CURRENCY = env_str("CURRENCY", "USD")
 # Payment provider for new bookings: a registered name ("offline") or a dotted class path.
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "offline")
+# How a mentee pays while payments are offline (plain text, shown to the mentee with a
+# pending payment; docs/PRODUCT.md §7.4).
+PAYMENT_INSTRUCTIONS = env_text("PAYMENT_INSTRUCTIONS")
 
 # --- Background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

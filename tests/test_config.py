@@ -57,6 +57,12 @@ def test_empty_variable_counts_as_unset(monkeypatch):
         ("SESSION_REMINDER_HOURS", "24,x", "SESSION_REMINDER_HOURS must be a comma-separated"),
         ("SESSION_REMINDER_HOURS", "0", "SESSION_REMINDER_HOURS items must be between 1 and 336"),
         ("BOOKING_HORIZON_DAYS", "0", "BOOKING_HORIZON_DAYS must be between 1 and 366; got 0."),
+        (
+            "PAYMENT_INSTRUCTIONS",
+            "x" * 1001,
+            "PAYMENT_INSTRUCTIONS must be at most 1000 characters; got 1001.",
+        ),
+        ("PAYMENT_INSTRUCTIONS", "Pay\x1bnow", "PAYMENT_INSTRUCTIONS must be plain text"),
     ],
 )
 def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value, message):
@@ -83,6 +89,23 @@ def test_env_email_address_refuses_what_is_not_one_address(monkeypatch, raw):
     monkeypatch.setenv("SOME_ADDRESS", raw)
     with pytest.raises(ImproperlyConfigured, match="SOME_ADDRESS must be one email address"):
         env.env_email_address("SOME_ADDRESS", "x@example.com")
+
+
+def test_env_text_keeps_line_breaks_and_trims(monkeypatch):
+    monkeypatch.setenv("SOME_TEXT", "  Pay by transfer.\r\nQuote your invoice number.\n  ")
+    assert env.env_text("SOME_TEXT") == "Pay by transfer.\nQuote your invoice number."
+
+
+def test_env_text_is_empty_when_unset(monkeypatch):
+    monkeypatch.delenv("SOME_TEXT", raising=False)
+    assert env.env_text("SOME_TEXT") == ""
+
+
+@pytest.mark.parametrize("character", ["\x01", "\t", "\x7f", "\u202e", "\u2028"])
+def test_env_text_refuses_control_characters(monkeypatch, character):
+    monkeypatch.setenv("SOME_TEXT", f"Pay{character}now")
+    with pytest.raises(ImproperlyConfigured, match="SOME_TEXT must be plain text"):
+        env.env_text("SOME_TEXT")
 
 
 def test_support_email_is_the_senders_address_when_unset():

@@ -265,6 +265,39 @@ def test_booking_tells_the_mentor_of_the_request_in_her_zone(settings, mentor, m
 
 
 @pytest.mark.django_db
+def test_booking_received_says_how_to_pay_while_payments_are_offline(settings, mentor, mentee):
+    settings.PAYMENT_PROVIDER = "offline"
+    settings.PAYMENT_INSTRUCTIONS = "Transfer to IBAN DE00 1234.\nQuote <your> invoice number."
+
+    book(mentor, mentee)
+
+    received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
+    assert (
+        "How to pay:\nTransfer to IBAN DE00 1234.\nQuote <your> invoice number.\n\n"
+        "What happens next:"
+    ) in received.body_text
+    assert "Transfer to IBAN DE00 1234.<br>Quote &lt;your&gt; invoice number." in (
+        received.body_html
+    )
+    mentor_email = OutboundEmail.objects.get(kind=EmailKind.SESSION_REQUESTED)
+    assert "IBAN" not in mentor_email.body_text
+
+
+@pytest.mark.django_db
+def test_booking_received_says_nothing_of_paying_when_a_provider_takes_the_money(
+    settings, mentor, mentee
+):
+    settings.PAYMENT_PROVIDER = "tests.payments.test_services.FakeCardProvider"
+    settings.PAYMENT_INSTRUCTIONS = "Transfer to IBAN DE00 1234."
+
+    book(mentor, mentee)
+
+    received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
+    assert "How to pay" not in received.body_text
+    assert "IBAN" not in received.body_html
+
+
+@pytest.mark.django_db
 def test_booking_received_repeats_the_mentees_notes(mentor, mentee):
     book(mentor, mentee, notes="Tom & Jerry <script>\nand my ORM queries")
 

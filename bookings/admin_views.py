@@ -193,7 +193,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _payment_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+def _payment_action(
+    request: HttpRequest, pk: int, action, done: str, *, emails_mentee: bool = False
+) -> HttpResponse:
     session = get_object_or_404(MentoringSession.objects.select_related("mentor", "mentee"), pk=pk)
     back = dashboard_url(request.POST.get("return_query", ""))
     form = PaymentActionForm(request.POST)
@@ -205,7 +207,8 @@ def _payment_action(request: HttpRequest, pk: int, action, done: str) -> HttpRes
     except PaymentError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Session {_who(session)}: ${payment.amount} {done}.")
+        told = f" {session.mentee.get_full_name()} is being emailed." if emails_mentee else ""
+        messages.success(request, f"Session {_who(session)}: ${payment.amount} {done}.{told}")
     return redirect(back)
 
 
@@ -218,4 +221,6 @@ def mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def mark_refunded(request: HttpRequest, pk: int) -> HttpResponse:
-    return _payment_action(request, pk, services.mark_refunded, "marked refunded")
+    return _payment_action(
+        request, pk, services.mark_refunded, "marked refunded", emails_mentee=True
+    )

@@ -152,7 +152,10 @@ def test_admin_marks_a_due_refund_done(admin_client, admin_user, booked):
 
     assert _statuses(booked) == (PaymentStatus.REFUNDED, PaymentStatus.REFUNDED)
     assert messages_of(response) == [
-        ("success", "Session Jane Smith – John Doe: $60.00 marked refunded.")
+        (
+            "success",
+            "Session Jane Smith – John Doe: $60.00 marked refunded. John Doe is being emailed.",
+        )
     ]
 
 
@@ -196,7 +199,9 @@ def test_row_actions_carry_the_filters(admin_client, booked):
     assert 'form="row-actions" formaction=' in _row(html, booked.pk)
     form = html.split('<form id="row-actions" method="post">', 1)[1].split("</form>", 1)[0]
     assert 'name="csrfmiddlewaretoken"' in form
-    assert form.endswith('<input type="hidden" name="return_query" value="status=pending&amp;q=Jane">')
+    assert form.endswith(
+        '<input type="hidden" name="return_query" value="status=pending&amp;q=Jane">'
+    )
 
 
 # --- what people see -------------------------------------------------------------------

@@ -95,7 +95,7 @@ def payment_instructions() -> str:
         return ""
     if provider.name != OfflineProvider.name:
         return ""
-    return getattr(settings, "PAYMENT_INSTRUCTIONS", "")
+    return settings.PAYMENT_INSTRUCTIONS
 
 
 def get_provider(name: str | None = None) -> PaymentProvider:

@@ -77,6 +77,7 @@ class MentoringSessionAdmin(admin.ModelAdmin):
         "cancelled_at",
         "cancellation_reason",
         "ics_sequence",
+        "ics_uid",
         "created_at",
         "updated_at",
     ]

@@ -24,7 +24,7 @@ from notifications import services as notification_services
 from payments.services import PaymentError
 
 PAGING_KEYS = ("after", "before")
-FILTER_KEYS = ("status", "q", "date_from", "date_to", *PAGING_KEYS)
+FILTER_KEYS = ("status", "payment", "q", "date_from", "date_to", *PAGING_KEYS)
 DIALOG = re.compile(r"(confirm|cancel|change)-[1-9][0-9]{0,17}")
 # Carries a refused link back to the dashboard so its dialog re-opens with the error.
 RETRY_KEY = "admin_sessions_retry"
@@ -195,7 +195,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _payment_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+def _payment_action(
+    request: HttpRequest, pk: int, action, done: str, *, emails_mentee: bool = False
+) -> HttpResponse:
     session = get_object_or_404(MentoringSession.objects.select_related("mentor", "mentee"), pk=pk)
     back = dashboard_url(request.POST.get("return_query", ""))
     form = PaymentActionForm(request.POST)
@@ -207,7 +209,8 @@ def _payment_action(request: HttpRequest, pk: int, action, done: str) -> HttpRes
     except PaymentError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Session {_who(session)}: ${payment.amount} {done}.")
+        told = f" {session.mentee.get_full_name()} is being emailed." if emails_mentee else ""
+        messages.success(request, f"Session {_who(session)}: ${payment.amount} {done}.{told}")
     return redirect(back)
 
 
@@ -220,4 +223,6 @@ def mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def mark_refunded(request: HttpRequest, pk: int) -> HttpResponse:
-    return _payment_action(request, pk, services.mark_refunded, "marked refunded")
+    return _payment_action(
+        request, pk, services.mark_refunded, "marked refunded", emails_mentee=True
+    )

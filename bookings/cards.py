@@ -13,6 +13,7 @@ from django.utils import timezone
 from bookings import cancellation, selectors
 from bookings.models import MentoringSession, PaymentStatus, Status
 from bookings.templatetags.sessions import safe_meeting_link
+from payments.providers import payment_instructions
 
 
 class SessionCard(TypedDict):
@@ -30,6 +31,7 @@ class SessionCard(TypedDict):
     duration: str
     amount: str
     payment: str
+    payment_instructions: str  # how to pay (the mentee's, while unpaid; "" = nothing to say)
     # The panel under the facts: "ended" (confirmed, waiting to be completed), "link",
     # "confirmed" (link on its way), "pending", "cancelled", or "" (completed).
     panel: str
@@ -74,11 +76,12 @@ _PAYMENT_LABELS = {value: label.lower() for value, label in PaymentStatus.choice
 
 class _Cards:
     """Makes the cards of one list. What every card shares is worked out once: the viewer's
-    zone."""
+    zone, and (for the mentee) how to pay."""
 
     def __init__(self, user, *, as_mentor: bool, in_past: bool, now: datetime) -> None:
         self.user, self.as_mentor, self.in_past, self.now = user, as_mentor, in_past, now
         self.zone = timezone.get_current_timezone()
+        self.how_to_pay = "" if as_mentor else payment_instructions()
 
     def card(self, session: MentoringSession) -> SessionCard:
         local = timezone.localtime(session.start, self.zone)
@@ -106,6 +109,7 @@ class _Cards:
             duration=str(session.duration_minutes),
             amount=str(session.amount),
             payment=_PAYMENT_LABELS.get(session.payment_status, session.payment_status),
+            payment_instructions=self.how_to_pay if session.awaits_payment else "",
             panel=panel,
             link=link,
             link_label=session.meeting_provider_label if link else "",

@@ -16,6 +16,7 @@ from bookings.models import MentoringSession, Status
 from common.urls import absolute_url
 from notifications.emails import Outgoing, email_to, queue_email, queue_emails, render_email
 from notifications.models import EmailKind, OutboundEmail
+from payments.providers import payment_instructions
 
 
 def session_url(session: MentoringSession) -> str:
@@ -56,9 +57,17 @@ def queue_link_changed(session: MentoringSession, *, old_link: str) -> None:
     )
 
 
-def queue_session_cancelled(session: MentoringSession, *, with_invite: bool) -> None:
-    method = ics.METHOD_CANCEL if with_invite else ""
-    _queue_to_both(session, EmailKind.SESSION_CANCELLED, "session_cancelled", method)
+def queue_session_cancelled(session: MentoringSession, *, was_confirmed: bool) -> None:
+    """Only a session that had been confirmed was in anyone's calendar: only its emails
+    carry a CANCEL invite; the others say that the request had not been confirmed yet."""
+    method = ics.METHOD_CANCEL if was_confirmed else ""
+    _queue_to_both(
+        session,
+        EmailKind.SESSION_CANCELLED,
+        "session_cancelled",
+        method,
+        was_confirmed=was_confirmed,
+    )
 
 
 def queue_session_completed(session: MentoringSession) -> None:
@@ -72,6 +81,19 @@ def queue_session_completed(session: MentoringSession) -> None:
     }
     queue_email(
         session.mentee, EmailKind.SESSION_COMPLETED, "session_completed", context, session=session
+    )
+
+
+def queue_payment_refunded(session: MentoringSession, payment) -> None:
+    """To the mentee: the money of a cancelled session went back (bookings.services)."""
+    context = {
+        "session": session,
+        "other": session.mentor,
+        "payment": payment,
+        "session_url": session_url(session),
+    }
+    queue_email(
+        session.mentee, EmailKind.PAYMENT_REFUNDED, "payment_refunded", context, session=session
     )
 
 
@@ -114,21 +136,27 @@ def _booking_context(session: MentoringSession) -> dict:
     }
 
 
-def queue_booking_received(session: MentoringSession) -> None:
-    """To the mentee: the request is pending, and what happens next."""
-    context = {**_booking_context(session), "other": session.mentor}
-    queue_email(
-        session.mentee, EmailKind.BOOKING_RECEIVED, "booking_received", context, session=session
-    )
-
-
-def queue_needs_confirmation(session: MentoringSession) -> None:
-    """To every active staff user, each in their own time zone: a booking to confirm."""
-    admins = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("id")
+def queue_booked(session: MentoringSession) -> None:
+    """A new request, in one insert: the mentee's receipt (pending, what happens next), the
+    mentor's news of it (so a later cancellation is never the first they hear of it), and
+    "needs confirmation" to every active staff user; each in their own time zone."""
     context = _booking_context(session)
-    kind = EmailKind.NEEDS_CONFIRMATION
+
+    def to(recipient, kind: str, **extra) -> Outgoing:
+        return email_to(recipient, kind, kind, {**context, **extra}, session=session)
+
+    admins = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("id")
     queue_emails(
-        [email_to(admin, kind, "needs_confirmation", context, session=session) for admin in admins]
+        [
+            to(
+                session.mentee,
+                EmailKind.BOOKING_RECEIVED,
+                other=session.mentor,
+                how_to_pay=payment_instructions(),
+            ),
+            to(session.mentor, EmailKind.SESSION_REQUESTED, other=session.mentee),
+            *(to(admin, EmailKind.NEEDS_CONFIRMATION) for admin in admins),
+        ]
     )
 
 
@@ -175,7 +203,8 @@ def out_of_date_reason(email: OutboundEmail, now: datetime, *, at_delivery: bool
         return "Out of date: the session had already started."
     if at_delivery and not is_reminder:
         return ""
-    if session.status == Status.CANCELLED and email.kind != EmailKind.SESSION_CANCELLED:
+    about_the_cancelled = (EmailKind.SESSION_CANCELLED, EmailKind.PAYMENT_REFUNDED)
+    if session.status == Status.CANCELLED and email.kind not in about_the_cancelled:
         return "Out of date: the session was cancelled after this email was written."
     if email.session_sequence is not None and email.session_sequence != session.ics_sequence:
         return (
@@ -183,4 +212,3 @@ def out_of_date_reason(email: OutboundEmail, now: datetime, *, at_delivery: bool
             "this email was written."
         )
     return ""
-

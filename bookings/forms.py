@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import CHOOSE_A_SESSION_LENGTH, SESSION_LENGTHS
 from bookings.meeting_links import MAX_LINK_LENGTH, canonicalize_meeting_link
-from bookings.models import Status
+from bookings.models import PaymentStatus, Status
 from bookings.selectors import AdminSessionFilters
 from common.keyset import Cursor
 
@@ -80,6 +80,9 @@ LAST_DAY = date(2999, 12, 31)
 
 class AdminSessionFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
+    payment = forms.ChoiceField(
+        choices=[("", "All payments"), *PaymentStatus.choices], required=False
+    )
     q = forms.CharField(required=False, max_length=100, strip=True, label="Search")
     # Bounded: a day at the very edge of the calendar (9999-12-31, 0001-01-01) overflows
     # once it is turned into an instant in the admin's zone.
@@ -139,6 +142,7 @@ class AdminSessionFilterForm(forms.Form):
                 data.pop("date_to", None)
         return AdminSessionFilters(
             status=data.get("status") or "",
+            payment=data.get("payment") or "",
             q=data.get("q") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),

@@ -9,7 +9,7 @@ for that) and as an invite.ics attachment (for clients that only look at attachm
 """
 
 from datetime import UTC, timedelta
-from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -23,26 +23,37 @@ METHOD_CANCEL = "CANCEL"
 ALARM_BEFORE = timedelta(minutes=15)
 
 
+def new_uid(session: MentoringSession) -> str:
+    """A UID no other installation gives: the session's id at the site's host (SITE_URL),
+    e.g. `session-7@codementorhub.example.com`. Stored on the session the first time
+    (bookings.services), and read from there ever after: a later change of SITE_URL must
+    not turn the session into a second event in people's calendars."""
+    return f"session-{session.pk}@{urlsplit(settings.SITE_URL).hostname}"
+
+
 def _attendee(user, *, method: str) -> vCalAddress:
     address = vCalAddress(f"mailto:{user.email}")
     address.params["CN"] = vText(user.get_full_name() or user.email)
     address.params["CUTYPE"] = vText("INDIVIDUAL")
     address.params["ROLE"] = vText("REQ-PARTICIPANT")
     if method == METHOD_REQUEST:
-        # RFC 5546 §3.2.2: a REQUEST asks each attendee for an answer.
+        # RFC 5546 §3.2.2. Replies would go to the organiser, and the product reads none:
+        # changes go through the session page, so no Accept/Decline is asked for.
         address.params["PARTSTAT"] = vText("NEEDS-ACTION")
-        address.params["RSVP"] = vText("TRUE")
+        address.params["RSVP"] = vText("FALSE")
     return address
 
 
 def _organizer() -> vCalAddress:
-    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    # A reply a calendar sends anyway reaches people who read it, not a no-reply sender.
+    organizer = vCalAddress(f"mailto:{settings.SUPPORT_EMAIL}")
     organizer.params["CN"] = vText("CodeMentorHub")
     return organizer
 
 
 def build_invite(session: MentoringSession, *, method: str) -> str:
-    """The invite for the session as it is now; `session.ics_sequence` must already be raised."""
+    """The invite for the session as it is now; `session.ics_sequence` must already be
+    raised and `session.ics_uid` set (bookings.services)."""
     calendar = Calendar()
     calendar.add("prodid", "-//CodeMentorHub//Sessions//EN")
     calendar.add("version", "2.0")

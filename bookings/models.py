@@ -74,6 +74,11 @@ class MentoringSession(models.Model):
     cancellation_reason = models.CharField(max_length=500, blank=True)
     # Calendar invite revision: raised with every invite that is sent (RFC 5545 SEQUENCE).
     ics_sequence = models.PositiveIntegerField(default=0)
+    # The calendar event's UID (RFC 5545), fixed once and never changed, so calendars keep
+    # updating the same event (bookings.ics.new_uid; docs/PRODUCT.md §5.4). Empty until the
+    # session has one: given at booking, or with the first invite of a session written
+    # around the booking service.
+    ics_uid = models.CharField("calendar UID", max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The admin dashboard lists pending sessions first (docs/PRODUCT.md §4.2): with this
@@ -121,6 +126,12 @@ class MentoringSession(models.Model):
                 fields=["dashboard_rank", "start", "id", "mentor", "mentee"],
                 name="session_rank_start",
             ),
+            # The dashboard filtered by payment (e.g. every refund due): its order, within one
+            # payment status, as one range of one index (docs/benchmarks.md §4).
+            models.Index(
+                fields=["payment_status", "dashboard_rank", "start", "id"],
+                name="session_payment_rank_start",
+            ),
             # One person's sessions in (start, id) order: "My Sessions" pages by that key.
             models.Index(fields=["mentor", "start", "id"], name="session_mentor_start"),
             models.Index(fields=["mentee", "start", "id"], name="session_mentee_start"),
@@ -135,6 +146,11 @@ class MentoringSession(models.Model):
         return self.admin_provided_link or self.meeting_link
 
     @property
+    def awaits_payment(self) -> bool:
+        """Nothing is paid yet, and the session still happens (or happened)."""
+        return self.payment_status == PaymentStatus.PENDING and self.status != Status.CANCELLED
+
+    @property
     def end(self) -> datetime:
         return self.start + timedelta(minutes=self.duration_minutes)
 
@@ -143,10 +159,6 @@ class MentoringSession(models.Model):
         from bookings.meeting_links import provider_for
 
         return provider_for(self.get_meeting_link).label
-
-    @property
-    def ics_uid(self) -> str:
-        return f"session-{self.pk}@codementorhub"
 
     def allowed_next(self) -> frozenset[str]:
         return ALLOWED_TRANSITIONS[self.status]
@@ -161,6 +173,7 @@ class SessionEvent(models.Model):
         CHANGE_LINK = "change_link", "Changed link"
         COMPLETE = "complete", "Completed"
         CANCEL = "cancel", "Cancelled"
+        REFUND = "refund", "Marked refunded"
 
     session = models.ForeignKey(MentoringSession, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -110,6 +110,7 @@ def mentee_clash(
 @dataclass(frozen=True)
 class AdminSessionFilters:
     status: str = ""
+    payment: str = ""  # a PaymentStatus value: the session's payment_status
     q: str = ""
     date_from: date | None = None
     date_to: date | None = None
@@ -162,13 +163,15 @@ class AdminSessionPage:
 def admin_sessions_matching(
     filters: AdminSessionFilters, people: list[int] | None = None
 ) -> QuerySet[MentoringSession]:
-    """The sessions the dashboard's filters let through: a status, a date range (a day runs
-    from midnight to midnight in the active, the admin's, time zone) and, for a search, its
-    people as mentor or mentee."""
+    """The sessions the dashboard's filters let through: a status, a payment status, a date
+    range (a day runs from midnight to midnight in the active, the admin's, time zone) and,
+    for a search, its people as mentor or mentee."""
     sessions = MentoringSession.objects.all()
     zone = timezone.get_current_timezone()
     if filters.status:
         sessions = sessions.filter(status=filters.status)
+    if filters.payment:
+        sessions = sessions.filter(payment_status=filters.payment)
     if filters.date_from:
         sessions = sessions.filter(start__gte=datetime.combine(filters.date_from, time.min, zone))
     if filters.date_to:

@@ -20,7 +20,7 @@ from accounts.models import (
     User,
 )
 from availability.slots import is_slot_free
-from bookings import cancellation, emails
+from bookings import cancellation, emails, ics
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
@@ -93,6 +93,16 @@ def _audit(session, *, actor, action, from_status, old_link: str, note="") -> No
     )
 
 
+def _next_invite(session: MentoringSession) -> list[str]:
+    """Ready the (locked) session for an invite: raise its revision, and give it its UID if
+    it has none yet (a session written around book_session). Returns the fields changed."""
+    session.ics_sequence += 1
+    if session.ics_uid:
+        return ["ics_sequence"]
+    session.ics_uid = ics.new_uid(session)
+    return ["ics_sequence", "ics_uid"]
+
+
 def _resolve_link(session: MentoringSession, link: str | None) -> tuple[str, str]:
     """(admin_provided_link, meeting_link) for a confirmation."""
     blank = link is None or (isinstance(link, str) and not link.strip())
@@ -132,7 +142,6 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
         session.link_provided_at = now
         session.confirmed_by = by
         session.confirmed_at = now
-        session.ics_sequence += 1
         session.save(
             update_fields=[
                 "status",
@@ -141,7 +150,7 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
                 "link_provided_at",
                 "confirmed_by",
                 "confirmed_at",
-                "ics_sequence",
+                *_next_invite(session),
                 "updated_at",
             ]
         )
@@ -171,10 +180,8 @@ def change_meeting_link(session: MentoringSession, *, link: str, by) -> Mentorin
             raise SessionActionError("That is already the session's link; nothing was changed.")
         session.admin_provided_link = new_link
         session.link_provided_at = timezone.now()
-        session.ics_sequence += 1
-        session.save(
-            update_fields=["admin_provided_link", "link_provided_at", "ics_sequence", "updated_at"]
-        )
+        fields = ["admin_provided_link", "link_provided_at", *_next_invite(session)]
+        session.save(update_fields=[*fields, "updated_at"])
         _audit(
             session,
             actor=by,
@@ -233,8 +240,7 @@ def cancel_session(session: MentoringSession, *, by, reason: str = "") -> Mentor
         # Only a confirmed session was ever in anyone's calendar: only it gets a CANCEL invite.
         had_invite = from_status == Status.CONFIRMED
         if had_invite:
-            session.ics_sequence += 1
-            fields.append("ics_sequence")
+            fields += _next_invite(session)
         fields += payments.on_session_cancelled(session)
         session.save(update_fields=[*fields, "updated_at"])
         _audit(
@@ -245,7 +251,7 @@ def cancel_session(session: MentoringSession, *, by, reason: str = "") -> Mentor
             old_link=session.get_meeting_link,
             note=reason,
         )
-        emails.queue_session_cancelled(session, with_invite=had_invite)
+        emails.queue_session_cancelled(session, was_confirmed=had_invite)
     return session
 
 
@@ -411,6 +417,9 @@ def book_session(
                 amount=session_amount(profile.hourly_rate, duration_minutes),
                 currency=settings.CURRENCY,
             )
+            # The calendar UID names the id, which the insert has just given.
+            session.ics_uid = ics.new_uid(session)
+            session.save(update_fields=["ics_uid"])
             SessionEvent.objects.create(
                 session=session,
                 actor=mentee,
@@ -419,8 +428,7 @@ def book_session(
                 to_status=Status.PENDING,
             )
             payments.create_for_session(session)
-            emails.queue_booking_received(session)
-            emails.queue_needs_confirmation(session)
+            emails.queue_booked(session)
     except IntegrityError as error:
         refusal = _refusal_for(error, mentee, start, duration_minutes)
         if refusal is None:
@@ -456,10 +464,23 @@ def mark_paid(session: MentoringSession, *, by, reference: str = "") -> Payment:
 
 def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") -> Payment:
     """The session's payment: refund due → refunded, by an admin (offline) or an online
-    provider reporting that its refund went through (by=None)."""
+    provider reporting that its refund went through (by=None). Audited, and the mentee is
+    told the money went back."""
     with transaction.atomic():
         session = _lock(session)
         if by is not None and not by.is_staff:
             raise PaymentError("Only an admin can mark a refund done; nothing was changed.")
         reference = _payment_reference(reference)
-        return _with_payment_status(session, payments.record_refunded(session, reference=reference))
+        payment = payments.record_refunded(session, reference=reference)
+        _with_payment_status(session, payment)
+        note = f"${payment.amount} refunded"
+        _audit(
+            session,
+            actor=by,
+            action=SessionEvent.Action.REFUND,
+            from_status=session.status,
+            old_link=session.get_meeting_link,
+            note=f"{note} (reference {payment.reference})" if payment.reference else note,
+        )
+        emails.queue_payment_refunded(session, payment)
+        return payment

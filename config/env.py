@@ -5,8 +5,9 @@ deployment never turns into a silently wrong setting.
 """
 
 import os
+import unicodedata
 import zoneinfo
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -105,6 +106,31 @@ def env_time_zone(name: str, default: str) -> str:
     return value
 
 
+# Characters that would change how the rest of a text reads: right-to-left overrides and
+# isolates, and Unicode's own line and paragraph separators.
+_INVISIBLE = {*"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"}
+
+
+def env_text(name: str, default: str = "", *, max_length: int = 1000) -> str:
+    """Plain text that people read (e.g. PAYMENT_INSTRUCTIONS): trimmed, line breaks kept
+    (CRLF becomes LF), at most `max_length` characters, no other control characters."""
+    value = _raw(name)
+    if value is None:
+        return default
+    value = value.replace("\r\n", "\n")
+    if len(value) > max_length:
+        raise ImproperlyConfigured(
+            f"{name} must be at most {max_length} characters; got {len(value)}."
+        )
+    for position, char in enumerate(value):
+        if char in _INVISIBLE or (char != "\n" and unicodedata.category(char) == "Cc"):
+            raise ImproperlyConfigured(
+                f"{name} must be plain text: no control characters but line breaks; got "
+                f"{char!r} at position {position}."
+            )
+    return value
+
+
 def env_email(name: str, default: str) -> str:
     value = _raw(name) or default
     _, address = parseaddr(value)
@@ -114,6 +140,19 @@ def env_email(name: str, default: str) -> str:
             f"got {value!r}."
         )
     return value
+
+
+def env_email_address(name: str, default: str) -> str:
+    """One email address, bare: `Help <help@example.com>` gives `help@example.com` (for a
+    mailto: link or an invite's organiser). Refuses a list, a missing user or domain."""
+    value = env_email(name, default)
+    addresses = getaddresses([value], strict=True)
+    local, _, domain = addresses[0][1].rpartition("@") if len(addresses) == 1 else ("", "", "")
+    if not local or not domain:
+        raise ImproperlyConfigured(
+            f"{name} must be one email address, e.g. 'help@example.com'; got {value!r}."
+        )
+    return f"{local}@{domain}"
 
 
 def env_database(name: str, default: str) -> dict:

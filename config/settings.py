@@ -12,11 +12,13 @@ from config.env import (
     env_choice,
     env_database,
     env_email,
+    env_email_address,
     env_int,
     env_int_item,
     env_list,
     env_required,
     env_str,
+    env_text,
     env_time_zone,
     env_url,
 )
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "config.context_processors.support",
             ],
         },
     },
@@ -144,6 +147,9 @@ STORAGES = {
 # Conventional variable names, mapped onto Django 6.1's MAILERS.
 DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "CodeMentorHub <no-reply@codementorhub.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write with questions: every "contact us" on the pages, every email's footer
+# and the calendar invites' organiser (docs/PRODUCT.md §6.3). Unset: the sender's address.
+SUPPORT_EMAIL = env_email_address("SUPPORT_EMAIL", DEFAULT_FROM_EMAIL)
 _email_file_path = env_str("EMAIL_FILE_PATH", "")
 _email_timeout = env_int("EMAIL_TIMEOUT", 20, minimum=1, maximum=600)
 # Production delivery through a provider's HTTP API (django-anymail) instead of SMTP:
@@ -246,6 +252,9 @@ PENDING_REMINDER_WINDOW_HOURS = env_int(
 CURRENCY = env_str("CURRENCY", "USD")
 # Payment provider for new bookings: a registered name ("offline") or a dotted class path.
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "offline")
+# How a mentee pays while payments are offline (plain text, shown to the mentee with a
+# pending payment; docs/PRODUCT.md §7.4).
+PAYMENT_INSTRUCTIONS = env_text("PAYMENT_INSTRUCTIONS")
 
 # --- Background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -24,7 +24,12 @@ class RenderedEmail:
 
 def render_email(template: str, context: dict, recipient) -> RenderedEmail:
     """Render templates/emails/<template>.{subject.txt,txt,html} in the recipient's zone."""
-    context = {"recipient": recipient, "site_url": settings.SITE_URL, **context}
+    context = {
+        "recipient": recipient,
+        "site_url": settings.SITE_URL,
+        "support_email": settings.SUPPORT_EMAIL,  # every email's footer
+        **context,
+    }
     with timezone.override(recipient.zone):
         subject = _render_plain(f"emails/{template}.subject.txt", context)
         text = _render_plain(f"emails/{template}.txt", context)

@@ -16,6 +16,8 @@ class EmailKind(models.TextChoices):
     SESSION_REMINDER = "session_reminder", "Session reminder"
     APPLICATION_APPROVED = "application_approved", "Mentor application approved"
     APPLICATION_REJECTED = "application_rejected", "Mentor application rejected"
+    SESSION_REQUESTED = "session_requested", "Session requested (to the mentor)"
+    PAYMENT_REFUNDED = "payment_refunded", "Refund made"
 
 
 class EmailState(models.TextChoices):

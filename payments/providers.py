@@ -84,6 +84,20 @@ def _configured() -> type:
     return import_string(key)
 
 
+def payment_instructions() -> str:
+    """How a mentee pays, told while payments are settled outside the product (the offline
+    provider is the configured one): PAYMENT_INSTRUCTIONS, or "" when there are none or a
+    provider takes the money itself. A provider that cannot be loaded says nothing here
+    (booking reports it)."""
+    try:
+        provider = _configured()
+    except (ProviderError, ImportError):
+        return ""
+    if provider.name != OfflineProvider.name:
+        return ""
+    return settings.PAYMENT_INSTRUCTIONS
+
+
 def get_provider(name: str | None = None) -> PaymentProvider:
     """The provider called `name` (the one a payment was taken with), else the configured
     default for new payments (settings.PAYMENT_PROVIDER, "offline" when unset)."""

@@ -51,10 +51,18 @@ def test_empty_variable_counts_as_unset(monkeypatch):
         ("SITE_URL", "ftp://example.com", "SITE_URL must be an absolute http(s) URL"),
         ("DATABASE_URL", "foo://x", "DATABASE_URL must be a database URL"),
         ("DEFAULT_FROM_EMAIL", "not an address", "DEFAULT_FROM_EMAIL must be one email address"),
+        ("SUPPORT_EMAIL", "help desk", "SUPPORT_EMAIL must be one email address"),
+        ("SUPPORT_EMAIL", "a@example.com, b@example.com", "SUPPORT_EMAIL must be one email"),
         ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG must be a boolean"),
         ("SESSION_REMINDER_HOURS", "24,x", "SESSION_REMINDER_HOURS must be a comma-separated"),
         ("SESSION_REMINDER_HOURS", "0", "SESSION_REMINDER_HOURS items must be between 1 and 336"),
         ("BOOKING_HORIZON_DAYS", "0", "BOOKING_HORIZON_DAYS must be between 1 and 366; got 0."),
+        (
+            "PAYMENT_INSTRUCTIONS",
+            "x" * 1001,
+            "PAYMENT_INSTRUCTIONS must be at most 1000 characters; got 1001.",
+        ),
+        ("PAYMENT_INSTRUCTIONS", "Pay\x1bnow", "PAYMENT_INSTRUCTIONS must be plain text"),
     ],
 )
 def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value, message):
@@ -62,6 +70,54 @@ def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value
     result = run_python("manage.py", "check", env=environment)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("help@example.com", "help@example.com"),
+        ("  CodeMentorHub Help <help@example.com> ", "help@example.com"),
+    ],
+)
+def test_env_email_address_keeps_the_bare_address(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_ADDRESS", raw)
+    assert env.env_email_address("SOME_ADDRESS", "x@example.com") == expected
+
+
+@pytest.mark.parametrize("raw", ["help@", "@example.com", "help", "a@example.com b@example.com"])
+def test_env_email_address_refuses_what_is_not_one_address(monkeypatch, raw):
+    monkeypatch.setenv("SOME_ADDRESS", raw)
+    with pytest.raises(ImproperlyConfigured, match="SOME_ADDRESS must be one email address"):
+        env.env_email_address("SOME_ADDRESS", "x@example.com")
+
+
+def test_env_text_keeps_line_breaks_and_trims(monkeypatch):
+    monkeypatch.setenv("SOME_TEXT", "  Pay by transfer.\r\nQuote your invoice number.\n  ")
+    assert env.env_text("SOME_TEXT") == "Pay by transfer.\nQuote your invoice number."
+
+
+def test_env_text_is_empty_when_unset(monkeypatch):
+    monkeypatch.delenv("SOME_TEXT", raising=False)
+    assert env.env_text("SOME_TEXT") == ""
+
+
+@pytest.mark.parametrize("character", ["\x01", "\t", "\x7f", "\u202e", "\u2028"])
+def test_env_text_refuses_control_characters(monkeypatch, character):
+    monkeypatch.setenv("SOME_TEXT", f"Pay{character}now")
+    with pytest.raises(ImproperlyConfigured, match="SOME_TEXT must be plain text"):
+        env.env_text("SOME_TEXT")
+
+
+def test_support_email_is_the_senders_address_when_unset():
+    environment = {
+        **os.environ,
+        "DJANGO_DEBUG": "true",
+        "DEFAULT_FROM_EMAIL": "CodeMentorHub <hello@mentors.example.com>",
+        "SUPPORT_EMAIL": "",
+    }
+    script = "import config.settings as s; print(s.SUPPORT_EMAIL)"
+    result = run_python("-c", script, env=environment)
+    assert result.stdout.strip() == "hello@mentors.example.com", result.stderr
 
 
 def test_production_start_up_requires_a_secret_key():

@@ -1,5 +1,5 @@
 """The sessions dashboard's count ("12 sessions", selectors._count_capped): for every
-combination of status, dates and search it counts exactly the sessions the page
+combination of status, payment, dates and search it counts exactly the sessions the page
 lists, each once, on both databases, with the day bounds taken in the admin's zone."""
 
 import itertools
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from bookings.models import Status
+from bookings.models import PaymentStatus, Status
 from bookings.selectors import ADMIN_PAGE_SIZE, AdminSessionFilters, admin_session_page
 from tests.factories import MentorFactory, SessionFactory, UserFactory
 
@@ -19,7 +19,8 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 @pytest.fixture
 def sessions(db):
     """Twelve sessions: two mentors, two mentees (one of them shares a first name with a
-    mentor), three statuses, over four days; some start at a Tokyo midnight exactly."""
+    mentor), three statuses, four payment statuses, over four days; some start at a Tokyo
+    midnight exactly."""
     ada = MentorFactory(first_name="Ada", last_name="Lovelace")
     grace = MentorFactory(first_name="Grace", last_name="Hopper")
     byron = UserFactory(first_name="Ada", last_name="Byron")
@@ -28,11 +29,18 @@ def sessions(db):
     made = []
     pairs = itertools.cycle([(ada, byron), (ada, alan), (grace, byron), (grace, alan)])
     statuses = itertools.cycle([Status.PENDING, Status.CONFIRMED, Status.CANCELLED])
+    payments = itertools.cycle(PaymentStatus.values)
     for n in range(12):
         mentor, mentee = next(pairs)
         start = tokyo_midnight + timedelta(hours=7 * n) - timedelta(hours=1 if n % 5 else 0)
         made.append(
-            SessionFactory(mentor=mentor, mentee=mentee, start=start, status=next(statuses))
+            SessionFactory(
+                mentor=mentor,
+                mentee=mentee,
+                start=start,
+                status=next(statuses),
+                payment_status=next(payments),
+            )
         )
     return made
 
@@ -51,11 +59,12 @@ def _matching_person(session, q) -> bool:
 
 @pytest.mark.parametrize("q", ["", "ada", "ada lovelace", "grace", "turing", "nobody"])
 @pytest.mark.parametrize("status", ["", Status.PENDING, Status.CONFIRMED])
+@pytest.mark.parametrize("payment", ["", PaymentStatus.PAID])
 @pytest.mark.parametrize(
     ("date_from", "date_to"),
     [(None, None), (date(2030, 1, 16), None), (None, date(2030, 1, 16)), (date(2030, 1, 16),) * 2],
 )
-def test_count_is_the_number_of_sessions_listed(sessions, q, status, date_from, date_to):
+def test_count_is_the_number_of_sessions_listed(sessions, q, status, payment, date_from, date_to):
     def day(session) -> date:
         return session.start.astimezone(TOKYO).date()
 
@@ -64,10 +73,13 @@ def test_count_is_the_number_of_sessions_listed(sessions, q, status, date_from, 
         for session in sessions
         if (not q or _matching_person(session, q))
         and (not status or session.status == status)
+        and (not payment or session.payment_status == payment)
         and (date_from is None or day(session) >= date_from)
         and (date_to is None or day(session) <= date_to)
     )
-    filters = AdminSessionFilters(status=status, q=q, date_from=date_from, date_to=date_to)
+    filters = AdminSessionFilters(
+        status=status, payment=payment, q=q, date_from=date_from, date_to=date_to
+    )
 
     with timezone.override(TOKYO):
         page = admin_session_page(filters)

@@ -56,6 +56,11 @@ def book(mentor, mentee, start=START, minutes=60, notes="", now=NOW):
     return book_session(mentor, mentee, start, minutes, notes, now=now)
 
 
+def addressed(email: OutboundEmail) -> tuple[str, int, int]:
+    """(to which address, to whom, about which session) an email goes."""
+    return email.to_email, email.recipient_id, email.session_id
+
+
 # --- the service: what a booking stores ---------------------------------------------------
 
 
@@ -104,6 +109,16 @@ def test_booking_writes_a_booked_audit_entry_by_the_mentee(mentor, mentee):
         Status.PENDING,
         Status.PENDING,
     )
+
+
+@pytest.mark.django_db
+def test_booking_gives_the_session_a_calendar_uid_naming_the_sites_host(settings, mentor, mentee):
+    settings.SITE_URL = "https://codementorhub.example.com:8443"
+
+    session = book(mentor, mentee)
+
+    stored = MentoringSession.objects.get(pk=session.pk).ics_uid
+    assert stored == f"session-{session.pk}@codementorhub.example.com"
 
 
 @pytest.mark.django_db
@@ -184,14 +199,11 @@ def test_booking_queues_booking_received_to_the_mentee_only(mentor, mentee, admi
     session = book(mentor, mentee)
 
     received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
-    assert (received.to_email, received.recipient_id, received.session_id) == (
-        "john@example.com",
-        mentee.pk,
-        session.pk,
-    )
+    assert addressed(received) == ("john@example.com", mentee.pk, session.pk)
     # John is in New York: 09:00 UTC on 7 January is 04:00 EST.
     assert received.subject == (
-        "Booking received: 2030-01-07 04:00 with Jane Smith (awaiting confirmation)"
+        "Booking received: 2030-01-07 04:00 (America/New_York) with Jane Smith "
+        "(awaiting confirmation)"
     )
     for body in (received.body_text, received.body_html):
         assert "Hello John," in body
@@ -204,6 +216,113 @@ def test_booking_queues_booking_received_to_the_mentee_only(mentor, mentee, admi
 
 
 @pytest.mark.django_db
+def test_booking_tells_the_mentor_of_the_request_in_her_zone(settings, mentor, mentee, admins):
+    settings.SITE_URL = "https://mentors.example.com"
+    settings.SUPPORT_EMAIL = "help@mentors.example.com"
+
+    session = book(mentor, mentee, notes="Tom & Jerry <script>")
+
+    requested = OutboundEmail.objects.get(kind=EmailKind.SESSION_REQUESTED)
+    assert addressed(requested) == ("jane@example.com", mentor.pk, session.pk)
+    # Jane is in Berlin: 09:00 UTC on 7 January is 10:00 CET.
+    assert requested.subject == (
+        "New session request: 2030-01-07 10:00 (Europe/Berlin) with John Doe "
+        "(awaiting confirmation)"
+    )
+    assert requested.body_text == (
+        "Hello Jane,\n"
+        "\n"
+        "John Doe has requested a session with you. It is awaiting confirmation by an admin; "
+        "you will get the meeting link and a calendar invitation once it is confirmed.\n"
+        "\n"
+        "Session Details:\n"
+        "---------------------------------------------\n"
+        "Mentor: Jane Smith\n"
+        "Mentee: John Doe\n"
+        "Date: 2030-01-07\n"
+        "Time: 10:00 (Europe/Berlin)\n"
+        "Duration: 60 minutes\n"
+        "Amount: $60.00\n"
+        "Status: Pending confirmation\n"
+        "---------------------------------------------\n"
+        "\n"
+        "Mentee's notes:\n"
+        "Tom & Jerry <script>\n"
+        "\n"
+        "If you cannot make this time, cancel the request on the session's page, with a "
+        "reason for John Doe:\n"
+        f"https://mentors.example.com/sessions/{session.pk}/\n"
+        "\n"
+        "Questions? Write to us at help@mentors.example.com.\n"
+        "\n"
+        "Best regards,\n"
+        "CodeMentorHub Team\n"
+    )
+    seen = visible_text(requested.body_html)
+    assert "John Doe has requested a session with you." in seen
+    assert "Time: 10:00 (Europe/Berlin)" in seen
+    assert "Tom &amp; Jerry &lt;script&gt;" in requested.body_html
+    assert f'href="https://mentors.example.com/sessions/{session.pk}/"' in requested.body_html
+    assert requested.ics == ""
+
+
+@pytest.mark.django_db
+def test_booking_received_says_how_to_pay_while_payments_are_offline(settings, mentor, mentee):
+    settings.PAYMENT_PROVIDER = "offline"
+    settings.PAYMENT_INSTRUCTIONS = "Transfer to IBAN DE00 1234.\nQuote <your> invoice number."
+
+    book(mentor, mentee)
+
+    received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
+    assert (
+        "How to pay:\nTransfer to IBAN DE00 1234.\nQuote <your> invoice number.\n\n"
+        "What happens next:"
+    ) in received.body_text
+    assert "Transfer to IBAN DE00 1234.<br>Quote &lt;your&gt; invoice number." in (
+        received.body_html
+    )
+    mentor_email = OutboundEmail.objects.get(kind=EmailKind.SESSION_REQUESTED)
+    assert "IBAN" not in mentor_email.body_text
+
+
+@pytest.mark.django_db
+def test_booking_received_says_nothing_of_paying_when_a_provider_takes_the_money(
+    settings, mentor, mentee
+):
+    settings.PAYMENT_PROVIDER = "tests.payments.test_services.FakeCardProvider"
+    settings.PAYMENT_INSTRUCTIONS = "Transfer to IBAN DE00 1234."
+
+    book(mentor, mentee)
+
+    received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
+    assert "How to pay" not in received.body_text
+    assert "IBAN" not in received.body_html
+
+
+@pytest.mark.django_db
+def test_booking_received_repeats_the_mentees_notes(mentor, mentee):
+    book(mentor, mentee, notes="Tom & Jerry <script>\nand my ORM queries")
+
+    received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
+    assert (
+        "---------------------------------------------\n\n"
+        "Your notes for Jane Smith:\nTom & Jerry <script>\nand my ORM queries\n\n"
+        "What happens next:"
+    ) in received.body_text
+    assert "Tom &amp; Jerry &lt;script&gt;<br>and my ORM queries" in received.body_html
+    assert "<script>" not in received.body_html
+
+
+@pytest.mark.django_db
+def test_booking_received_without_notes_says_nothing_of_them(mentor, mentee):
+    book(mentor, mentee, notes="")
+
+    received = OutboundEmail.objects.get(kind=EmailKind.BOOKING_RECEIVED)
+    assert "notes" not in received.body_text
+    assert "notes" not in received.body_html
+
+
+@pytest.mark.django_db
 def test_booking_queues_needs_confirmation_to_every_active_admin(mentor, mentee, admins):
     session = book(mentor, mentee, notes="Tom & Jerry <script>")
 
@@ -213,8 +332,11 @@ def test_booking_queues_needs_confirmation_to_every_active_admin(mentor, mentee,
         ("priya@example.com", session.pk),
     ]
     alex, priya = emails
-    assert alex.subject == "Needs confirmation: Jane Smith – John Doe, 2030-01-07 09:00"
-    assert priya.subject == "Needs confirmation: Jane Smith – John Doe, 2030-01-07 14:30"
+    assert alex.subject == "Needs confirmation: Jane Smith – John Doe, 2030-01-07 09:00 (UTC)"
+    assert (
+        priya.subject
+        == "Needs confirmation: Jane Smith – John Doe, 2030-01-07 14:30 (Asia/Kolkata)"
+    )
     link = "http://127.0.0.1:8000/admin/sessions/?status=pending"
     for body in (alex.body_text, alex.body_html):
         assert "A new booking needs confirmation" in body
@@ -228,9 +350,10 @@ def test_booking_queues_needs_confirmation_to_every_active_admin(mentor, mentee,
 @pytest.mark.django_db
 def test_each_email_gets_its_delivery_task_from_the_worker_relay(mentor, mentee, admins):
     book(mentor, mentee)
-    assert created() == {"sessions": 1, "events": 1, "payments": 1, "emails": 3, "tasks": 0}
+    # John's receipt, Jane's request, and the two active admins' "needs confirmation"
+    assert created() == {"sessions": 1, "events": 1, "payments": 1, "emails": 4, "tasks": 0}
 
-    assert relay() == 3
+    assert relay() == 4
 
     tasks = {task.pk: task.args_kwargs["args"] for task in DBTaskResult.objects.all()}
     assert tasks == {row.task_id: [row.pk] for row in OutboundEmail.objects.all()}
@@ -552,7 +675,7 @@ def test_booking_from_the_page(available_mentor, mentee, admin_user):
         Decimal("60.00"),
         "Goroutines",
     )
-    assert created() == {"sessions": 1, "events": 1, "payments": 1, "emails": 2, "tasks": 0}
+    assert created() == {"sessions": 1, "events": 1, "payments": 1, "emails": 3, "tasks": 0}
 
 
 @pytest.mark.django_db

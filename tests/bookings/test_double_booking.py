@@ -275,9 +275,13 @@ def test_concurrent_bookings_of_one_slot_exactly_one_wins(mentor, racers, admin_
         Decimal("60.00"),
     )
     # No task yet: the worker's relay queues one per email.
-    assert counts() == {"sessions": 1, "payments": 1, "emails": 2, "tasks": 0}
+    assert counts() == {"sessions": 1, "payments": 1, "emails": 3, "tasks": 0}
     assert sorted(OutboundEmail.objects.values_list("kind", "recipient_id")) == sorted(
-        [(EmailKind.BOOKING_RECEIVED, booked[0]), (EmailKind.NEEDS_CONFIRMATION, admin_user.pk)]
+        [
+            (EmailKind.BOOKING_RECEIVED, booked[0]),
+            (EmailKind.SESSION_REQUESTED, mentor.pk),
+            (EmailKind.NEEDS_CONFIRMATION, admin_user.pk),
+        ]
     )
 
 

@@ -259,7 +259,9 @@ def test_reminder_email_lists_sessions_in_the_admins_zone(settings, second_admin
     jobs.remind_admins_of_pending(now=NOW)
 
     (email,) = reminders()
-    assert email.subject == "1 pending session to confirm — the first starts 2030-01-15 18:30"
+    assert email.subject == (
+        "1 pending session to confirm — the first starts 2030-01-15 18:30 (Asia/Kolkata)"
+    )
     lines = email.body_text.splitlines()
     assert lines[0] == "Hello Bea,"
     assert (

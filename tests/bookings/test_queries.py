@@ -95,6 +95,19 @@ def test_admin_session_list_queries_one_status_deep_page(
     assert response.content.decode().count("<tr data-session-id=") == min(confirmed, 25)
 
 
+@pytest.mark.parametrize("count", [1, 3, 1000])
+def test_admin_session_list_queries_by_payment(
+    count, django_assert_num_queries, admin_client, admin_user, mentor, mentee
+):
+    """A payment filter is one more condition on the same reads."""
+    _make(count, mentor=mentor, mentee=mentee, admin=admin_user)
+
+    with django_assert_num_queries(ADMIN_LIST_QUERIES):
+        response = admin_client.get("/admin/sessions/", {"payment": "pending"})
+
+    assert response.content.decode().count("<tr data-session-id=") == min(count, 25)
+
+
 def _make(count: int, *, mentor, mentee, admin) -> None:
     """Up to 3 sessions through the services (with their emails); more in bulk: every
     status, one hour apart, so one mentor's sessions never overlap (bookings/0010), about

@@ -69,6 +69,8 @@ def some_sessions(mentor, mentee, other_mentee):
         "/admin/sessions/?after=1.1894712400000000.5",
         "/admin/sessions/?before=0.1894712400000000.5",
         "/admin/sessions/?status=cancelled&after=0.1894712400000000.5",
+        "/admin/sessions/?payment=refund_due",
+        "/admin/sessions/?payment=paid&after=1.1894712400000000.5",
     ],
 )
 def test_dashboard_reads_sessions_from_indexes_in_order(url, admin_client, some_sessions):
@@ -79,6 +81,20 @@ def test_dashboard_reads_sessions_from_indexes_in_order(url, admin_client, some_
         plan = _plan(sql)
         assert _full_scans(plan) == [], plan
         assert _sorts(plan) == [], plan
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/sessions/?payment=refund_due",
+        "/admin/sessions/?payment=paid&after=1.1894712400000000.5",
+    ],
+)
+def test_a_payment_filter_reads_only_that_payment_status(url, admin_client, some_sessions):
+    """A rare payment status (a refund due) is one range of its own index, not a walk
+    through every session in the dashboard's order (docs/benchmarks.md §4)."""
+    for sql in _session_queries(admin_client, url):
+        assert "session_payment_rank_start" in _plan(sql)
 
 
 @pytest.mark.parametrize("q", ["Jane", "john@example.com", "Olga Other", "ja sm ex"])

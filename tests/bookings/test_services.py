@@ -716,7 +716,7 @@ def test_confirm_rolls_back_when_queuing_emails_fails(monkeypatch, pending_sessi
 
 
 def test_cancel_rolls_back_when_queuing_emails_fails(monkeypatch, confirmed_session, mentor):
-    def outbox_down(session, *, with_invite):
+    def outbox_down(session, *, was_confirmed):
         raise RuntimeError("outbox down")
 
     monkeypatch.setattr("bookings.emails.queue_session_cancelled", outbox_down)

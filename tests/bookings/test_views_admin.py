@@ -11,13 +11,13 @@ from django.utils.html import escape
 from accounts.models import User
 from bookings import services
 from bookings.meeting_links import canonicalize_meeting_link
-from bookings.models import MentoringSession, SessionEvent, Status
+from bookings.models import MentoringSession, PaymentStatus, SessionEvent, Status
 from common.keyset import Cursor
 from mentors.models import Feedback
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from tests.conftest import MEET, client_for
 from tests.factories import MentorFactory, SessionFactory, UserFactory
-from tests.helpers import cells_of, messages_of, table_row
+from tests.helpers import cells_of, messages_of, table_row, visible_text
 
 OTHER_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 SNAPSHOT_FIELDS = (
@@ -184,6 +184,56 @@ def test_filter_by_status_lists_only_that_status(status, admin_client, mentor, m
 
     assert _row_ids(html) == [by_status[status].pk]
     assert f'<option value="{status}" selected>' in html
+
+
+@pytest.mark.parametrize("payment", PaymentStatus.values)
+def test_filter_by_payment_lists_only_that_payment_status(payment, admin_client, mentor, mentee):
+    by_payment = {
+        paid: SessionFactory(
+            mentor=mentor, mentee=mentee, start=_at(day), status=status, payment_status=paid
+        )
+        for day, status, paid in [
+            (10, Status.PENDING, PaymentStatus.PENDING),
+            (11, Status.CONFIRMED, PaymentStatus.PAID),
+            (12, Status.CANCELLED, PaymentStatus.REFUND_DUE),
+            (13, Status.CANCELLED, PaymentStatus.REFUNDED),
+        ]
+    }
+
+    response = admin_client.get(f"/admin/sessions/?payment={payment}")
+
+    html = response.content.decode()
+    assert _row_ids(html) == [by_payment[payment].pk]
+    assert f'<option value="{payment}" selected>' in html
+    assert messages_of(response) == []
+
+
+def test_payment_and_status_filters_combine(admin_client, mentor, mentee):
+    SessionFactory(mentor=mentor, mentee=mentee, start=_at(10), status=Status.CONFIRMED)
+    unpaid_cancelled = SessionFactory(
+        mentor=mentor, mentee=mentee, start=_at(11), status=Status.CANCELLED
+    )
+    SessionFactory(
+        mentor=mentor,
+        mentee=mentee,
+        start=_at(12),
+        status=Status.CANCELLED,
+        payment_status=PaymentStatus.REFUND_DUE,
+    )
+
+    html = admin_client.get("/admin/sessions/?status=cancelled&payment=pending").content.decode()
+
+    assert _row_ids(html) == [unpaid_cancelled.pk]
+    assert "1 session" in visible_text(html)
+
+
+def test_actions_keep_the_payment_filter(admin_client, pending_session):
+    response = admin_client.post(
+        f"/admin/sessions/{pending_session.pk}/set-status/",
+        {"action": "cancelled", "return_query": "payment=pending&status=pending"},
+    )
+
+    assert response["Location"] == "/admin/sessions/?status=pending&payment=pending"
 
 
 @pytest.mark.parametrize(
@@ -471,6 +521,8 @@ def test_old_page_numbers_show_the_first_page(admin_client, thirty_sessions):
     ("query", "warning"),
     [
         ({"status": "bogus"}, "Some filters were not understood and were ignored."),
+        ({"payment": "bogus"}, "Some filters were not understood and were ignored."),
+        ({"payment": "paid'--"}, "Some filters were not understood and were ignored."),
         ({"date_from": "notadate"}, "Some filters were not understood and were ignored."),
         ({"date_to": "2030-13-45"}, "Some filters were not understood and were ignored."),
         ({"q": "x" * 5000}, "Some filters were not understood and were ignored."),
@@ -485,6 +537,8 @@ def test_old_page_numbers_show_the_first_page(admin_client, thirty_sessions):
     ],
     ids=[
         "status",
+        "payment",
+        "payment-injection",
         "date_from",
         "date_to",
         "long-q",

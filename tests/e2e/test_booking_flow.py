@@ -37,8 +37,10 @@ def mentor():
 
 
 def test_new_user_signs_up_finds_a_mentor_and_books_a_free_slot(
-    page: Page, live_server, mentor, shoot
+    page: Page, live_server, mentor, shoot, settings
 ):
+    settings.PAYMENT_PROVIDER = "offline"
+    settings.PAYMENT_INSTRUCTIONS = "Transfer the amount to IBAN DE00 1234.\nQuote your name."
     page.goto(f"{live_server.url}/accounts/signup/")
     assert_accessible(page)
     page.get_by_label("First name").fill("Priya")
@@ -89,6 +91,9 @@ def test_new_user_signs_up_finds_a_mentor_and_books_a_free_slot(
     expect(card).to_contain_text("Asia/Kolkata")
     assert_accessible(page)
     shoot("13-pending-on-dashboard")
+    card.get_by_text("How to pay").click()
+    expect(card.get_by_text("Transfer the amount to IBAN DE00 1234.")).to_be_visible()
+    assert_accessible(page)
 
     session = MentoringSession.objects.get(mentee=priya)
     assert (session.mentor, session.status, session.notes) == (
@@ -100,4 +105,5 @@ def test_new_user_signs_up_finds_a_mentor_and_books_a_free_slot(
     assert sorted(OutboundEmail.objects.values_list("kind", "to_email")) == [
         (EmailKind.BOOKING_RECEIVED, "priya@example.com"),
         (EmailKind.NEEDS_CONFIRMATION, "admin@example.com"),
+        (EmailKind.SESSION_REQUESTED, mentor.email),
     ]

@@ -38,6 +38,8 @@ def test_approval_email_to_the_applicant(pending_application, admin_user, applic
         "You can update your headline, skills, rate and links at any time:\n"
         f"{SITE}/mentor/profile/\n"
         "\n"
+        "Questions? Write to us at no-reply@codementorhub.test.\n"
+        "\n"
         "Best regards,\n"
         "CodeMentorHub Team\n"
     )
@@ -77,6 +79,8 @@ def test_rejection_email_states_the_reason(pending_application, admin_user, appl
         "\n"
         "You are welcome to update your details and apply again:\n"
         f"{SITE}/mentor/apply/\n"
+        "\n"
+        "Questions? Write to us at no-reply@codementorhub.test.\n"
         "\n"
         "Best regards,\n"
         "CodeMentorHub Team\n"

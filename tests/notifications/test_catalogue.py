@@ -24,8 +24,8 @@ from mentors import emails as mentor_emails
 from notifications.models import EmailKind, OutboundEmail
 from tests.factories import MentorFactory, SessionFactory, UserFactory
 from tests.helpers import visible_text
+from tests.notifications.conftest import SITE, SUPPORT
 
-SITE = "https://mentors.example.com"
 MEET = "https://meet.google.com/abc-defg-hij"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 # START in each person's zone (January: Adelaide is on daylight time, +10:30).
@@ -45,9 +45,7 @@ ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
 TAG = re.compile(r"</?(?:a|b|br|div|em|h\d|html|li|ol|p|span|strong|table|td|tr|ul)\b", re.I)
 
 
-@pytest.fixture(autouse=True)
-def site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = pytest.mark.usefixtures("site")
 
 
 @pytest.fixture
@@ -99,12 +97,15 @@ def _completed(people, clock):
     services.complete_session(session, by=people[2])
 
 
-def _booking(people, clock):
-    session_emails.queue_booking_received(_session(people))
+def _refunded(people, clock):
+    session = _confirmed(people, clock)
+    services.mark_paid(session, by=people[2])
+    services.cancel_session(session, by=people[2], reason="Mentor is ill")
+    services.mark_refunded(session, by=people[2], reference="RF-1")
 
 
-def _needs_confirmation(people, clock):
-    session_emails.queue_needs_confirmation(_session(people))
+def _booked(people, clock):
+    session_emails.queue_booked(_session(people))
 
 
 def _pending_reminder(people, clock):
@@ -139,9 +140,11 @@ BUILDERS: dict[str, Callable] = {
     EmailKind.LINK_CHANGED: _link_changed,
     EmailKind.SESSION_CANCELLED: _cancelled,
     EmailKind.SESSION_COMPLETED: _completed,
+    EmailKind.PAYMENT_REFUNDED: _refunded,
     EmailKind.PASSWORD_RESET: _password_reset,
-    EmailKind.BOOKING_RECEIVED: _booking,
-    EmailKind.NEEDS_CONFIRMATION: _needs_confirmation,
+    EmailKind.BOOKING_RECEIVED: _booked,
+    EmailKind.NEEDS_CONFIRMATION: _booked,
+    EmailKind.SESSION_REQUESTED: _booked,
     EmailKind.PENDING_REMINDER: _pending_reminder,
     EmailKind.SESSION_REMINDER: _session_reminder,
     EmailKind.APPLICATION_APPROVED: _application(ApplicationStatus.APPROVED),
@@ -197,7 +200,8 @@ def test_text_part_has_every_link_of_the_html_part(kind, people, clock):
         links = set(re.findall(r'href="([^"]+)"', row.body_html))
         assert links, "every email links somewhere"
         for link in links:
-            assert html.unescape(link) in row.body_text, link
+            # A plain-text reader sees an address, not its mailto: link.
+            assert html.unescape(link).removeprefix("mailto:") in row.body_text, link
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
@@ -228,6 +232,15 @@ def test_times_are_in_the_recipients_zone_with_the_zone_named(kind, people, cloc
                 assert other.split()[1] + f" ({other_zone})" not in row.body_text
 
 
+@pytest.mark.parametrize("kind", sorted(set(EmailKind.values) - TIMELESS))
+def test_a_time_in_a_subject_is_the_recipients_with_the_zone_named(kind, people, clock):
+    for row in build(kind, people, clock):
+        zone = row.recipient.time_zone
+        times = re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?: \([^)]*\))?", row.subject)
+        for shown in times:
+            assert shown == f"{LOCAL_START[zone]} ({zone})", row.subject
+
+
 @pytest.mark.parametrize("kind", EmailKind.values)
 def test_html_has_inline_styles_and_no_external_assets(kind, people, clock):
     for row in build(kind, people, clock):
@@ -239,7 +252,7 @@ def test_html_has_inline_styles_and_no_external_assets(kind, people, clock):
         assert re.findall(r"\bclass\s*=", markup) == []
         for link in re.findall(r'href="([^"]+)"', markup):
             link = html.unescape(link)
-            assert link.startswith((f"{SITE}/", "https://meet.google.com/")), link
+            assert link.startswith((f"{SITE}/", "https://meet.google.com/", "mailto:")), link
 
 
 @pytest.mark.parametrize("kind", EmailKind.values)
@@ -250,3 +263,15 @@ def test_html_says_what_the_text_says(kind, people, clock):
         assert "Best regards, CodeMentorHub Team" in seen
         first_paragraph = row.body_text.split("\n\n")[1].splitlines()[0]
         assert " ".join(first_paragraph.split()[:6]) in seen, first_paragraph
+
+
+@pytest.mark.parametrize("kind", EmailKind.values)
+def test_every_email_ends_by_saying_where_to_write(kind, people, clock):
+    for row in build(kind, people, clock):
+        assert row.body_text.endswith(
+            f"\n\nQuestions? Write to us at {SUPPORT}.\n\nBest regards,\nCodeMentorHub Team\n"
+        ), row.body_text
+        assert (
+            f'Questions? Write to us at <a href="mailto:{SUPPORT}" style="color:#4f46e5;">'
+            f"{SUPPORT}</a>."
+        ) in row.body_html

@@ -73,7 +73,9 @@ def test_confirmation_emails_arrive_over_smtp_with_their_message_ids(smtp, confi
         assert item.mail_from == "no-reply@codementorhub.test"
         assert item.message["Message-ID"] == row.message_id
         assert item.message["To"] == address
-        assert item.message["Subject"] == row.subject
+        # As a mail client shows it: Python may fold a 70-78 character subject onto its
+        # own line, and its parser keeps the space that starts that line.
+        assert item.message["Subject"].strip() == row.subject
         assert MEET in item.message.get_body(("plain",)).get_content()
         assert f'href="{MEET}"' in item.message.get_body(("html",)).get_content()
 

@@ -13,14 +13,12 @@ from notifications.delivery import build_message
 from notifications.models import EmailKind, EmailState, OutboundEmail
 from tests.conftest import MEET
 from tests.helpers import visible_text
+from tests.notifications.conftest import SITE, SUPPORT
 
-SITE = "https://mentors.example.com"
 NEW_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 
 
-@pytest.fixture(autouse=True)
-def site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = pytest.mark.usefixtures("site")
 
 
 def emails_of(kind: str) -> dict[str, OutboundEmail]:
@@ -72,6 +70,8 @@ def test_confirmation_text_to_the_mentee_is_the_seed_email_in_her_time_zone(conf
         "\n"
         "A calendar invitation is attached. You can also see the session on your dashboard:\n"
         f"{SITE}/sessions/{confirmed_session.pk}/\n"
+        "\n"
+        f"Questions? Write to us at {SUPPORT}.\n"
         "\n"
         "Best regards,\n"
         "CodeMentorHub Team\n"
@@ -147,8 +147,33 @@ def test_confirmation_html_has_the_same_details_and_the_link_as_href(
 def test_confirmation_subjects_are_one_line_in_each_recipients_zone(confirmed_session):
     rows = emails_of(EmailKind.SESSION_CONFIRMED)
 
-    assert rows["john@example.com"].subject == "Session confirmed: 2030-01-15 08:00 with Jane Smith"
-    assert rows["jane@example.com"].subject == "Session confirmed: 2030-01-15 14:00 with John Doe"
+    assert (
+        rows["john@example.com"].subject
+        == "Session confirmed: 2030-01-15 08:00 (America/New_York) with Jane Smith"
+    )
+    assert (
+        rows["jane@example.com"].subject
+        == "Session confirmed: 2030-01-15 14:00 (Europe/Berlin) with John Doe"
+    )
+
+
+def test_the_mentors_confirmation_carries_the_mentees_notes(pending_session, admin_user):
+    pending_session.notes = "Tom & Jerry <script>\nand my ORM queries"
+    pending_session.save()
+
+    services.confirm_session(pending_session, link=MEET, by=admin_user)
+
+    rows = emails_of(EmailKind.SESSION_CONFIRMED)
+    to_mentor = rows["jane@example.com"]
+    assert (
+        "---------------------------------------------\n\n"
+        "Mentee's notes:\nTom & Jerry <script>\nand my ORM queries\n\n"
+        "Please join the meeting 5 minutes before the scheduled time."
+    ) in to_mentor.body_text
+    assert "Tom &amp; Jerry &lt;script&gt;<br>and my ORM queries" in to_mentor.body_html
+    assert "<script>" not in to_mentor.body_html
+    # The mentee's own email stays the confirmation's words (docs/PRODUCT.md §5.2).
+    assert "notes" not in rows["john@example.com"].body_text
 
 
 # --- Link changed -------------------------------------------------------------------------
@@ -175,7 +200,7 @@ def test_link_change_tells_both_the_new_link_and_that_it_changed(
     )
     assert f"Meeting Link: {NEW_MEET}" in lines
     assert time_line in lines
-    assert f"Meeting link changed: 2030-01-15 {time_line[6:11]} with {other_name}" == row.subject
+    assert f"Meeting link changed: 2030-01-15 {time_line[6:]} with {other_name}" == row.subject
     seen = visible_text(row.body_html)
     assert f"The meeting link for your session with {other_name} has changed." in seen
     assert f"Meeting Link: {NEW_MEET}" in seen
@@ -224,7 +249,92 @@ def test_cancellation_tells_both_who_cancelled_and_why(
     mentee_html = visible_text(rows["john@example.com"].body_html)
     assert f"has been cancelled by {to_mentee}." in mentee_html
     assert "Reason: Mentor is ill" in mentee_html
-    assert rows["john@example.com"].subject == "Session cancelled: 2030-01-15 08:00 with Jane Smith"
+    assert (
+        rows["john@example.com"].subject
+        == "Session cancelled: 2030-01-15 08:00 (America/New_York) with Jane Smith"
+    )
+
+
+@pytest.mark.parametrize(
+    ("canceller", "to_mentee", "to_mentor"),
+    [
+        ("admin_user", "the CodeMentorHub team", "the CodeMentorHub team"),
+        ("mentee", "you", "John Doe (the mentee)"),
+    ],
+)
+def test_cancelling_a_request_says_it_had_not_been_confirmed(
+    request, pending_session, canceller, to_mentee, to_mentor
+):
+    services.cancel_session(
+        pending_session, by=request.getfixturevalue(canceller), reason="Found another time"
+    )
+
+    rows = emails_of(EmailKind.SESSION_CANCELLED)
+    to_john, to_jane = rows["john@example.com"], rows["jane@example.com"]
+    for row, sentence in [
+        (
+            to_john,
+            "Your request for a session with Jane Smith on 2030-01-15 at 08:00 "
+            f"(America/New_York) has been cancelled by {to_mentee}. It had not been confirmed "
+            "yet.",
+        ),
+        (
+            to_jane,
+            "John Doe's request for a session with you on 2030-01-15 at 14:00 (Europe/Berlin) "
+            f"has been cancelled by {to_mentor}. It had not been confirmed yet.",
+        ),
+    ]:
+        assert sentence in row.body_text.splitlines()
+        assert sentence in visible_text(row.body_html)
+        assert "calendar" not in row.body_text  # it never was in anyone's calendar
+    assert to_john.subject == (
+        "Session request cancelled: 2030-01-15 08:00 (America/New_York) with Jane Smith"
+    )
+    assert to_jane.subject == (
+        "Session request cancelled: 2030-01-15 14:00 (Europe/Berlin) with John Doe"
+    )
+
+
+def test_cancelling_a_confirmed_session_does_not_call_it_a_request(confirmed_session, admin_user):
+    services.cancel_session(confirmed_session, by=admin_user, reason="Mentor is ill")
+
+    for row in emails_of(EmailKind.SESSION_CANCELLED).values():
+        assert "request" not in row.subject + row.body_text
+        assert "had not been confirmed" not in row.body_text
+
+
+def test_cancelling_a_paid_session_says_a_refund_is_due(confirmed_session, admin_user):
+    services.mark_paid(confirmed_session, by=admin_user)
+
+    services.cancel_session(confirmed_session, by=admin_user, reason="Mentor is ill")
+
+    rows = emails_of(EmailKind.SESSION_CANCELLED)
+    to_john, to_jane = rows["john@example.com"], rows["jane@example.com"]
+    to_mentee = (
+        "Refund: you paid $60.00 for this session, and it will be refunded to you. We will "
+        "email you once the refund has been made."
+    )
+    to_mentor = "Refund: John Doe paid $60.00 for this session, and it will be refunded to them."
+    assert to_mentee in to_john.body_text.splitlines()
+    assert to_mentee in visible_text(to_john.body_html)
+    assert to_mentor in to_jane.body_text.splitlines()
+    assert to_mentor in visible_text(to_jane.body_html)
+
+
+def test_cancelling_an_unpaid_session_says_there_is_nothing_to_refund(
+    confirmed_session, admin_user
+):
+    services.cancel_session(confirmed_session, by=admin_user, reason="Mentor is ill")
+
+    rows = emails_of(EmailKind.SESSION_CANCELLED)
+    to_john, to_jane = rows["john@example.com"], rows["jane@example.com"]
+    nothing = "Refund: no payment was recorded for this session, so there is nothing to refund."
+    assert f"{nothing} If you have paid, write to us at {SUPPORT}." in (
+        to_john.body_text.splitlines()
+    )
+    assert f'If you have paid, write to us at <a href="mailto:{SUPPORT}"' in to_john.body_html
+    assert nothing in to_jane.body_text.splitlines()
+    assert "If you have paid" not in to_jane.body_text
 
 
 def test_cancellation_without_a_reason_says_so(confirmed_session, admin_user):
@@ -296,6 +406,8 @@ def test_completion_text_thanks_the_mentee_and_links_to_the_feedback_form(
         "\n"
         "Session: 2030-01-15 at 08:00 (America/New_York), 60 minutes, with Jane Smith.\n"
         "\n"
+        f"Questions? Write to us at {SUPPORT}.\n"
+        "\n"
         "Best regards,\n"
         "CodeMentorHub Team\n"
     )
@@ -341,7 +453,9 @@ def test_names_are_escaped_in_html_and_kept_verbatim_in_text_and_subject(
     rows = emails_of(EmailKind.SESSION_CONFIRMED)
     to_mentee, to_mentor = rows["john@example.com"], rows["jane@example.com"]
     assert "Your session with <b>Jane</b> Smith & Co has been confirmed!" in to_mentee.body_text
-    assert to_mentee.subject == "Session confirmed: 2030-01-15 08:00 with <b>Jane</b> Smith & Co"
+    assert to_mentee.subject == (
+        "Session confirmed: 2030-01-15 08:00 (America/New_York) with <b>Jane</b> Smith & Co"
+    )
     assert (
         "Your session with &lt;b&gt;Jane&lt;/b&gt; Smith &amp; Co has been confirmed!"
         in to_mentee.body_html
@@ -359,8 +473,9 @@ def test_a_line_break_in_a_name_cannot_inject_a_header(pending_session, admin_us
     services.confirm_session(pending_session, link=MEET, by=admin_user)
 
     row = emails_of(EmailKind.SESSION_CONFIRMED)["john@example.com"]
-    assert (
-        row.subject == "Session confirmed: 2030-01-15 08:00 with Jane Smith Bcc: evil@example.com"
+    assert row.subject == (
+        "Session confirmed: 2030-01-15 08:00 (America/New_York) with Jane Smith "
+        "Bcc: evil@example.com"
     )
     message = build_message(row)
     assert message.recipients() == ["john@example.com"]

@@ -11,10 +11,19 @@ from bookings import services
 from notifications.delivery import build_message
 from notifications.models import EmailKind, OutboundEmail
 from tests.conftest import MEET
+from tests.factories import SessionFactory
+from tests.notifications.conftest import SUPPORT
 
 NEW_MEET = "https://meet.google.com/xyz-wxyz-xyz"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 END = datetime(2030, 1, 15, 14, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.usefixtures("site")
+
+
+def uid_of(session) -> str:
+    """The UID of a session first invited on the tests' site (docs/PRODUCT.md §5.4)."""
+    return f"session-{session.pk}@mentors.example.com"
 
 
 def parse(row: OutboundEmail) -> tuple[Calendar, object]:
@@ -44,7 +53,7 @@ def test_confirmation_invite_is_a_request_for_the_exact_session(confirmed_sessio
     calendar, event = parse(invite_to_mentee(EmailKind.SESSION_CONFIRMED))
 
     assert str(calendar["METHOD"]) == "REQUEST"
-    assert str(event["UID"]) == f"session-{confirmed_session.pk}@codementorhub"
+    assert str(event["UID"]) == uid_of(confirmed_session)
     assert event.decoded("SEQUENCE") == 1
     assert event.decoded("DTSTART") == START
     assert event.decoded("DTSTART").utcoffset() == timedelta(0)
@@ -65,7 +74,7 @@ def test_invite_times_are_written_as_utc_instants(confirmed_session):
 def test_invite_names_the_organizer_and_both_people_as_attendees(confirmed_session):
     _, event = parse(invite_to_mentee(EmailKind.SESSION_CONFIRMED))
 
-    assert str(event["ORGANIZER"]) == "mailto:no-reply@codementorhub.test"
+    assert str(event["ORGANIZER"]) == f"mailto:{SUPPORT}"
     attendees = event["ATTENDEE"]
     assert [str(a) for a in attendees] == ["mailto:jane@example.com", "mailto:john@example.com"]
     assert [a.params["CN"] for a in attendees] == ["Jane Smith", "John Doe"]
@@ -103,7 +112,7 @@ def test_cancel_invite_cancels_the_same_event(full_history):
     calendar, event = parse(invite_to_mentee(EmailKind.SESSION_CANCELLED))
 
     assert str(calendar["METHOD"]) == "CANCEL"
-    assert str(event["UID"]) == f"session-{full_history.pk}@codementorhub"
+    assert str(event["UID"]) == uid_of(full_history)
     assert event.decoded("SEQUENCE") == 3
     assert str(event["STATUS"]) == "CANCELLED"
     assert event.decoded("DTSTART") == START
@@ -118,7 +127,7 @@ def test_every_invite_shares_one_uid_and_raises_the_sequence(full_history):
     rows = OutboundEmail.objects.exclude(ics="").order_by("id")
 
     seen = [(row.kind, row.to_email, *_uid_and_sequence(row)) for row in rows]
-    uid = f"session-{full_history.pk}@codementorhub"
+    uid = uid_of(full_history)
     assert seen == [
         (EmailKind.SESSION_CONFIRMED, "john@example.com", uid, 1),
         (EmailKind.SESSION_CONFIRMED, "jane@example.com", uid, 1),
@@ -250,7 +259,7 @@ def test_every_field_of_every_invite(
     assert str(calendar["CALSCALE"]) == "GREGORIAN"
     assert str(calendar["METHOD"]) == method
     assert row.ics_method == method
-    assert str(event["UID"]) == f"session-{full_history.pk}@codementorhub"
+    assert str(event["UID"]) == uid_of(full_history)
     assert event.decoded("SEQUENCE") == sequence
     assert event.decoded("DTSTAMP") == clock.now
     assert f"DTSTAMP:{clock.now:%Y%m%dT%H%M%S}Z" in row.ics.splitlines()
@@ -263,15 +272,16 @@ def test_every_field_of_every_invite(
     assert str(event["DESCRIPTION"]) == (
         f"Join: {link}\nSession page: {settings.SITE_URL}/sessions/{full_history.pk}/"
     )
-    assert str(event["ORGANIZER"]) == "mailto:no-reply@codementorhub.test"
+    assert str(event["ORGANIZER"]) == f"mailto:{SUPPORT}"
     assert event["ORGANIZER"].params["CN"] == "CodeMentorHub"
 
 
 @pytest.mark.parametrize("kind", [EmailKind.SESSION_CONFIRMED, EmailKind.LINK_CHANGED])
-def test_request_invites_ask_both_attendees_for_an_answer(full_history, kind):
+def test_request_invites_ask_the_attendees_for_no_reply(full_history, kind):
+    """Nobody reads replies: Accept/Decline would tell the organiser, not the product."""
     _, event = parse(invite_to_mentee(kind))
 
-    answer = {"PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+    answer = {"PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"}
     assert _attendee_params(event) == [
         (
             "mailto:jane@example.com",
@@ -336,3 +346,55 @@ def test_completing_a_session_sends_no_invite_and_keeps_the_sequence(
 
     assert session.ics_sequence == 1
     assert OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED).ics == ""
+
+
+def test_the_organizer_is_the_senders_address_without_a_support_address(
+    settings, pending_session, admin_user
+):
+    settings.SUPPORT_EMAIL = "hello@mentors.example.com"  # SUPPORT_EMAIL unset (§6.3)
+
+    services.confirm_session(pending_session, link=MEET, by=admin_user)
+
+    _, event = parse(invite_to_mentee(EmailKind.SESSION_CONFIRMED))
+    assert str(event["ORGANIZER"]) == "mailto:hello@mentors.example.com"
+
+
+# --- The UID: one per session, kept for good ---------------------------------------------
+
+
+def test_a_session_first_invited_gets_a_uid_naming_the_sites_host_and_keeps_it(
+    settings, pending_session, admin_user
+):
+    """A session written around the booking service (here: the factory) has no UID yet;
+    its first invite gives it one, and later invites keep it even if the site moves."""
+    assert pending_session.ics_uid == ""
+
+    services.confirm_session(pending_session, link=MEET, by=admin_user)
+    settings.SITE_URL = "https://mentoring.example.org"
+    services.change_meeting_link(pending_session, link=NEW_MEET, by=admin_user)
+
+    pending_session.refresh_from_db()
+    assert pending_session.ics_uid == uid_of(pending_session)
+    rows = OutboundEmail.objects.exclude(ics="")
+    assert {_uid_and_sequence(row) for row in rows} == {
+        (uid_of(pending_session), 1),
+        (uid_of(pending_session), 2),
+    }
+
+
+def test_a_session_keeps_its_stored_uid(mentor, mentee, admin_user):
+    """A session from before UIDs named the site's host keeps the UID its invites carry."""
+    session = SessionFactory(
+        mentor=mentor, mentee=mentee, start=START, ics_uid="session-7@codementorhub"
+    )
+
+    services.confirm_session(session, link=MEET, by=admin_user)
+    services.cancel_session(session, by=admin_user, reason="Mentor is ill")
+
+    session.refresh_from_db()
+    assert session.ics_uid == "session-7@codementorhub"
+    rows = OutboundEmail.objects.exclude(ics="")
+    assert {_uid_and_sequence(row) for row in rows} == {
+        ("session-7@codementorhub", 1),
+        ("session-7@codementorhub", 2),
+    }

@@ -81,7 +81,10 @@ def test_reminder_to_the_mentee_is_in_his_zone_with_the_link(confirmed):
     send_due_reminders(now=START - timedelta(hours=24))
 
     row = OutboundEmail.objects.get(kind=EmailKind.SESSION_REMINDER, to_email="john@example.com")
-    assert row.subject == "Reminder: session with Jane Smith in 24 hours (2030-01-15 08:00)"
+    assert (
+        row.subject
+        == "Reminder: session with Jane Smith in 24 hours — 2030-01-15 08:00 (America/New_York)"
+    )
     assert row.body_text == (
         "Hello John,\n"
         "\n"
@@ -99,6 +102,8 @@ def test_reminder_to_the_mentee_is_in_his_zone_with_the_link(confirmed):
         "\n"
         f"See the session: {SITE}/sessions/{confirmed.pk}/\n"
         "\n"
+        "Questions? Write to us at no-reply@codementorhub.test.\n"
+        "\n"
         "Best regards,\n"
         "CodeMentorHub Team\n"
     )
@@ -108,7 +113,10 @@ def test_reminder_to_the_mentor_is_in_her_zone_with_the_link_in_both_parts(confi
     send_due_reminders(now=START - timedelta(hours=1))
 
     row = OutboundEmail.objects.get(kind=EmailKind.SESSION_REMINDER, to_email="jane@example.com")
-    assert row.subject == "Reminder: session with John Doe in 1 hour (2030-01-15 14:00)"
+    assert (
+        row.subject
+        == "Reminder: session with John Doe in 1 hour — 2030-01-15 14:00 (Europe/Berlin)"
+    )
     lines = row.body_text.splitlines()
     assert "This is a reminder: your session with John Doe starts in 1 hour." in lines
     assert "Time: 14:00 (Europe/Berlin)" in lines
@@ -144,7 +152,10 @@ def test_at_the_1_hour_moment_each_gets_the_second_reminder(confirmed):
         ("jane@example.com", 1, 1),
     ]
     latest = reminder_rows()[-1]
-    assert latest.subject == "Reminder: session with John Doe in 1 hour (2030-01-15 14:00)"
+    assert (
+        latest.subject
+        == "Reminder: session with John Doe in 1 hour — 2030-01-15 14:00 (Europe/Berlin)"
+    )
 
 
 def test_lead_times_come_from_the_settings(settings, confirmed):
@@ -168,7 +179,10 @@ def test_a_missed_24_hour_moment_is_still_sent_before_the_start(confirmed):
     assert queued == 2
     assert records() == [("john@example.com", 24, 1), ("jane@example.com", 24, 1)]
     row = reminder_rows()[0]
-    assert row.subject == "Reminder: session with Jane Smith in 5 hours (2030-01-15 08:00)"
+    assert (
+        row.subject
+        == "Reminder: session with Jane Smith in 5 hours — 2030-01-15 08:00 (America/New_York)"
+    )
     assert "This is a reminder: your session with Jane Smith starts in 5 hours." in (
         row.body_text.splitlines()
     )
@@ -181,7 +195,7 @@ def test_once_the_1_hour_moment_has_passed_only_the_1_hour_reminder_is_sent(conf
     assert (first, later) == (2, 0)
     assert records() == [("john@example.com", 1, 1), ("jane@example.com", 1, 1)]
     assert reminder_rows()[0].subject == (
-        "Reminder: session with Jane Smith in 30 minutes (2030-01-15 08:00)"
+        "Reminder: session with Jane Smith in 30 minutes — 2030-01-15 08:00 (America/New_York)"
     )
 
 

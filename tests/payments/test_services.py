@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import services as bookings
-from bookings.models import MentoringSession, PaymentStatus, Status
+from bookings.models import MentoringSession, PaymentStatus, SessionEvent, Status
+from notifications.models import EmailKind, EmailState, OutboundEmail
+from notifications.services import resend_refusal
 from payments import services
 from payments.models import Payment
 from payments.providers import REGISTRY, OfflineProvider, ProviderError, get_provider
@@ -21,6 +23,7 @@ from payments.services import PaymentError
 from tests.concurrency import run_together
 from tests.conftest import MEET
 from tests.factories import SessionFactory
+from tests.helpers import visible_text
 
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 DAY = timedelta(days=1)  # one mentor's sessions may not overlap (PostgreSQL constraint)
@@ -289,11 +292,94 @@ def test_mark_refunded_closes_a_due_refund(paid, admin_user):
     assert payment.reference == "RF-1"
 
 
+def test_mark_refunded_emails_the_mentee(settings, paid, admin_user):
+    settings.SITE_URL = "https://mentors.example.com"
+    settings.SUPPORT_EMAIL = "help@mentors.example.com"
+    bookings.cancel_session(paid, by=admin_user, reason="Clash")
+
+    bookings.mark_refunded(paid, by=admin_user, reference="RF-1")
+
+    (email,) = OutboundEmail.objects.filter(kind=EmailKind.PAYMENT_REFUNDED)
+    assert (email.to_email, email.recipient_id, email.session_id) == (
+        "john@example.com",
+        paid.mentee_id,
+        paid.pk,
+    )
+    assert email.subject == "Refund made: $90.00 for your session with Jane Smith"
+    assert email.body_text == (
+        "Hello John,\n"
+        "\n"
+        "We have refunded the $90.00 you paid for your cancelled session with Jane Smith on "
+        "2030-01-15 at 08:00 (America/New_York).\n"
+        "\n"
+        "Refund reference: RF-1\n"
+        "\n"
+        "Depending on your bank, it can take a few days to show in your account. If it has "
+        "not arrived after 10 days, write to us at help@mentors.example.com.\n"
+        "\n"
+        f"See the session: https://mentors.example.com/sessions/{paid.pk}/\n"
+        "\n"
+        "Questions? Write to us at help@mentors.example.com.\n"
+        "\n"
+        "Best regards,\n"
+        "CodeMentorHub Team\n"
+    )
+    seen = visible_text(email.body_html)
+    assert "We have refunded the $90.00 you paid for your cancelled session" in seen
+    assert "Refund reference: RF-1" in seen
+    assert email.ics == ""
+
+
+def test_mark_refunded_writes_an_audit_entry(paid, admin_user):
+    bookings.cancel_session(paid, by=admin_user, reason="Clash")
+
+    bookings.mark_refunded(paid, by=admin_user, reference="RF-1")
+
+    event = SessionEvent.objects.filter(session=paid).latest("id")
+    assert (event.action, event.actor, event.from_status, event.to_status, event.note) == (
+        SessionEvent.Action.REFUND,
+        admin_user,
+        Status.CANCELLED,
+        Status.CANCELLED,
+        "$90.00 refunded (reference RF-1)",
+    )
+    assert event.get_action_display() == "Marked refunded"
+
+
+def test_a_refund_a_provider_reports_is_recorded_as_the_systems(paid, admin_user):
+    bookings.cancel_session(paid, by=admin_user, reason="Clash")
+
+    bookings.mark_refunded(paid, by=None, reference="")
+
+    event = SessionEvent.objects.filter(session=paid).latest("id")
+    assert (event.action, event.actor, event.note) == (
+        SessionEvent.Action.REFUND,
+        None,
+        f"$90.00 refunded (reference INV-{paid.pk:06d})",
+    )
+    assert OutboundEmail.objects.filter(kind=EmailKind.PAYMENT_REFUNDED).count() == 1
+
+
+def test_the_refund_email_may_be_resent(paid, admin_user):
+    """The session is cancelled, as every refunded session is: that does not make the
+    refund's email out of date."""
+    bookings.cancel_session(paid, by=admin_user, reason="Clash")
+    bookings.mark_refunded(paid, by=admin_user)
+    email = OutboundEmail.objects.get(kind=EmailKind.PAYMENT_REFUNDED)
+    email.state = EmailState.SENT
+    email.save()
+
+    assert resend_refusal(email, now=timezone.now()) == ""
+
+
 def test_mark_refunded_without_a_due_refund_is_refused(paid, admin_user):
+    events, emails = SessionEvent.objects.count(), OutboundEmail.objects.count()
+
     with pytest.raises(PaymentError, match=r"^No refund is due for this session \(its payment"):
         bookings.mark_refunded(paid, by=admin_user)
 
     assert statuses(paid) == (PaymentStatus.PAID, PaymentStatus.PAID)
+    assert (SessionEvent.objects.count(), OutboundEmail.objects.count()) == (events, emails)
 
 
 # --- the migration that gives existing sessions a record -------------------------------

@@ -1,6 +1,7 @@
 """The admin's "Mark paid" / "Mark refunded" actions on /admin/sessions/, and the
 "Payment: <status> — <amount>" line people see on their dashboard and session page."""
 
+import re
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -151,7 +152,10 @@ def test_admin_marks_a_due_refund_done(admin_client, admin_user, booked):
 
     assert _statuses(booked) == (PaymentStatus.REFUNDED, PaymentStatus.REFUNDED)
     assert messages_of(response) == [
-        ("success", "Session Jane Smith – John Doe: $60.00 marked refunded.")
+        (
+            "success",
+            "Session Jane Smith – John Doe: $60.00 marked refunded. John Doe is being emailed.",
+        )
     ]
 
 
@@ -195,7 +199,9 @@ def test_row_actions_carry_the_filters(admin_client, booked):
     assert 'form="row-actions" formaction=' in _row(html, booked.pk)
     form = html.split('<form id="row-actions" method="post">', 1)[1].split("</form>", 1)[0]
     assert 'name="csrfmiddlewaretoken"' in form
-    assert form.endswith('<input type="hidden" name="return_query" value="status=pending&amp;q=Jane">')
+    assert form.endswith(
+        '<input type="hidden" name="return_query" value="status=pending&amp;q=Jane">'
+    )
 
 
 # --- what people see -------------------------------------------------------------------
@@ -242,3 +248,80 @@ def test_confirmed_and_paid_session_keeps_its_join_button(admin_client, admin_us
 
     assert "Join Google Meet" in html
     assert "Payment: paid — $60.00" in html
+
+
+# --- how to pay (PAYMENT_INSTRUCTIONS, while payments are offline) ------------------------
+
+HOW_TO_PAY = "Transfer the amount to IBAN DE00 1234 5678.\nQuote <your> invoice number & name."
+HOW_TO_PAY_HTML = (
+    "Transfer the amount to IBAN DE00 1234 5678.<br>Quote &lt;your&gt; invoice number &amp; name."
+)
+
+
+@pytest.fixture
+def how_to_pay(settings):
+    settings.PAYMENT_PROVIDER = "offline"
+    settings.PAYMENT_INSTRUCTIONS = HOW_TO_PAY
+
+
+def _how_to_pay_on_card(html: str, pk: int) -> str:
+    card = html.split(f'data-session-id="{pk}">', 1)[1].split("</article>", 1)[0]
+    found = re.search(r'<details class="payment-help">(.*?)</details>', card, re.S)
+    return found.group(1).strip() if found else ""
+
+
+@pytest.mark.usefixtures("how_to_pay")
+def test_the_mentees_card_says_how_to_pay_while_the_payment_is_pending(mentee, booked):
+    html = client_for(mentee).get("/dashboard/").content.decode()
+
+    assert _how_to_pay_on_card(html, booked.pk) == (
+        f'<summary>How to pay</summary><p class="muted">{HOW_TO_PAY_HTML}</p>'
+    )
+
+
+@pytest.mark.usefixtures("how_to_pay")
+def test_the_mentees_session_page_says_how_to_pay_while_the_payment_is_pending(mentee, booked):
+    html = client_for(mentee).get(f"/sessions/{booked.pk}/").content.decode()
+
+    assert f'<p class="payment-help">How to pay: {HOW_TO_PAY_HTML}</p>' in html
+
+
+@pytest.mark.usefixtures("how_to_pay")
+@pytest.mark.parametrize(
+    ("status", "payment_status"),
+    [
+        (Status.CONFIRMED, PaymentStatus.PAID),
+        (Status.CANCELLED, PaymentStatus.PENDING),  # nothing to pay for any more
+        (Status.CANCELLED, PaymentStatus.REFUND_DUE),
+    ],
+)
+def test_nobody_is_told_how_to_pay_what_is_paid_or_cancelled(
+    status, payment_status, mentor, mentee
+):
+    session = SessionFactory(
+        mentor=mentor, mentee=mentee, status=status, payment_status=payment_status
+    )
+
+    for page in ("/dashboard/", f"/sessions/{session.pk}/"):
+        assert "How to pay" not in client_for(mentee).get(page).content.decode()
+
+
+@pytest.mark.usefixtures("how_to_pay")
+def test_the_mentor_is_not_told_how_to_pay(mentor, booked):
+    for page in ("/dashboard/", f"/sessions/{booked.pk}/"):
+        assert "How to pay" not in client_for(mentor).get(page).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("provider", "instructions"),
+    [("tests.payments.test_services.FakeCardProvider", HOW_TO_PAY), ("offline", "")],
+    ids=["a-provider-that-takes-the-money", "no-instructions"],
+)
+def test_without_offline_payments_and_instructions_nothing_is_said_of_paying(
+    settings, provider, instructions, mentee, booked
+):
+    settings.PAYMENT_PROVIDER = provider
+    settings.PAYMENT_INSTRUCTIONS = instructions
+
+    for page in ("/dashboard/", f"/sessions/{booked.pk}/"):
+        assert "How to pay" not in client_for(mentee).get(page).content.decode()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import cancellation, selectors
-from bookings.models import MentoringSession, PaymentStatus, Status
+from bookings.models import MentoringSession, Status
 from bookings.templatetags.sessions import safe_meeting_link
 from payments.providers import payment_instructions
 
@@ -71,9 +71,6 @@ def section(
 
 
 _STATUS_LABELS = {value: label.upper() for value, label in Status.choices}
-_PAYMENT_LABELS = {value: label.lower() for value, label in PaymentStatus.choices}
-
-
 class _Cards:
     """Makes the cards of one list. What every card shares is worked out once: the viewer's
     zone, and (for the mentee) how to pay."""
@@ -108,7 +105,7 @@ class _Cards:
             time=f"{local:%H:%M}",
             duration=str(session.duration_minutes),
             amount=str(session.amount),
-            payment=_PAYMENT_LABELS.get(session.payment_status, session.payment_status),
+            payment=session.payment_words,
             payment_instructions=self.how_to_pay if session.awaits_payment else "",
             panel=panel,
             link=link,

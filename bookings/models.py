@@ -151,6 +151,14 @@ class MentoringSession(models.Model):
         return self.payment_status == PaymentStatus.PENDING and self.status != Status.CANCELLED
 
     @property
+    def payment_words(self) -> str:
+        """The payment status as its people read it: a session cancelled before anybody
+        paid owes nothing, rather than staying "pending" (docs/PRODUCT.md §7.4)."""
+        if self.payment_status == PaymentStatus.PENDING and self.status == Status.CANCELLED:
+            return "nothing due (cancelled before payment)"
+        return self.get_payment_status_display().lower()
+
+    @property
     def end(self) -> datetime:
         return self.start + timedelta(minutes=self.duration_minutes)
 

@@ -232,6 +232,26 @@ def test_dashboard_card_and_detail_page_show_the_payment(
     assert shown in visible_text(detail)
 
 
+@pytest.mark.parametrize("who", ["mentee", "mentor"])
+def test_a_session_cancelled_before_payment_owes_nothing(request, who, mentor, mentee):
+    session = SessionFactory(
+        mentor=mentor,
+        mentee=mentee,
+        status=Status.CANCELLED,
+        payment_status=PaymentStatus.PENDING,
+        amount=Decimal("60.00"),
+    )
+    client = client_for(request.getfixturevalue(who))
+
+    dashboard = client.get("/dashboard/").content.decode()
+    detail = visible_text(client.get(f"/sessions/{session.pk}/").content.decode())
+
+    shown = "Payment: nothing due (cancelled before payment) — $60.00"
+    assert f'<p class="payment">{shown}</p>' in dashboard
+    assert shown in detail
+    assert "Payment: pending" not in detail
+
+
 def test_marking_paid_shows_on_the_mentees_dashboard(admin_client, mentee, booked):
     admin_client.post(mark_paid_url(booked))
 

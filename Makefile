@@ -8,7 +8,7 @@ PY := python$(PYTHON_VERSION)
 UV := $(PY) -m uv
 VENV := .venv
 RUN := $(VENV)/bin/python
-DEMO_ENV := DJANGO_DEBUG=true EMAIL_FILE_PATH=var/emails
+DEMO_ENV := DJANGO_DEBUG=true EMAIL_FILE_PATH=var/emails SUPPORT_EMAIL=support@codementorhub.test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The email benchmark's own PostgreSQL database (created, migrated and emptied by the script).

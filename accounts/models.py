@@ -113,6 +113,11 @@ class MentorProfile(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The mentor's reviews summed up, kept by mentors.services.refresh_rating whenever one is
+    # written, so that ordering mentors by rating reads an index, not every review. Without
+    # reviews the average is 0, below any real one (1–5).
+    rating_avg = models.FloatField(default=0, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -124,7 +129,17 @@ class MentorProfile(models.Model):
                 name="mentor_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["status", "id"], name="mentor_status")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="mentor_status"),
+            # Best rated first (the home page's top mentors): the listed mentors in order.
+            models.Index(
+                models.F("rating_avg").desc(),
+                models.F("rating_count").desc(),
+                "id",
+                name="mentor_rating",
+                condition=models.Q(status=ApplicationStatus.APPROVED),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.headline}"

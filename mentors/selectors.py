@@ -9,20 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import (
-    Avg,
     Case,
-    Count,
     F,
-    FloatField,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Lower, Replace
+from django.db.models.functions import Concat, Lower, Replace
 
 from accounts.models import ApplicationStatus, MentorProfile
 from availability.slots import first_free_starts
@@ -33,21 +28,6 @@ from mentors.validation import SKILL_SEPARATOR
 MAX_SEARCH_WORDS = 5
 MAX_SKILL_OPTIONS = 60
 FEATURED_MENTORS = 3
-
-
-def with_rating(profiles: QuerySet[MentorProfile]) -> QuerySet[MentorProfile]:
-    """Annotate `rating_avg` (float or None) and `rating_count` (int) per mentor."""
-    per_mentor = (
-        Feedback.objects.filter(session__mentor_id=OuterRef("user_id"))
-        .order_by()
-        .values("session__mentor_id")
-    )
-    average = per_mentor.annotate(value=Cast(Avg("rating"), FloatField())).values("value")
-    count = per_mentor.annotate(value=Count("pk")).values("value")
-    return profiles.annotate(
-        rating_avg=Subquery(average, output_field=FloatField()),
-        rating_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
-    )
 
 
 def _listed() -> QuerySet[MentorProfile]:
@@ -72,7 +52,7 @@ def _skill_key():
 def directory(filters: DirectoryFilters) -> QuerySet[MentorProfile]:
     """Listed mentors matching the search and skill, in a stable order: best rated first
     (mentors without ratings last), then more ratings, then last name, first name, id."""
-    profiles = with_rating(_listed())
+    profiles = _listed()
     for word in filters.q.split()[:MAX_SEARCH_WORDS]:
         profiles = profiles.filter(
             Q(user__first_name__icontains=word)
@@ -86,7 +66,7 @@ def directory(filters: DirectoryFilters) -> QuerySet[MentorProfile]:
             skill_key__contains=f",{skill},"
         )
     return profiles.order_by(
-        F("rating_avg").desc(nulls_last=True),
+        F("rating_avg").desc(),
         F("rating_count").desc(),
         Lower("user__last_name"),
         Lower("user__first_name"),
@@ -116,17 +96,19 @@ class FeaturedMentor:
 
 
 def featured_mentors(limit: int = FEATURED_MENTORS) -> list[FeaturedMentor]:
-    """The home page's mentors: the first `limit` of the directory (best rated first; those
-    without reviews fill any places left), each with their next free time. Four queries
-    however many there are: the profiles, then the free times of all of them at once."""
-    profiles = list(directory(DirectoryFilters())[:limit])
+    """The home page's mentors: the best rated first (then more reviews; those without
+    reviews fill any places left, longest listed first), each with their next free time.
+    Four queries however many there are: the profiles (read in the `mentor_rating` index's
+    order), then the free times of all of them at once."""
+    best_first = ("-rating_avg", "-rating_count", "id")
+    profiles = list(_listed().order_by(*best_first)[:limit])
     starts = first_free_starts([profile.user for profile in profiles])
     return [FeaturedMentor(profile, starts[profile.user_id]) for profile in profiles]
 
 
 def listed_mentor(user_id: int) -> MentorProfile | None:
     """The listed (approved, active) mentor whose user id is `user_id`, with rating."""
-    return with_rating(_listed()).filter(user_id=user_id).first()
+    return _listed().filter(user_id=user_id).first()
 
 
 def written_feedback(mentor_id: int) -> QuerySet[Feedback]:

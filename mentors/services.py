@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count
 from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile, User, validate_time_zone
@@ -253,8 +254,25 @@ def leave_feedback(
             raise FeedbackError("You have already rated this session; feedback can be given once.")
         try:
             with transaction.atomic():
-                return Feedback.objects.create(session=session, rating=rating, comment=comment)
+                feedback = Feedback.objects.create(session=session, rating=rating, comment=comment)
         except IntegrityError:
             raise FeedbackError(
                 "You have already rated this session; feedback can be given once."
             ) from None
+        refresh_rating(session.mentor_id)
+    return feedback
+
+
+def refresh_rating(mentor_id: int) -> None:
+    """Store the average and number of the mentor's reviews on their profile (what the
+    directory and the home page order by, docs/PRODUCT.md §8.3). The profile row is locked
+    first: two reviews of one mentor written at once are counted one after the other, the
+    second reading the first once it is committed."""
+    with transaction.atomic():
+        profile = MentorProfile.objects.select_for_update().filter(user_id=mentor_id)
+        if not profile.exists():
+            return
+        summary = Feedback.objects.filter(session__mentor_id=mentor_id).aggregate(
+            average=Avg("rating"), count=Count("pk")
+        )
+        profile.update(rating_avg=summary["average"] or 0, rating_count=summary["count"])

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile, User
 from bookings.models import MentoringSession, Status
+from mentors.models import Feedback
+from mentors.services import refresh_rating
 
 PASSWORD = "correct-horse-battery"
 
@@ -61,3 +63,11 @@ class SessionFactory(factory.django.DjangoModelFactory):
     status = Status.PENDING
     amount = Decimal("60.00")
     notes = "Help with my Django project."
+
+
+def review(session: MentoringSession, rating: int, comment: str = "") -> Feedback:
+    """A review of a completed session, as if its mentee had left it: the mentor's profile
+    summary (rating_avg, rating_count) follows, as mentors.services.leave_feedback keeps it."""
+    feedback = Feedback.objects.create(session=session, rating=rating, comment=comment)
+    refresh_rating(session.mentor_id)
+    return feedback

@@ -11,10 +11,9 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from bookings.models import MentoringSession, Status
-from mentors.models import Feedback
 from tests.availability.factories import every_day
 from tests.e2e.a11y import assert_accessible, watch
-from tests.factories import PASSWORD, MentorFactory, SessionFactory, UserFactory
+from tests.factories import PASSWORD, MentorFactory, SessionFactory, UserFactory, review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
@@ -120,7 +119,7 @@ def phone_world(mentor):
         start=datetime(2025, 1, 6, 13, tzinfo=UTC),
         status=Status.COMPLETED,
     )
-    Feedback.objects.create(session=done, rating=5, comment="Great")
+    review(done, 5, "Great")
     MentorFactory(first_name="Rob", last_name="Rust", profile__headline="Rust for web services")
     return john
 

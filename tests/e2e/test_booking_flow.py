@@ -7,11 +7,10 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from bookings.models import MentoringSession, Status
-from mentors.models import Feedback
 from notifications.models import EmailKind, OutboundEmail
 from tests.availability.factories import every_day
 from tests.e2e.a11y import assert_accessible
-from tests.factories import MentorFactory, SessionFactory, UserFactory
+from tests.factories import MentorFactory, SessionFactory, UserFactory, review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-and-unusual-passphrase-42"
@@ -30,7 +29,7 @@ def mentor():
         session = SessionFactory(
             mentor=jane, start=datetime(2025, 1, day, 10, tzinfo=UTC), status=Status.COMPLETED
         )
-        Feedback.objects.create(session=session, rating=5, comment=f"Helpful session {day}.")
+        review(session, 5, f"Helpful session {day}.")
     MentorFactory(first_name="Rob", last_name="Rust", profile__skills="Rust")
     UserFactory(email="admin@example.com", is_staff=True)
     return jane

@@ -10,10 +10,9 @@ from django.utils import timezone
 from accounts.models import ApplicationStatus, MentorProfile
 from bookings import services as session_services
 from bookings.models import MentoringSession, Status
-from mentors.models import Feedback
 from mentors.services import MentorDetails
 from tests.conftest import MEET
-from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
+from tests.factories import MentorProfileFactory, SessionFactory, UserFactory, review
 
 
 def details(**overrides) -> MentorDetails:
@@ -59,7 +58,7 @@ def rate(profile: MentorProfile, *ratings: int) -> None:
             start=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
             status=Status.COMPLETED,
         )
-        Feedback.objects.create(session=session, rating=rating)
+        review(session, rating)
 
 
 def profile_snapshot(profile: MentorProfile) -> dict:

@@ -9,6 +9,7 @@ from django.test import Client
 
 from bookings.models import Status
 from mentors.models import Feedback
+from tests import factories
 from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
 from tests.helpers import visible_text
 
@@ -30,7 +31,7 @@ def leave(profile, clock, *comments: str, rating: int = 5) -> list[Feedback]:
             start=clock.now - timedelta(hours=3),
             status=Status.COMPLETED,
         )
-        given.append(Feedback.objects.create(session=session, rating=rating, comment=comment))
+        given.append(factories.review(session, rating, comment))
     return given
 
 

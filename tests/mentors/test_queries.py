@@ -12,7 +12,7 @@ from bookings.models import Status
 from mentors.models import Feedback
 from tests.availability.factories import AvailabilityExceptionFactory, every_day
 from tests.conftest import client_for
-from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
+from tests.factories import MentorProfileFactory, SessionFactory, UserFactory, review
 
 # skill options, count, the page of mentors (with user and ratings)
 DIRECTORY_QUERIES = 3
@@ -38,7 +38,7 @@ def _rated_mentors(count: int, ratings_each: int):
                 start=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
                 status=Status.COMPLETED,
             )
-            Feedback.objects.create(session=session, rating=1 + (n + day) % 5)
+            review(session, 1 + (n + day) % 5)
         mentors.append(profile)
     return mentors
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from bookings import cancellation, selectors
 from bookings.models import MentoringSession, Status
 from bookings.templatetags.sessions import safe_meeting_link
-from payments.providers import payment_instructions
 
 
 class SessionCard(TypedDict):
@@ -71,14 +70,15 @@ def section(
 
 
 _STATUS_LABELS = {value: label.upper() for value, label in Status.choices}
+
+
 class _Cards:
     """Makes the cards of one list. What every card shares is worked out once: the viewer's
-    zone, and (for the mentee) how to pay."""
+    zone."""
 
     def __init__(self, user, *, as_mentor: bool, in_past: bool, now: datetime) -> None:
         self.user, self.as_mentor, self.in_past, self.now = user, as_mentor, in_past, now
         self.zone = timezone.get_current_timezone()
-        self.how_to_pay = "" if as_mentor else payment_instructions()
 
     def card(self, session: MentoringSession) -> SessionCard:
         local = timezone.localtime(session.start, self.zone)
@@ -106,7 +106,7 @@ class _Cards:
             duration=str(session.duration_minutes),
             amount=str(session.amount),
             payment=session.payment_words,
-            payment_instructions=self.how_to_pay if session.awaits_payment else "",
+            payment_instructions="" if self.as_mentor else session.how_to_pay,
             panel=panel,
             link=link,
             link_label=session.meeting_provider_label if link else "",

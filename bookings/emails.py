@@ -16,7 +16,6 @@ from bookings.models import MentoringSession, Status
 from common.urls import absolute_url
 from notifications.emails import Outgoing, email_to, queue_email, queue_emails, render_email
 from notifications.models import EmailKind, OutboundEmail
-from payments.providers import payment_instructions
 
 
 def session_url(session: MentoringSession) -> str:
@@ -152,7 +151,7 @@ def queue_booked(session: MentoringSession) -> None:
                 session.mentee,
                 EmailKind.BOOKING_RECEIVED,
                 other=session.mentor,
-                how_to_pay=payment_instructions(),
+                how_to_pay=session.how_to_pay,
             ),
             to(session.mentor, EmailKind.SESSION_REQUESTED, other=session.mentee),
             *(to(admin, EmailKind.NEEDS_CONFIRMATION) for admin in admins),

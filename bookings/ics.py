@@ -25,7 +25,7 @@ ALARM_BEFORE = timedelta(minutes=15)
 
 def new_uid(session: MentoringSession) -> str:
     """A UID no other installation gives: the session's id at the site's host (SITE_URL),
-    e.g. `session-7@codementorhub.example.com`. Stored on the session the first time
+    e.g. `session-7@codementorhub.example.com`. Stored on the session with its first invite
     (bookings.services), and read from there ever after: a later change of SITE_URL must
     not turn the session into a second event in people's calendars."""
     return f"session-{session.pk}@{urlsplit(settings.SITE_URL).hostname}"

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from payments.models import PaymentStatus
+from payments.providers import payment_instructions
 
 
 class Status(models.TextChoices):
@@ -76,8 +77,7 @@ class MentoringSession(models.Model):
     ics_sequence = models.PositiveIntegerField(default=0)
     # The calendar event's UID (RFC 5545), fixed once and never changed, so calendars keep
     # updating the same event (bookings.ics.new_uid; docs/PRODUCT.md §5.4). Empty until the
-    # session has one: given at booking, or with the first invite of a session written
-    # around the booking service.
+    # session's first invite (its confirmation) gives it one.
     ics_uid = models.CharField("calendar UID", max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -149,6 +149,12 @@ class MentoringSession(models.Model):
     def awaits_payment(self) -> bool:
         """Nothing is paid yet, and the session still happens (or happened)."""
         return self.payment_status == PaymentStatus.PENDING and self.status != Status.CANCELLED
+
+    @property
+    def how_to_pay(self) -> str:
+        """What the mentee is told of paying (docs/PRODUCT.md §7.4): the payment
+        instructions while the session awaits payment and payments are offline, else ""."""
+        return payment_instructions() if self.awaits_payment else ""
 
     @property
     def payment_words(self) -> str:

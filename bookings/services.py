@@ -94,8 +94,8 @@ def _audit(session, *, actor, action, from_status, old_link: str, note="") -> No
 
 
 def _next_invite(session: MentoringSession) -> list[str]:
-    """Ready the (locked) session for an invite: raise its revision, and give it its UID if
-    it has none yet (a session written around book_session). Returns the fields changed."""
+    """Ready the (locked) session for an invite: raise its revision, and give it its UID
+    with its first invite (docs/PRODUCT.md §5.4). Returns the fields changed."""
     session.ics_sequence += 1
     if session.ics_uid:
         return ["ics_sequence"]
@@ -417,9 +417,6 @@ def book_session(
                 amount=session_amount(profile.hourly_rate, duration_minutes),
                 currency=settings.CURRENCY,
             )
-            # The calendar UID names the id, which the insert has just given.
-            session.ics_uid = ics.new_uid(session)
-            session.save(update_fields=["ics_uid"])
             SessionEvent.objects.create(
                 session=session,
                 actor=mentee,

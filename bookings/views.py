@@ -15,7 +15,6 @@ from bookings.forms import CancelForm
 from bookings.models import Status
 from bookings.selectors import DASHBOARD_LISTS
 from common.admin_area import list_url
-from payments.providers import payment_instructions
 
 BAD_PAGE_MESSAGE = "That page of your sessions could not be found; showing the first page instead."
 
@@ -65,9 +64,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "has_started": session.start <= timezone.now(),
             "cancel_form": _cancel_form(session, request.user),
             "cancel_window": cancellation.window(session, request.user),
-            "how_to_pay": (
-                payment_instructions() if session.awaits_payment and not is_mentor_view else ""
-            ),
+            "how_to_pay": "" if is_mentor_view else session.how_to_pay,
         },
     )
 

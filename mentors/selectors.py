@@ -1,7 +1,8 @@
 """Reads for the mentor directory, profiles and the admin review list.
 
-Ratings are computed by the database in the same query as the profiles (correlated
-subqueries over Feedback), so a page of mentors costs one query however many there are.
+Ratings are read from the profiles (`rating_avg`, `rating_count`, kept by
+mentors.services.refresh_rating), so a page of mentors costs one query however many there
+are, and the best rated come first from an index.
 """
 
 from collections import Counter

@@ -112,16 +112,6 @@ def test_booking_writes_a_booked_audit_entry_by_the_mentee(mentor, mentee):
 
 
 @pytest.mark.django_db
-def test_booking_gives_the_session_a_calendar_uid_naming_the_sites_host(settings, mentor, mentee):
-    settings.SITE_URL = "https://codementorhub.example.com:8443"
-
-    session = book(mentor, mentee)
-
-    stored = MentoringSession.objects.get(pk=session.pk).ics_uid
-    assert stored == f"session-{session.pk}@codementorhub.example.com"
-
-
-@pytest.mark.django_db
 def test_booking_creates_the_payment_record(mentor, mentee):
     session = book(mentor, mentee, minutes=90)
 

@@ -8,6 +8,7 @@ import pytest
 from icalendar import Calendar
 
 from bookings import services
+from bookings.models import MentoringSession
 from notifications.delivery import build_message
 from notifications.models import EmailKind, OutboundEmail
 from tests.conftest import MEET
@@ -365,11 +366,12 @@ def test_the_organizer_is_the_senders_address_without_a_support_address(
 def test_a_session_first_invited_gets_a_uid_naming_the_sites_host_and_keeps_it(
     settings, pending_session, admin_user
 ):
-    """A session written around the booking service (here: the factory) has no UID yet;
-    its first invite gives it one, and later invites keep it even if the site moves."""
+    """A pending session has no UID yet (it was never in a calendar); its first invite
+    gives it one naming the site's host, and later invites keep it even if the site moves."""
     assert pending_session.ics_uid == ""
 
     services.confirm_session(pending_session, link=MEET, by=admin_user)
+    assert MentoringSession.objects.get(pk=pending_session.pk).ics_uid == uid_of(pending_session)
     settings.SITE_URL = "https://mentoring.example.org"
     services.change_meeting_link(pending_session, link=NEW_MEET, by=admin_user)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import BOOKABLE_MINUTES, ApplicationStatus, MentorProfile, User
 from availability.models import WeeklyAvailability
 from bookings.models import MentoringSession, PaymentStatus, Status
+from bookings.selectors import ACTIVE
 from common.bulk import bulk_insert
 from ops.jobs import analyze
 from payments.services import bulk_create_for_sessions
@@ -32,8 +33,6 @@ SLOT = timedelta(hours=2)
 SLOTS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 WINDOW_SLOTS = 240 * 12
 PAST_SLOTS = 180 * 12
-# Sessions that hold their time: neither a mentor's nor a mentee's may overlap.
-HOLDING = (Status.PENDING, Status.CONFIRMED)
 # The demo's other mentors and mentees (demo-mentor1@…, demo-mentee1@…, in this order),
 # each with a name of their own, so that lists and searches in the demo tell them apart.
 # (first name, last name, zone, headline, skills, hourly rate)
@@ -406,7 +405,7 @@ class Command(BaseCommand):
         held = {
             (mentee_id, _slot_of(start) % WINDOW_SLOTS)
             for mentee_id, start in MentoringSession.objects.filter(
-                mentor_id__in=mentor_ids, status__in=HOLDING
+                mentor_id__in=mentor_ids, status__in=ACTIVE
             )
             .exclude(mentee=busy_mentee)
             .values_list("mentee_id", "start")
@@ -452,7 +451,7 @@ class Command(BaseCommand):
                 status = rng.choices(
                     [Status.PENDING, Status.CONFIRMED, Status.CANCELLED], weights=[40, 50, 10]
                 )[0]
-            if mentee_id != busy_mentee.id and status in HOLDING:
+            if mentee_id != busy_mentee.id and status in ACTIVE:
                 # A slot holds at most one session per mentor, and there are more mentees
                 # than mentors (ten times as many at scale): a free one is a few draws away.
                 while (mentee_id, residue) in held:

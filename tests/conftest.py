@@ -45,6 +45,18 @@ def pending_session(mentor, mentee):
     )
 
 
+# The site the email tests' links, footers and invites name (instead of the environment's).
+SITE = "https://mentors.example.com"
+SUPPORT = "help@mentors.example.com"
+
+
+@pytest.fixture
+def site(settings):
+    """SITE_URL and SUPPORT_EMAIL are SITE and SUPPORT, whatever the environment says."""
+    settings.SITE_URL = SITE
+    settings.SUPPORT_EMAIL = SUPPORT
+
+
 @pytest.fixture
 def without_overlap_guards(db):
     """Overlapping rows as SQLite, a data repair or an import could leave them: on

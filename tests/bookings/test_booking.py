@@ -206,10 +206,8 @@ def test_booking_queues_booking_received_to_the_mentee_only(mentor, mentee, admi
 
 
 @pytest.mark.django_db
-def test_booking_tells_the_mentor_of_the_request_in_her_zone(settings, mentor, mentee, admins):
-    settings.SITE_URL = "https://mentors.example.com"
-    settings.SUPPORT_EMAIL = "help@mentors.example.com"
-
+@pytest.mark.usefixtures("site")
+def test_booking_tells_the_mentor_of_the_request_in_her_zone(mentor, mentee, admins):
     session = book(mentor, mentee, notes="Tom & Jerry <script>")
 
     requested = OutboundEmail.objects.get(kind=EmailKind.SESSION_REQUESTED)

@@ -12,18 +12,8 @@ import pytest
 from django.core.management import call_command
 
 from notifications.delivery import relay
+from tests.conftest import SITE, SUPPORT  # noqa: F401 (the email tests import them here)
 from tests.smtp_sink import SMTPSink, smtp_mailers
-
-# The site the email tests' links, footers and invites name (instead of the environment's).
-SITE = "https://mentors.example.com"
-SUPPORT = "help@mentors.example.com"
-
-
-@pytest.fixture
-def site(settings):
-    """SITE_URL and SUPPORT_EMAIL are SITE and SUPPORT, whatever the environment says."""
-    settings.SITE_URL = SITE
-    settings.SUPPORT_EMAIL = SUPPORT
 
 
 @pytest.fixture

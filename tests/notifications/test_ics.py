@@ -349,17 +349,6 @@ def test_completing_a_session_sends_no_invite_and_keeps_the_sequence(
     assert OutboundEmail.objects.get(kind=EmailKind.SESSION_COMPLETED).ics == ""
 
 
-def test_the_organizer_is_the_senders_address_without_a_support_address(
-    settings, pending_session, admin_user
-):
-    settings.SUPPORT_EMAIL = "hello@mentors.example.com"  # SUPPORT_EMAIL unset (§6.3)
-
-    services.confirm_session(pending_session, link=MEET, by=admin_user)
-
-    _, event = parse(invite_to_mentee(EmailKind.SESSION_CONFIRMED))
-    assert str(event["ORGANIZER"]) == "mailto:hello@mentors.example.com"
-
-
 # --- The UID: one per session, kept for good ---------------------------------------------
 
 

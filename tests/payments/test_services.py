@@ -292,9 +292,8 @@ def test_mark_refunded_closes_a_due_refund(paid, admin_user):
     assert payment.reference == "RF-1"
 
 
-def test_mark_refunded_emails_the_mentee(settings, paid, admin_user):
-    settings.SITE_URL = "https://mentors.example.com"
-    settings.SUPPORT_EMAIL = "help@mentors.example.com"
+@pytest.mark.usefixtures("site")
+def test_mark_refunded_emails_the_mentee(paid, admin_user):
     bookings.cancel_session(paid, by=admin_user, reason="Clash")
 
     bookings.mark_refunded(paid, by=admin_user, reference="RF-1")

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bookings import cancellation, cards, selectors, services
 from bookings.forms import CancelForm
-from bookings.models import Status
 from bookings.selectors import DASHBOARD_LISTS
 from common.admin_area import list_url
 
@@ -89,15 +88,10 @@ def mentor_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_detail", pk=pk)
 
 
-def _withdraws(session, user) -> bool:
-    """The mentee taking back a request nobody has confirmed yet (docs/PRODUCT.md §2.4)."""
-    return session.mentee_id == user.pk and session.status == Status.PENDING
-
-
 def _cancel_form(session, user, data=None) -> CancelForm:
     form = CancelForm(data)
     if session.mentee_id == user.pk:
-        doing = "withdrawing" if _withdraws(session, user) else "cancelling"
+        doing = "withdrawing" if cancellation.window(session, user).withdrawal else "cancelling"
         form.fields["reason"].label = f"Reason for {doing} (your mentor will see it)"
     return form
 
@@ -112,6 +106,9 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("session_detail", args=[pk])
     if request.POST.get("return_to") == "dashboard":
         back = list_url("dashboard", request.POST.get("return_query", ""), DASHBOARD_LISTS)
+    # A request nobody has confirmed is "withdrawn" (docs/PRODUCT.md §2.4): asked before
+    # the service changes the session.
+    withdrawing = cancellation.window(session, request.user).withdrawal
     form = _cancel_form(session, request.user, request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["reason"][0])
@@ -121,7 +118,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except services.SessionActionError as error:
         messages.error(request, str(error))
     else:
-        done = "Request withdrawn" if _withdraws(session, request.user) else "Session cancelled"
+        done = "Request withdrawn" if withdrawing else "Session cancelled"
         told = "The mentee" if session.mentor_id == request.user.pk else "Your mentor"
         messages.success(request, f"{done}. {told} has been notified.")
     return redirect(back)

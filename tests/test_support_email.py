@@ -31,8 +31,9 @@ def session(mentor, mentee):
 
 
 @pytest.mark.django_db
-def test_every_page_footer_names_the_support_address():
-    html = Client().get("/").content.decode()
+@pytest.mark.parametrize("path", ["/", "/mentors/", "/accounts/login/"])
+def test_every_page_footer_names_the_support_address(path):
+    html = Client().get(path).content.decode()
 
     footer = html.split('<footer class="footer muted">', 1)[1].split("</footer>", 1)[0]
     assert f"Questions? Write to us at {MAILTO}." in footer

@@ -13,7 +13,8 @@ from accounts.models import User
 from bookings.models import MentoringSession, Status
 from tests.availability.factories import every_day
 from tests.e2e.a11y import assert_accessible, watch
-from tests.factories import PASSWORD, MentorFactory, SessionFactory, UserFactory, review
+from tests.e2e.test_confirm_flow import log_in
+from tests.factories import MentorFactory, SessionFactory, UserFactory, review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
@@ -153,14 +154,8 @@ def test_the_main_pages_at_phone_width(page: Page, live_server, phone_world, men
     assert_accessible(page)
     shoot("33-phone-signup")
 
-    page.goto(f"{base}/accounts/login/")
-    assert_accessible(page)
-    page.get_by_label("Email").fill("john@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="My Sessions")).to_be_visible()
+    log_in(page, base, phone_world.email)
     expect(page.get_by_role("link", name="Join Google Meet")).to_be_visible()
-    assert_accessible(page)
     shoot("34-phone-dashboard")
 
     _open_menu_and_follow(

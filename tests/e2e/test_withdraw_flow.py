@@ -98,4 +98,13 @@ def test_mentee_withdraws_a_pending_request_inside_the_cutoff_and_the_time_is_fr
     )
     assert_accessible(page)
     shoot("42-time-offered-again-with-the-cutoff")
-    assert MentoringSession.objects.filter(mentor=mentor, start=session.start).count() == 1
+
+    # The freed time can be requested again: the withdrawn request stays, cancelled.
+    page.get_by_role("button", name="Request booking").click()
+    expect(page.get_by_role("heading", name="My Sessions")).to_be_visible()
+    assert_accessible(page)
+    assert sorted(
+        MentoringSession.objects.filter(mentor=mentor, start=session.start).values_list(
+            "mentee", "status"
+        )
+    ) == sorted([(mentee.pk, Status.CANCELLED), (mentee.pk, Status.PENDING)])

@@ -1,6 +1,7 @@
 """Personas and helpers for the mentor tests: an applicant, applications in each state,
 a completed session to rate, listed mentors with ratings."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -59,6 +60,18 @@ def rate(profile: MentorProfile, *ratings: int) -> None:
             status=Status.COMPLETED,
         )
         review(session, rating)
+
+
+def card_ids(page: str) -> list[int]:
+    """The user ids of the mentor cards on a page (the directory or the home page), in order."""
+    return [int(pk) for pk in re.findall(r'data-mentor-id="(\d+)"', page)]
+
+
+def card(page: str, user_id: int) -> str:
+    """The markup inside the mentor's card on a page (the directory or the home page)."""
+    match = re.search(rf'data-mentor-id="{user_id}">(.*?)</div>\s*</li>', page, re.S)
+    assert match, f"no card for mentor {user_id}"
+    return match.group(1)
 
 
 def profile_snapshot(profile: MentorProfile) -> dict:

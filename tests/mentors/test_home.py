@@ -12,7 +12,7 @@ from tests.availability.factories import AvailabilityExceptionFactory, every_day
 from tests.conftest import client_for
 from tests.factories import SessionFactory
 from tests.helpers import visible_text
-from tests.mentors.conftest import mentor_named, rate
+from tests.mentors.conftest import card, card_ids, mentor_named, rate
 
 # With 12 hours' notice the first bookable start is 2030-01-01 12:00 UTC.
 NOW = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
@@ -51,16 +51,6 @@ def top(db, clock, booking_rules):
     return ada, bea, cy, dee
 
 
-def _card_ids(page: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'data-mentor-id="(\d+)"', page)]
-
-
-def _card(page: str, user_id: int) -> str:
-    match = re.search(rf'data-mentor-id="{user_id}">(.*?)</div>\s*</li>', page, re.S)
-    assert match, f"no card for mentor {user_id}"
-    return match.group(1)
-
-
 def test_home_says_how_booking_confirmation_and_join_work_in_three_steps(db):
     page = Client().get("/").content.decode()
 
@@ -82,8 +72,8 @@ def test_home_shows_the_three_best_rated_listed_mentors_best_first(top):
     page = Client().get("/").content.decode()
 
     assert '<h2 id="top-mentors-title">Top-rated mentors</h2>' in page
-    assert _card_ids(page) == [ada.user_id, bea.user_id, cy.user_id]
-    assert visible_text(_card(page, ada.user_id)).startswith(
+    assert card_ids(page) == [ada.user_id, bea.user_id, cy.user_id]
+    assert visible_text(card(page, ada.user_id)).startswith(
         "Ada Lovelace Compiler whisperer Python Django $80.00 / hour ★ 5.0 (2 reviews)"
     )
 
@@ -96,7 +86,7 @@ def test_each_mentor_shows_their_next_free_time_in_the_viewers_zone_with_a_booki
     page = client_for(mentee).get("/").content.decode()
 
     # Ada's 12:00 UTC is taken: 13:00 UTC is 08:00 in New York. Bea's 2 January is off.
-    assert visible_text(_card(page, ada.user_id)).endswith(
+    assert visible_text(card(page, ada.user_id)).endswith(
         "Next free time Tue, Jan 1 · 08:00 (America/New_York)"
     )
     assert (
@@ -104,10 +94,10 @@ def test_each_mentor_shows_their_next_free_time_in_the_viewers_zone_with_a_booki
         '?start=2030-01-01T13%3A00%3A00%2B00%3A00">'
         '<time datetime="2030-01-01T13:00:00+00:00">Tue, Jan 1 · 08:00</time></a>'
     ) in page
-    assert visible_text(_card(page, bea.user_id)).endswith(
+    assert visible_text(card(page, bea.user_id)).endswith(
         "Next free time Wed, Jan 2 · 20:00 (America/New_York)"
     )
-    assert visible_text(_card(page, cy.user_id)).endswith("No free times in the coming weeks.")
+    assert visible_text(card(page, cy.user_id)).endswith("No free times in the coming weeks.")
 
 
 def test_visitors_see_the_next_free_time_in_the_server_zone_labelled(top):
@@ -115,9 +105,7 @@ def test_visitors_see_the_next_free_time_in_the_server_zone_labelled(top):
 
     page = Client().get("/").content.decode()
 
-    assert visible_text(_card(page, ada.user_id)).endswith(
-        "Next free time Tue, Jan 1 · 13:00 (UTC)"
-    )
+    assert visible_text(card(page, ada.user_id)).endswith("Next free time Tue, Jan 1 · 13:00 (UTC)")
 
 
 def test_a_mentor_sees_their_own_next_free_time_without_a_booking_link(top):
@@ -125,15 +113,25 @@ def test_a_mentor_sees_their_own_next_free_time_without_a_booking_link(top):
 
     page = client_for(ada.user).get("/").content.decode()
 
-    assert "slot-link" not in _card(page, ada.user_id)
-    assert '<time datetime="2030-01-01T13:00:00+00:00">Tue, Jan 1 · 13:00</time>' in page
+    own = card(page, ada.user_id)
+    assert "slot-link" not in own
+    assert '<time datetime="2030-01-01T13:00:00+00:00">Tue, Jan 1 · 13:00</time>' in own
 
 
 def test_with_no_listed_mentors_the_section_is_left_out(db):
+    """Rated mentors who are not listed (an application still pending, a deactivated
+    account) do not fill the section."""
+    pending = mentor_named("Pat", "Pending", status=ApplicationStatus.PENDING)
+    rate(pending, 5, 5)
+    gone = mentor_named("Gus", "Gone")
+    rate(gone, 5, 5)
+    gone.user.is_active = False
+    gone.user.save(update_fields=["is_active"])
+
     page = Client().get("/").content.decode()
 
     assert "Top-rated mentors" not in page
-    assert _card_ids(page) == []
+    assert card_ids(page) == []
 
 
 @pytest.mark.parametrize("who", ["visitor", "mentee"])
@@ -170,7 +168,7 @@ def test_home_runs_the_same_queries_however_many_mentors(
     with django_assert_num_queries(HOME_QUERIES_LOGGED_IN):
         member.get("/")
 
-    assert len(_card_ids(page)) == min(count, 3)
+    assert len(card_ids(page)) == min(count, 3)
     assert page.count('class="slot-link"') == min(count, 3)
 
 

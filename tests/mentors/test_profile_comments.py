@@ -9,16 +9,16 @@ from django.test import Client
 
 from bookings.models import Status
 from mentors.models import Feedback
-from tests import factories
-from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
+from tests.factories import MentorProfileFactory, SessionFactory, review
 from tests.helpers import visible_text
+from tests.mentors.conftest import mentor_named
 
 FIRST = datetime(2029, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def profile(db):
-    return MentorProfileFactory(user=UserFactory(first_name="Grace", last_name="Hopper"))
+    return mentor_named("Grace", "Hopper")
 
 
 def leave(profile, clock, *comments: str, rating: int = 5) -> list[Feedback]:
@@ -31,7 +31,7 @@ def leave(profile, clock, *comments: str, rating: int = 5) -> list[Feedback]:
             start=clock.now - timedelta(hours=3),
             status=Status.COMPLETED,
         )
-        given.append(factories.review(session, rating, comment))
+        given.append(review(session, rating, comment))
     return given
 
 
@@ -39,7 +39,7 @@ def shown(page: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'data-feedback-id="(\d+)"', page)]
 
 
-def review(page: str, feedback: Feedback) -> str:
+def review_markup(page: str, feedback: Feedback) -> str:
     match = re.search(rf'data-feedback-id="{feedback.pk}">(.*?)</li>', page, re.S)
     assert match, f"no review {feedback.pk}"
     return match.group(1)
@@ -59,8 +59,8 @@ def test_comments_are_shown_newest_first_with_their_rating_and_date(profile, clo
     page = get(profile)
 
     assert shown(page) == [newer.pk, older.pk]
-    assert visible_text(review(page, newer)) == "★★★★★ 5/5 Great code review! Mar 3, 2029"
-    assert visible_text(review(page, older)) == "★★★☆☆ 3/5 Clear and patient. Mar 2, 2029"
+    assert visible_text(review_markup(page, newer)) == "★★★★★ 5/5 Great code review! Mar 3, 2029"
+    assert visible_text(review_markup(page, older)) == "★★★☆☆ 3/5 Clear and patient. Mar 2, 2029"
     assert "2 written reviews" in visible_text(page)
 
 
@@ -95,7 +95,7 @@ def test_comments_are_escaped_and_keep_their_line_breaks(profile, clock):
     assert "<script>alert" not in page and "<b>bye</b>" not in page
     assert (
         "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>Thanks &amp; &lt;b&gt;bye&lt;/b&gt;"
-        in review(page, feedback)
+        in review_markup(page, feedback)
     )
 
 

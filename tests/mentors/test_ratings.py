@@ -13,7 +13,8 @@ from accounts.models import MentorProfile
 from bookings.models import Status
 from mentors import selectors, services
 from tests.bookings.test_migrations import _migrate, back_to_latest  # noqa: F401 (fixture)
-from tests.factories import MentorFactory, SessionFactory, review
+from tests.factories import SessionFactory
+from tests.mentors.conftest import mentor_named, rate
 
 
 def _summary(mentor) -> tuple[float, int]:
@@ -49,22 +50,15 @@ def test_a_refused_review_leaves_the_summary_alone(mentor, mentee, completed_ses
 
 @pytest.mark.django_db
 def test_the_home_pages_mentors_are_read_from_the_summary_not_the_reviews():
-    best, good, unrated = (MentorFactory() for _ in range(3))
-    for mentor, ratings in ((good, [4, 4]), (best, [5])):
-        for day, rating in enumerate(ratings):
-            review(
-                SessionFactory(
-                    mentor=mentor,
-                    start=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day),
-                    status=Status.COMPLETED,
-                ),
-                rating,
-            )
+    # Created and named worst first: neither the ids nor the names give this order.
+    unrated, good, best = (mentor_named(name) for name in ("Abe", "Max", "Zed"))
+    rate(good, 4, 4)
+    rate(best, 5)
 
     with CaptureQueriesContext(connection) as queries:
         featured = selectors.featured_mentors()
 
-    assert [item.profile.user for item in featured] == [best, good, unrated]
+    assert [item.profile for item in featured] == [best, good, unrated]
     [profiles] = [q["sql"] for q in queries if "accounts_mentorprofile" in q["sql"]]
     assert "mentors_feedback" not in profiles
 

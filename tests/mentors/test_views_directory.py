@@ -12,18 +12,7 @@ from tests.availability.factories import WeeklyAvailabilityFactory
 from tests.conftest import client_for
 from tests.factories import SessionFactory, UserFactory
 from tests.helpers import visible_text
-from tests.mentors.conftest import mentor_named, rate
-
-
-def _card_ids(page: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'data-mentor-id="(\d+)"', page)]
-
-
-def _card(page: str, user_id: int) -> str:
-    match = re.search(rf'data-mentor-id="{user_id}">(.*?)</div>\s*</li>', page, re.S)
-    assert match, f"no card for mentor {user_id}"
-    return visible_text(match.group(1))
-
+from tests.mentors.conftest import card, card_ids, mentor_named, rate
 
 # --- the directory -------------------------------------------------------------------------
 
@@ -43,7 +32,7 @@ def test_only_approved_active_mentors_are_listed(db):
 
     page = Client().get("/mentors/").content.decode()
 
-    assert _card_ids(page) == [listed.user_id]
+    assert card_ids(page) == [listed.user_id]
 
 
 def test_a_card_shows_name_headline_skills_rate_and_rating(db):
@@ -58,7 +47,7 @@ def test_a_card_shows_name_headline_skills_rate_and_rating(db):
 
     page = Client().get("/mentors/").content.decode()
 
-    assert _card(page, profile.user_id) == (
+    assert visible_text(card(page, profile.user_id)) == (
         "Grace Hopper Compiler pioneer COBOL Compilers $95.50 / hour ★ 4.3 (3 reviews)"
     )
     assert f'href="/mentors/{profile.user_id}/"' in page
@@ -69,7 +58,7 @@ def test_a_mentor_without_ratings_says_so(db):
 
     page = Client().get("/mentors/").content.decode()
 
-    assert _card(page, profile.user_id).endswith("$60.00 / hour No reviews yet")
+    assert visible_text(card(page, profile.user_id)).endswith("$60.00 / hour No reviews yet")
 
 
 def test_order_is_best_rated_then_more_ratings_then_name_then_id(db):
@@ -85,7 +74,7 @@ def test_order_is_best_rated_then_more_ratings_then_name_then_id(db):
 
     page = Client().get("/mentors/").content.decode()
 
-    assert _card_ids(page) == [
+    assert card_ids(page) == [
         five_twice.user_id,
         five_once.user_id,
         three.user_id,
@@ -120,7 +109,7 @@ def test_search_matches_name_headline_and_skill(db, q, expected):
 
     page = Client().get("/mentors/", {"q": q}).content.decode()
 
-    assert sorted(_card_ids(page)) == sorted(people[name].user_id for name in expected)
+    assert sorted(card_ids(page)) == sorted(people[name].user_id for name in expected)
 
 
 def test_a_search_over_100_characters_is_ignored_with_a_message(db):
@@ -129,7 +118,7 @@ def test_a_search_over_100_characters_is_ignored_with_a_message(db):
     response = Client().get("/mentors/", {"q": "x" * 101})
 
     page = response.content.decode()
-    assert _card_ids(page) == [profile.user_id]
+    assert card_ids(page) == [profile.user_id]
     assert "Search for at most 100 characters; the search was ignored." in page
 
 
@@ -138,11 +127,11 @@ def test_the_skill_filter_matches_whole_skills_ignoring_case(db):
     django = mentor_named("Djangonaut", skills="Django, Python")
     mentor_named("Pending", skills="Go", status=ApplicationStatus.PENDING)
 
-    assert _card_ids(Client().get("/mentors/", {"skill": "go"}).content.decode()) == [go.user_id]
-    assert _card_ids(Client().get("/mentors/", {"skill": "Django"}).content.decode()) == [
+    assert card_ids(Client().get("/mentors/", {"skill": "go"}).content.decode()) == [go.user_id]
+    assert card_ids(Client().get("/mentors/", {"skill": "Django"}).content.decode()) == [
         django.user_id
     ]
-    assert _card_ids(Client().get("/mentors/", {"skill": "Djan"}).content.decode()) == []
+    assert card_ids(Client().get("/mentors/", {"skill": "Djan"}).content.decode()) == []
 
 
 def test_the_skill_filter_offers_listed_mentors_skills(db):
@@ -163,7 +152,7 @@ def test_search_and_skill_combine(db):
 
     page = Client().get("/mentors/", {"q": "ada", "skill": "python"}).content.decode()
 
-    assert _card_ids(page) == [both.user_id]
+    assert card_ids(page) == [both.user_id]
     assert "1 mentor matches “ada” and the skill “python”" in page
 
 
@@ -174,8 +163,8 @@ def test_pagination_shows_12_per_page_and_keeps_the_filters(db):
     first = Client().get("/mentors/", {"skill": "Python"}).content.decode()
     second = Client().get("/mentors/", {"skill": "Python", "page": "2"}).content.decode()
 
-    assert _card_ids(first) == ids[:12]
-    assert _card_ids(second) == ids[12:]
+    assert card_ids(first) == ids[:12]
+    assert card_ids(second) == ids[12:]
     assert 'href="?skill=Python&amp;page=2" rel="next"' in first
     assert "Page 2 of 2" in second
 
@@ -186,7 +175,7 @@ def test_a_bad_page_number_shows_a_valid_page(db):
     for page in ("0", "abc", "99", "²"):
         response = Client().get("/mentors/", {"page": page})
         assert response.status_code == 200
-        assert _card_ids(response.content.decode()) == [profile.user_id]
+        assert card_ids(response.content.decode()) == [profile.user_id]
 
 
 def test_names_and_headlines_are_escaped(db):

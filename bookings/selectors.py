@@ -141,7 +141,7 @@ ADMIN_ROW_FIELDS = (
 )
 # "1,000+ sessions": counting every match would cost a scan of all of them.
 ADMIN_COUNT_CAP = 1000
-# A search shows the sessions of at most this many people ("a" matches thousands).
+# A search lists the sessions of at most this many people ("a" matches thousands).
 ADMIN_PEOPLE_CAP = 200
 
 
@@ -149,7 +149,7 @@ ADMIN_PEOPLE_CAP = 200
 class AdminSessionPage:
     page: KeysetPage
     matches: int  # counted up to ADMIN_COUNT_CAP + 1
-    too_many_people: bool = False  # the search matched more than ADMIN_PEOPLE_CAP people
+    too_many_people: bool = False  # a search matched more than ADMIN_PEOPLE_CAP people
 
     @property
     def sessions(self) -> list[MentoringSession]:
@@ -205,12 +205,19 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
 
     The same queries at 10 or 10,000,000 sessions: the page is one keyset read in index
     order (`session_rank_start`: pending first; with a status filter `session_status_start`)
-    and the count stops at the cap."""
+    and the count stops at the cap. A search that matches more than ADMIN_PEOPLE_CAP people
+    lists nothing and asks for more of the name: the sessions of some of them would look
+    like all of them."""
     people = None
     if words := filters.q.split()[:5]:
         people = people_matching(words, limit=ADMIN_PEOPLE_CAP + 1)
-    shown_people = None if people is None else people[:ADMIN_PEOPLE_CAP]
-    matching = admin_sessions_matching(filters, shown_people)
+        if len(people) > ADMIN_PEOPLE_CAP:
+            return AdminSessionPage(
+                page=KeysetPage(rows=[], has_next=False, has_previous=False),
+                matches=0,
+                too_many_people=True,
+            )
+    matching = admin_sessions_matching(filters, people)
     with_people = MentoringSession.objects.select_related("mentor", "mentee")
     page = keyset_page(
         # A search skips most of the index it walks: it finds the page's sessions without
@@ -230,11 +237,7 @@ def admin_session_page(filters: AdminSessionFilters) -> AdminSessionPage:
     lines = latest_email_lines([row.pk for row in page.rows])
     for row in page.rows:
         row.email_lines = lines.get(row.pk, [])  # its newest notification's states
-    return AdminSessionPage(
-        page=page,
-        matches=_count_capped(filters, shown_people),
-        too_many_people=people is not None and len(people) > ADMIN_PEOPLE_CAP,
-    )
+    return AdminSessionPage(page=page, matches=_count_capped(filters, people))
 
 
 # "My Sessions" splits by time alone (docs/PRODUCT.md §4.5): Upcoming is every session that

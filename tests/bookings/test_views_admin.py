@@ -279,22 +279,51 @@ def test_search_does_not_match_inside_words_or_across_people(
     assert _row_ids(html) == []
 
 
-def test_search_shows_at_most_200_people_and_says_so(admin_client, mentee):
-    zeds = User.objects.bulk_create(
+def _zeds(count: int) -> list[User]:
+    """`count` people named Zed, lowest id first."""
+    made = User.objects.bulk_create(
         User(email=f"zed{n:03}@example.com", first_name="Zed", last_name=f"No{n}")
-        for n in range(201)
+        for n in range(count)
     )
-    first, last = sorted(zeds, key=lambda user: user.pk)[0], max(zeds, key=lambda u: u.pk)
-    shown = SessionFactory(mentor=first, mentee=mentee, start=_at(10))
-    SessionFactory(mentor=last, mentee=mentee, start=_at(11))
+    return sorted(made, key=lambda user: user.pk)
+
+
+def test_search_lists_the_sessions_of_up_to_200_people(admin_client, mentee):
+    zeds = _zeds(200)
+    first = SessionFactory(mentor=zeds[0], mentee=mentee, start=_at(10))
+    last = SessionFactory(mentor=zeds[-1], mentee=mentee, start=_at(11))
 
     html = admin_client.get("/admin/sessions/", {"q": "zed"}).content.decode()
 
-    assert _row_ids(html) == [shown.pk]
+    assert _row_ids(html) == [first.pk, last.pk]
+    assert "2 sessions" in visible_text(html)
+    assert "people match" not in html
+
+
+@pytest.mark.parametrize("extra", [{}, {"status": "pending"}])
+def test_search_over_200_people_lists_nothing_and_asks_for_more(
+    extra, admin_client, mentee, django_assert_num_queries
+):
+    """The sessions of 200 of 201 namesakes would look like all of them: none are listed,
+    the admin is asked to type more, and no session is read or counted."""
+    zeds = _zeds(201)
+    SessionFactory(mentor=zeds[0], mentee=mentee, start=_at(10))
+    SessionFactory(mentor=zeds[-1], mentee=mentee, start=_at(11))
+
+    # The admin's session and user, the people search: nothing about sessions.
+    with django_assert_num_queries(3):
+        response = admin_client.get("/admin/sessions/", {"q": "zed", **extra})
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert _row_ids(html) == []
+    assert "<table" not in html
     assert (
-        "More than 200 people match “zed”: showing the sessions of the first 200. "
+        "More than 200 people match “zed”: too many to list their sessions. "
         "Type more of a name, or an email address." in html
     )
+    assert "No sessions match" not in html
+    assert "0 sessions" not in html
 
 
 @pytest.mark.parametrize("q", ["%", "_", "j_ne", "j%", "\\", "ja\\"])

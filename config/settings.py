@@ -16,6 +16,7 @@ from config.env import (
     env_int,
     env_int_item,
     env_list,
+    env_networks,
     env_required,
     env_str,
     env_text,
@@ -292,6 +293,10 @@ SECURE_HSTS_PRELOAD = True
 # Load balancers probe /healthz over plain HTTP inside the network; never redirect it.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies (addresses, networks) whose X-Forwarded-For names the client the throttles
+# count by (ops.throttle.client_address); gunicorn.conf.py trusts the same list. Empty: every
+# request's client is its peer (REMOTE_ADDR), and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {

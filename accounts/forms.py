@@ -1,16 +1,25 @@
 import unicodedata
+from collections.abc import Callable
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
 from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.services import EMAIL_TAKEN_MESSAGE
+from accounts.services import EMAIL_TAKEN_MESSAGE, reset_password
 from common.urls import absolute_url
 from notifications.emails import queue_email
 from notifications.models import EmailKind
-from ops.throttle import LOCKOUT_MESSAGE, clear_failures, client_ip, is_locked_out, record_failure
+from ops import throttle
 
 NAME_LINE_BREAK_MESSAGE = "Names cannot contain line breaks, tabs or other control characters."
 
@@ -20,6 +29,31 @@ def _refuse_control_characters(value: str) -> str:
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
         raise forms.ValidationError(NAME_LINE_BREAK_MESSAGE, code="control_characters")
     return value
+
+
+# The code of a form error that a throttle raised: the view answers 429 (`refused_status`).
+THROTTLED = "throttled"
+
+
+def refused_status(form: forms.BaseForm, otherwise: int) -> int:
+    """429 Too Many Requests when a throttle refused the form (docs/PRODUCT.md §1.3), else
+    `otherwise`."""
+    codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+    return 429 if THROTTLED in codes else otherwise
+
+
+def check_current_password(
+    request: HttpRequest, email: str, check: Callable[[], bool], wrong_message: str
+) -> None:
+    """A person's current password, checked behind the login throttle (ops/throttle.py):
+    a wrong one counts as a failed login, and while the account is locked even the right
+    one is refused. Raises ValidationError for either."""
+    try:
+        passed = throttle.check_password(request, email, check)
+    except throttle.LockedOut as refusal:
+        raise forms.ValidationError(str(refusal), code=THROTTLED) from None
+    if not passed:
+        raise forms.ValidationError(wrong_message, code="password_incorrect")
 
 
 class PersonFields(forms.ModelForm):
@@ -89,45 +123,84 @@ class AccountForm(PersonFields):
         return cleaned
 
     def _check_current_password(self, password: str) -> None:
-        ip = client_ip(self.request)
         if not password:
             self.add_error(
                 "current_password", "Enter your current password to change your email address."
             )
-        elif is_locked_out(self.saved_email, ip):
-            self.add_error("current_password", LOCKOUT_MESSAGE)
-        elif not self.instance.check_password(password):
-            record_failure(self.saved_email, ip)
-            self.add_error("current_password", "That is not your current password.")
+            return
+        try:
+            check_current_password(
+                self.request,
+                self.saved_email,
+                lambda: self.instance.check_password(password),
+                "That is not your current password.",
+            )
+        except forms.ValidationError as error:
+            self.add_error("current_password", error)
 
     def details(self) -> dict:
         return {field: self.cleaned_data[field] for field in PersonFields.Meta.fields}
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
+class ThrottledLogin:
+    """AuthenticationForm's check of an email and a password, behind the login throttle
+    (ops/throttle.py): a locked account, pair or address is refused before its password is
+    looked at. The product's login and Django's admin login both use it."""
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
 
     def clean(self):
-        """Django's check, behind the login throttle (ops/throttle.py): a locked-out email
-        or address is refused before its password is even looked at."""
-        email = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
-        if is_locked_out(email, ip):
-            raise forms.ValidationError(LOCKOUT_MESSAGE, code="locked_out")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError as error:
-            if error.code == "invalid_login":
-                record_failure(email, ip)
-            raise
-        if self.user_cache is not None:
-            clear_failures(email)
-        return cleaned
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            try:
+                self.user_cache = throttle.check_password(
+                    self.request,
+                    email,
+                    lambda: authenticate(self.request, username=email, password=password),
+                )
+            except throttle.LockedOut as refusal:
+                raise forms.ValidationError(str(refusal), code=THROTTLED) from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class EmailAuthenticationForm(ThrottledLogin, AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """Django's admin login (config/admin.py), with the product's throttle."""
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's password change; the old password is checked behind the login throttle."""
+
+    def __init__(self, user: User, *args, request: HttpRequest, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        check_current_password(
+            self.request,
+            self.user.email,
+            lambda: self.user.check_password(old_password),
+            self.error_messages["password_incorrect"],
+        )
+        return old_password
+
+
+class NewPasswordForm(SetPasswordForm):
+    """The last step of a password reset (accounts.services.reset_password)."""
+
+    def save(self, commit: bool = True) -> User:
+        return reset_password(self.user, self.cleaned_data["new_password1"])
 
 
 class OutboxPasswordResetForm(PasswordResetForm):

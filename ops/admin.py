@@ -11,7 +11,8 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
 @admin.register(LoginAttempt)
 class LoginAttemptAdmin(admin.ModelAdmin):
-    """Failed logins; deleting an email's rows lifts its lockout early."""
+    """Failed logins; deleting an account's rows lifts its lockouts early (a completed
+    password reset does the same)."""
 
     list_display = ["email", "ip", "created_at"]
     search_fields = ["email", "ip"]

@@ -1,7 +1,9 @@
 import unicodedata
 from collections.abc import Callable
+from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import (
@@ -11,13 +13,16 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
     UserCreationForm,
 )
-from django.db import transaction
+from django.contrib.auth.tokens import default_token_generator
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.services import EMAIL_TAKEN_MESSAGE, reset_password
 from common.urls import absolute_url
-from notifications.emails import queue_email
+from notifications.emails import email_to, queue_emails
 from notifications.models import EmailKind
 from ops import throttle
 
@@ -56,6 +61,34 @@ def check_current_password(
         raise forms.ValidationError(wrong_message, code="password_incorrect")
 
 
+class LimitedForm:
+    """A form whose posts are limited per client address and per email typed
+    (`ops.throttle.allow`, `limit_setting` an hour; docs/PRODUCT.md §1.3). A refused post is
+    not validated (a sign-up's email is not even looked up), changes nothing, and shows
+    `refused_message`."""
+
+    action: str
+    limit_setting: str
+    refused_message: str
+
+    def __init__(self, *args, request: HttpRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def full_clean(self) -> None:
+        if self.is_bound and not throttle.allow(
+            self.action,
+            limit=getattr(settings, self.limit_setting),
+            within=timedelta(hours=1),
+            email=str(self.data.get("email", "")),
+            address=throttle.client_address(self.request),
+        ):
+            self._errors, self.cleaned_data = ErrorDict(renderer=self.renderer), {}
+            self.add_error(None, forms.ValidationError(self.refused_message, code=THROTTLED))
+            return
+        super().full_clean()
+
+
 class PersonFields(forms.ModelForm):
     """Name, email and time zone, as sign-up and the account page both take them."""
 
@@ -82,8 +115,16 @@ class PersonFields(forms.ModelForm):
         return email
 
 
-class SignupForm(PersonFields, UserCreationForm):
+class SignupForm(LimitedForm, PersonFields, UserCreationForm):
+    """Sign-up, limited: it tells whether an email has an account."""
+
     email_taken_message = "An account with this email already exists. Log in instead."
+    action = "signup"
+    limit_setting = "SIGNUP_LIMIT_PER_HOUR"
+    refused_message = (
+        "Too many sign-up attempts from your network or for this email address. Please wait "
+        "an hour and try again."
+    )
 
     class Meta(PersonFields.Meta):
         pass
@@ -203,21 +244,34 @@ class NewPasswordForm(SetPasswordForm):
         return reset_password(self.user, self.cleaned_data["new_password1"])
 
 
-class OutboxPasswordResetForm(PasswordResetForm):
-    """Django's reset flow, but the email goes through the outbox like every other email:
-    never sent inside the request, and the page says the same whether or not the account
-    exists."""
+class OutboxPasswordResetForm(LimitedForm, PasswordResetForm):
+    """Django's reset request, limited (5 an hour per client address and per email, by
+    default), and its email goes through the outbox like every other email: never sent
+    inside the request, and at most one per address every
+    PASSWORD_RESET_EMAIL_INTERVAL_MINUTES. The page says the same whether or not the
+    account exists, and both cases do the same work, up to the outbox row itself: the same
+    reads, the same email rendered (for a stand-in), the same throttle rows."""
 
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        user = context["user"]
-        reset_url = absolute_url("password_reset_confirm", context["uid"], context["token"])
-        with transaction.atomic():
-            queue_email(user, EmailKind.PASSWORD_RESET, "password_reset", {"reset_url": reset_url})
+    action = "password_reset"
+    limit_setting = "PASSWORD_RESET_LIMIT_PER_HOUR"
+    refused_message = (
+        "Too many password reset requests from your network or for this email address. "
+        "Please wait an hour and try again."
+    )
+
+    def save(self, *, token_generator=default_token_generator, **_unused) -> None:
+        email = self.cleaned_data["email"]
+        user = next(iter(self.get_users(email)), None)
+        recipient = user or User(email=email)
+        reset_url = absolute_url(
+            "password_reset_confirm",
+            urlsafe_base64_encode(force_bytes(recipient.pk)),
+            token_generator.make_token(recipient),
+        )
+        outgoing = email_to(
+            recipient, EmailKind.PASSWORD_RESET, "password_reset", {"reset_url": reset_url}
+        )
+        interval = timedelta(minutes=settings.PASSWORD_RESET_EMAIL_INTERVAL_MINUTES)
+        due = throttle.allow("password_reset_email", limit=1, within=interval, email=email)
+        if due and user is not None:
+            queue_emails([outgoing])

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import (
     AccountForm,
     EmailAuthenticationForm,
+    OutboxPasswordResetForm,
     SignupForm,
     ThrottledPasswordChangeForm,
     refused_status,
@@ -66,12 +67,16 @@ class PasswordChangeView(AnswersTooManyRequests, auth_views.PasswordChangeView):
     form_class = ThrottledPasswordChangeForm
 
 
+class PasswordResetView(AnswersTooManyRequests, auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     after = next_url(request)
     if request.user.is_authenticated:
         return redirect(after or "dashboard")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -81,7 +86,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         request,
         "registration/signup.html",
         {"form": form, "next": after},
-        status=400 if form.errors else 200,
+        status=refused_status(form, 400 if form.errors else 200),
     )
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from accounts.forms import NewPasswordForm, OutboxPasswordResetForm
+from accounts.forms import NewPasswordForm
 from mentors import views as mentor_views
 from ops.health import healthz
 
@@ -13,16 +13,14 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="signup"),
     path("accounts/login/", account_views.EmailLoginView.as_view(), name="login"),
     # Django's own account pages, with the product's forms: every password check behind
-    # the login throttle, a completed reset unlocking the account.
+    # the login throttle, limited reset requests, a completed reset unlocking the account.
     path(
         "accounts/password_change/",
         account_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
-        name="password_reset",
+        "accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",

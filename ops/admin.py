@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ops.models import LoginAttempt, WorkerHeartbeat
+from ops.models import LoginAttempt, ThrottledAction, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -15,5 +15,15 @@ class LoginAttemptAdmin(admin.ModelAdmin):
     password reset does the same)."""
 
     list_display = ["email", "ip", "created_at"]
+    search_fields = ["email", "ip"]
+    ordering = ["-created_at"]
+
+
+@admin.register(ThrottledAction)
+class ThrottledActionAdmin(admin.ModelAdmin):
+    """Sign-ups and password reset requests the limits count; deleting rows lifts a limit."""
+
+    list_display = ["action", "email", "ip", "created_at"]
+    list_filter = ["action"]
     search_fields = ["email", "ip"]
     ordering = ["-created_at"]

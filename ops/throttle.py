@@ -17,9 +17,12 @@ extend itself; once it is over, the count starts afresh. A passed check clears t
 of its pair (account, address); a completed password reset clears the account's
 (`clear_account`), whoever made them.
 
-An attempt is recorded *before* its password is checked, compared only with the attempts
-recorded before it, and removed again if it is refused or passes: guesses sent side by side
-each count the others, so none slips past a limit while another is being checked.
+**Other requests** (`allow`): so many of one kind an hour from one client address and for
+one email, e.g. sign-ups and password reset requests.
+
+Both record a request *before* deciding and compare it only with the ones recorded before
+it, then remove it again if it is refused (or, for a password, if it passes): requests sent
+side by side each count the others, so none slips past a limit while another is in flight.
 """
 
 import ipaddress
@@ -32,7 +35,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ops.models import LoginAttempt
+from ops.models import LoginAttempt, ThrottledAction
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -129,6 +132,27 @@ def _forget_old_failures() -> None:
     LoginAttempt.objects.filter(
         created_at__lt=timezone.now() - longest - timedelta(days=1)
     ).delete()
+
+
+def allow(
+    action: str, *, limit: int, within: timedelta, email: str = "", address: str = ""
+) -> bool:
+    """Count one `action` (e.g. "signup") for its client address and its email, each when
+    given: True while both have done it fewer than `limit` times within `within` before;
+    otherwise False, and this one is not recorded."""
+    now, email = timezone.now(), _email(email)
+    request = ThrottledAction.objects.create(action=action, email=email, ip=address, created_at=now)
+    before = ThrottledAction.objects.filter(
+        action=action, pk__lt=request.pk, created_at__gt=now - within
+    )
+    if (email and before.filter(email=email).count() >= limit) or (
+        address and before.filter(ip=address).count() >= limit
+    ):
+        request.delete()
+        return False
+    # Every limit's window is an hour at most; older rows are of no use.
+    ThrottledAction.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    return True
 
 
 def _email(email: str) -> str:

@@ -89,6 +89,17 @@ def test_empty_variable_counts_as_unset(monkeypatch):
             "721",
             "LOGIN_ACCOUNT_THROTTLE_HOURS must be between 1 and 720; got 721.",
         ),
+        ("SIGNUP_LIMIT_PER_HOUR", "0", "SIGNUP_LIMIT_PER_HOUR must be between 1 and 1000; got 0."),
+        (
+            "PASSWORD_RESET_LIMIT_PER_HOUR",
+            "many",
+            "PASSWORD_RESET_LIMIT_PER_HOUR must be a whole number; got 'many'.",
+        ),
+        (
+            "PASSWORD_RESET_EMAIL_INTERVAL_MINUTES",
+            "61",
+            "PASSWORD_RESET_EMAIL_INTERVAL_MINUTES must be between 1 and 60; got 61.",
+        ),
     ],
 )
 def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value, message):
@@ -152,6 +163,9 @@ THROTTLE_SETTINGS = (
     "LOGIN_THROTTLE_MINUTES",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LOGIN_ACCOUNT_THROTTLE_HOURS",
+    "SIGNUP_LIMIT_PER_HOUR",
+    "PASSWORD_RESET_LIMIT_PER_HOUR",
+    "PASSWORD_RESET_EMAIL_INTERVAL_MINUTES",
     "TRUSTED_PROXIES",
 )
 
@@ -159,16 +173,16 @@ THROTTLE_SETTINGS = (
 @pytest.mark.parametrize(
     ("variables", "expected"),
     [
-        ({}, [5, 20, 15, 50, 24, []]),
+        ({}, [5, 20, 15, 50, 24, 5, 5, 5, []]),
         (
             dict(
                 zip(
                     THROTTLE_SETTINGS,
-                    ["3", "40", "10", "30", "48", "10.0.0.2"],
+                    ["3", "40", "10", "30", "48", "2", "3", "10", "10.0.0.2"],
                     strict=True,
                 )
             ),
-            [3, 40, 10, 30, 48, ["10.0.0.2/32"]],
+            [3, 40, 10, 30, 48, 2, 3, 10, ["10.0.0.2/32"]],
         ),
     ],
     ids=["defaults", "from the environment"],

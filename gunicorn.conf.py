@@ -5,7 +5,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_int
+from config.env import env_int, env_networks
 
 # Generous upper bounds, so a typo (3000 workers) stops start-up instead of the machine.
 MAX_WORKERS, MAX_THREADS, MAX_TIMEOUT = 256, 256, 3600
@@ -32,4 +32,13 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+try:  # the proxies gunicorn takes X-Forwarded-Proto from: those the throttles trust too
+    if os.environ.get("FORWARDED_ALLOW_IPS", "").strip():
+        raise ImproperlyConfigured(
+            "FORWARDED_ALLOW_IPS is not read: set TRUSTED_PROXIES instead, which the login "
+            "throttle and gunicorn both read."
+        )
+    forwarded_allow_ips = ",".join(env_networks("TRUSTED_PROXIES"))
+except ImproperlyConfigured as error:
+    raise SystemExit(f"gunicorn.conf.py: {error}") from None

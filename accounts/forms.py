@@ -1,16 +1,30 @@
 import unicodedata
+from collections.abc import Callable
+from datetime import timedelta
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
-from django.db import transaction
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
+from django.contrib.auth.tokens import default_token_generator
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
-from accounts.services import EMAIL_TAKEN_MESSAGE
+from accounts.services import EMAIL_TAKEN_MESSAGE, reset_password
 from common.urls import absolute_url
-from notifications.emails import queue_email
+from notifications.emails import email_to, queue_emails
 from notifications.models import EmailKind
-from ops.throttle import LOCKOUT_MESSAGE, clear_failures, client_ip, is_locked_out, record_failure
+from ops import throttle
 
 NAME_LINE_BREAK_MESSAGE = "Names cannot contain line breaks, tabs or other control characters."
 
@@ -20,6 +34,59 @@ def _refuse_control_characters(value: str) -> str:
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
         raise forms.ValidationError(NAME_LINE_BREAK_MESSAGE, code="control_characters")
     return value
+
+
+# The code of a form error that a throttle raised: the view answers 429 (`refused_status`).
+THROTTLED = "throttled"
+
+
+def refused_status(form: forms.BaseForm, otherwise: int) -> int:
+    """429 Too Many Requests when a throttle refused the form (docs/PRODUCT.md §1.3), else
+    `otherwise`."""
+    codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+    return 429 if THROTTLED in codes else otherwise
+
+
+def check_current_password(
+    request: HttpRequest, email: str, check: Callable[[], bool], wrong_message: str
+) -> None:
+    """A person's current password, checked behind the login throttle (ops/throttle.py):
+    a wrong one counts as a failed login, and while the account is locked even the right
+    one is refused. Raises ValidationError for either."""
+    try:
+        passed = throttle.check_password(request, email, check)
+    except throttle.LockedOut as refusal:
+        raise forms.ValidationError(str(refusal), code=THROTTLED) from None
+    if not passed:
+        raise forms.ValidationError(wrong_message, code="password_incorrect")
+
+
+class LimitedForm:
+    """A form whose posts are limited per client address and per email typed
+    (`ops.throttle.allow`, `limit_setting` an hour; docs/PRODUCT.md §1.3). A refused post is
+    not validated (a sign-up's email is not even looked up), changes nothing, and shows
+    `refused_message`."""
+
+    action: str
+    limit_setting: str
+    refused_message: str
+
+    def __init__(self, *args, request: HttpRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def full_clean(self) -> None:
+        if self.is_bound and not throttle.allow(
+            self.action,
+            limit=getattr(settings, self.limit_setting),
+            within=timedelta(hours=1),
+            email=str(self.data.get("email", "")),
+            address=throttle.client_address(self.request),
+        ):
+            self._errors, self.cleaned_data = ErrorDict(renderer=self.renderer), {}
+            self.add_error(None, forms.ValidationError(self.refused_message, code=THROTTLED))
+            return
+        super().full_clean()
 
 
 class PersonFields(forms.ModelForm):
@@ -48,8 +115,16 @@ class PersonFields(forms.ModelForm):
         return email
 
 
-class SignupForm(PersonFields, UserCreationForm):
+class SignupForm(LimitedForm, PersonFields, UserCreationForm):
+    """Sign-up, limited: it tells whether an email has an account."""
+
     email_taken_message = "An account with this email already exists. Log in instead."
+    action = "signup"
+    limit_setting = "SIGNUP_LIMIT_PER_HOUR"
+    refused_message = (
+        "Too many sign-up attempts from your network or for this email address. Please wait "
+        "an hour and try again."
+    )
 
     class Meta(PersonFields.Meta):
         pass
@@ -89,62 +164,114 @@ class AccountForm(PersonFields):
         return cleaned
 
     def _check_current_password(self, password: str) -> None:
-        ip = client_ip(self.request)
         if not password:
             self.add_error(
                 "current_password", "Enter your current password to change your email address."
             )
-        elif is_locked_out(self.saved_email, ip):
-            self.add_error("current_password", LOCKOUT_MESSAGE)
-        elif not self.instance.check_password(password):
-            record_failure(self.saved_email, ip)
-            self.add_error("current_password", "That is not your current password.")
+            return
+        try:
+            check_current_password(
+                self.request,
+                self.saved_email,
+                lambda: self.instance.check_password(password),
+                "That is not your current password.",
+            )
+        except forms.ValidationError as error:
+            self.add_error("current_password", error)
 
     def details(self) -> dict:
         return {field: self.cleaned_data[field] for field in PersonFields.Meta.fields}
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
+class ThrottledLogin:
+    """AuthenticationForm's check of an email and a password, behind the login throttle
+    (ops/throttle.py): a locked account, pair or address is refused before its password is
+    looked at. The product's login and Django's admin login both use it."""
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
 
     def clean(self):
-        """Django's check, behind the login throttle (ops/throttle.py): a locked-out email
-        or address is refused before its password is even looked at."""
-        email = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
-        if is_locked_out(email, ip):
-            raise forms.ValidationError(LOCKOUT_MESSAGE, code="locked_out")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError as error:
-            if error.code == "invalid_login":
-                record_failure(email, ip)
-            raise
-        if self.user_cache is not None:
-            clear_failures(email)
-        return cleaned
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            try:
+                self.user_cache = throttle.check_password(
+                    self.request,
+                    email,
+                    lambda: authenticate(self.request, username=email, password=password),
+                )
+            except throttle.LockedOut as refusal:
+                raise forms.ValidationError(str(refusal), code=THROTTLED) from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
-class OutboxPasswordResetForm(PasswordResetForm):
-    """Django's reset flow, but the email goes through the outbox like every other email:
-    never sent inside the request, and the page says the same whether or not the account
-    exists."""
+class EmailAuthenticationForm(ThrottledLogin, AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
 
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        user = context["user"]
-        reset_url = absolute_url("password_reset_confirm", context["uid"], context["token"])
-        with transaction.atomic():
-            queue_email(user, EmailKind.PASSWORD_RESET, "password_reset", {"reset_url": reset_url})
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """Django's admin login (config/admin.py), with the product's throttle."""
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's password change; the old password is checked behind the login throttle."""
+
+    def __init__(self, user: User, *args, request: HttpRequest, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        check_current_password(
+            self.request,
+            self.user.email,
+            lambda: self.user.check_password(old_password),
+            self.error_messages["password_incorrect"],
+        )
+        return old_password
+
+
+class NewPasswordForm(SetPasswordForm):
+    """The last step of a password reset (accounts.services.reset_password)."""
+
+    def save(self, commit: bool = True) -> User:
+        return reset_password(self.user, self.cleaned_data["new_password1"])
+
+
+class OutboxPasswordResetForm(LimitedForm, PasswordResetForm):
+    """Django's reset request, limited (5 an hour per client address and per email, by
+    default), and its email goes through the outbox like every other email: never sent
+    inside the request, and at most one per address every
+    PASSWORD_RESET_EMAIL_INTERVAL_MINUTES. The page says the same whether or not the
+    account exists, and both cases do the same work, up to the outbox row itself: the same
+    reads, the same email rendered (for a stand-in), the same throttle rows."""
+
+    action = "password_reset"
+    limit_setting = "PASSWORD_RESET_LIMIT_PER_HOUR"
+    refused_message = (
+        "Too many password reset requests from your network or for this email address. "
+        "Please wait an hour and try again."
+    )
+
+    def save(self, *, token_generator=default_token_generator, **_unused) -> None:
+        email = self.cleaned_data["email"]
+        user = next(iter(self.get_users(email)), None)
+        recipient = user or User(email=email)
+        reset_url = absolute_url(
+            "password_reset_confirm",
+            urlsafe_base64_encode(force_bytes(recipient.pk)),
+            token_generator.make_token(recipient),
+        )
+        outgoing = email_to(
+            recipient, EmailKind.PASSWORD_RESET, "password_reset", {"reset_url": reset_url}
+        )
+        interval = timedelta(minutes=settings.PASSWORD_RESET_EMAIL_INTERVAL_MINUTES)
+        due = throttle.allow("password_reset_email", limit=1, within=interval, email=email)
+        if due and user is not None:
+            queue_emails([outgoing])

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from ops import throttle
 
 EMAIL_TAKEN_MESSAGE = "Another account already uses this email address."
 
@@ -25,4 +26,15 @@ def update_account(
             user.save(update_fields=["first_name", "last_name", "email", "time_zone"])
     except IntegrityError:
         raise AccountError(EMAIL_TAKEN_MESSAGE) from None
+    return user
+
+
+def reset_password(user: User, password: str) -> User:
+    """The last step of a password reset: the new password, and the account's failed logins
+    forgotten (docs/PRODUCT.md §1.3). Whoever could open the emailed link holds the mailbox,
+    so a lockout that others caused by typing the email ends here."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        throttle.clear_account(user.email)
     return user

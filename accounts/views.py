@@ -2,14 +2,21 @@ import unicodedata
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import AccountForm, EmailAuthenticationForm, SignupForm
+from accounts.forms import (
+    AccountForm,
+    EmailAuthenticationForm,
+    OutboxPasswordResetForm,
+    SignupForm,
+    ThrottledPasswordChangeForm,
+    refused_status,
+)
 from accounts.models import User
 from accounts.services import AccountError, update_account
 
@@ -34,7 +41,20 @@ def next_url(request: HttpRequest) -> str:
     return url if safe else ""
 
 
-class EmailLoginView(LoginView):
+class AnswersTooManyRequests:
+    """A form view of Django's whose form is throttled: the form gets the request (for the
+    client's address), and a refused form is shown again with 429 Too Many Requests."""
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = refused_status(form, response.status_code)
+        return response
+
+
+class EmailLoginView(AnswersTooManyRequests, auth_views.LoginView):
     """Django's login by email, with the same `next` rule as sign-up."""
 
     authentication_form = EmailAuthenticationForm
@@ -43,12 +63,20 @@ class EmailLoginView(LoginView):
         return next_url(request or self.request)
 
 
+class PasswordChangeView(AnswersTooManyRequests, auth_views.PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+
+class PasswordResetView(AnswersTooManyRequests, auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     after = next_url(request)
     if request.user.is_authenticated:
         return redirect(after or "dashboard")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -58,7 +86,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         request,
         "registration/signup.html",
         {"form": form, "next": after},
-        status=400 if form.errors else 200,
+        status=refused_status(form, 400 if form.errors else 200),
     )
 
 
@@ -77,6 +105,5 @@ def account(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your account has been saved.")
             return redirect("account")
-    return render(
-        request, "registration/account.html", {"form": form}, status=400 if form.errors else 200
-    )
+    status = refused_status(form, 400 if form.errors else 200)
+    return render(request, "registration/account.html", {"form": form}, status=status)

@@ -4,6 +4,7 @@ A bad value stops start-up with a message that names the variable, so a typo in 
 deployment never turns into a silently wrong setting.
 """
 
+import ipaddress
 import os
 import unicodedata
 import zoneinfo
@@ -83,6 +84,36 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not items:
         raise ImproperlyConfigured(f"{name} must be a comma-separated list; got {value!r}.")
     return items
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses and networks (e.g. TRUSTED_PROXIES=10.0.0.2,fd00::/8),
+    written the standard way: `192.168.1.1/32`, `fd00::/8`. Empty when unset. A network
+    with host bits set (`10.0.0.1/8`) is refused: it is almost always a typo, and gunicorn
+    refuses it too."""
+    value = _raw(name)
+    if value is None:
+        return []
+    networks = []
+    for item in (part.strip() for part in value.split(",")):
+        try:
+            networks.append(str(ipaddress.ip_network(item)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of IP addresses or networks such as "
+                f"10.0.0.2,192.168.0.0/16; {_network_problem(item)}."
+            ) from None
+    return networks
+
+
+def _network_problem(item: str) -> str:
+    if not item:
+        return "an item is empty"
+    try:
+        network = ipaddress.ip_network(item, strict=False)
+    except ValueError:
+        return f"{item!r} is not an IP address or network"
+    return f"{item!r} has host bits set (did you mean {network}?)"
 
 
 def env_url(name: str, default: str) -> str:

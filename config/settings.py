@@ -16,6 +16,7 @@ from config.env import (
     env_int,
     env_int_item,
     env_list,
+    env_networks,
     env_required,
     env_str,
     env_text,
@@ -34,7 +35,7 @@ SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.DataRepairAdminConfig",  # django.contrib.admin, with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -275,11 +276,43 @@ WORKER_PERIODIC_JOBS = [
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int(
     "WORKER_HEARTBEAT_MAX_AGE_SECONDS", 180, minimum=1, maximum=86400
 )
-# Login throttling (ops/throttle.py): failures per email / per client address within the
-# window, and how long a lockout lasts. The lockout message says "15 minutes".
-LOGIN_MAX_FAILURES_PER_EMAIL = 5
-LOGIN_MAX_FAILURES_PER_IP = 20
-LOGIN_THROTTLE_MINUTES = 15
+# Login throttling (ops/throttle.py; docs/PRODUCT.md §1.3). So many failures for one
+# account from one client address, or from one address for any accounts, within
+# LOGIN_THROTTLE_MINUTES lock that pair (that address) for as long. A stranger typing a
+# person's email thus locks out only themself; so that many strangers cannot guess either,
+# failures for one account from anywhere within LOGIN_ACCOUNT_THROTTLE_HOURS lock the
+# account for as long, until a password reset.
+LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = env_int(
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5, minimum=1, maximum=100
+)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int(
+    "LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1, maximum=10000
+)
+LOGIN_THROTTLE_MINUTES = env_int("LOGIN_THROTTLE_MINUTES", 15, minimum=1, maximum=24 * 60)
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int(
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT", 50, minimum=1, maximum=100000
+)
+LOGIN_ACCOUNT_THROTTLE_HOURS = env_int("LOGIN_ACCOUNT_THROTTLE_HOURS", 24, minimum=1, maximum=720)
+if LOGIN_MAX_FAILURES_PER_ACCOUNT <= LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS:
+    raise ImproperlyConfigured(
+        f"LOGIN_MAX_FAILURES_PER_ACCOUNT ({LOGIN_MAX_FAILURES_PER_ACCOUNT}) must be more than "
+        f"LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS ({LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS})"
+        ": otherwise anyone who types a person's email locks them out from everywhere."
+    )
+if LOGIN_ACCOUNT_THROTTLE_HOURS * 60 < LOGIN_THROTTLE_MINUTES:
+    raise ImproperlyConfigured(
+        f"LOGIN_ACCOUNT_THROTTLE_HOURS ({LOGIN_ACCOUNT_THROTTLE_HOURS} h) must be at least "
+        f"LOGIN_THROTTLE_MINUTES ({LOGIN_THROTTLE_MINUTES} min): the account-wide limit is "
+        "the slower one."
+    )
+# Sign-ups and password reset requests an hour, from one client address and for one email
+# address; and at most one reset email to an address within the interval (docs/PRODUCT.md
+# §1.3). A sign-up tells whether an email has an account; a reset sends an email.
+SIGNUP_LIMIT_PER_HOUR = env_int("SIGNUP_LIMIT_PER_HOUR", 5, minimum=1, maximum=1000)
+PASSWORD_RESET_LIMIT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_HOUR", 5, minimum=1, maximum=1000)
+PASSWORD_RESET_EMAIL_INTERVAL_MINUTES = env_int(
+    "PASSWORD_RESET_EMAIL_INTERVAL_MINUTES", 5, minimum=1, maximum=60
+)
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
@@ -292,6 +325,10 @@ SECURE_HSTS_PRELOAD = True
 # Load balancers probe /healthz over plain HTTP inside the network; never redirect it.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies (addresses, networks) whose X-Forwarded-For names the client the throttles
+# count by (ops.throttle.client_address); gunicorn.conf.py trusts the same list. Empty: every
+# request's client is its peer (REMOTE_ADDR), and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ops.models import LoginAttempt, WorkerHeartbeat
+from ops.models import LoginAttempt, ThrottledAction, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -11,8 +11,19 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
 @admin.register(LoginAttempt)
 class LoginAttemptAdmin(admin.ModelAdmin):
-    """Failed logins; deleting an email's rows lifts its lockout early."""
+    """Failed logins; deleting an account's rows lifts its lockouts early (a completed
+    password reset does the same)."""
 
     list_display = ["email", "ip", "created_at"]
+    search_fields = ["email", "ip"]
+    ordering = ["-created_at"]
+
+
+@admin.register(ThrottledAction)
+class ThrottledActionAdmin(admin.ModelAdmin):
+    """Sign-ups and password reset requests the limits count; deleting rows lifts a limit."""
+
+    list_display = ["action", "email", "ip", "created_at"]
+    list_filter = ["action"]
     search_fields = ["email", "ip"]
     ordering = ["-created_at"]

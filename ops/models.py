@@ -1,6 +1,6 @@
 """Operational state shared by every web and worker process (so it lives in the database,
 never in one process's memory): worker heartbeats for /healthz, failed login attempts for
-the login throttle."""
+the login throttle, and the requests the other limits count (ops/throttle.py)."""
 
 from django.db import models
 
@@ -30,3 +30,22 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ThrottledAction(models.Model):
+    """One request a limit counts (a sign-up, a password reset request, a reset email), by
+    the client address it came from and the (lower-cased) email it named."""
+
+    action = models.CharField(max_length=32)
+    email = models.CharField(max_length=254)
+    ip = models.CharField(max_length=45)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["action", "email", "created_at"]),
+            models.Index(fields=["action", "ip", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.email} from {self.ip} at {self.created_at:%Y-%m-%d %H:%M:%S}"

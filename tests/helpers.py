@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,6 +20,18 @@ def messages_of(response) -> list[tuple[str, str]]:
     Takes a test client's response, or a request (RequestFactory's, with its storage)."""
     request = getattr(response, "wsgi_request", response)
     return [(m.level_tag, m.message) for m in get_messages(request)]
+
+
+def is_logged_in(client: Client) -> bool:
+    """Whether the test client's session holds a logged-in person."""
+    return SESSION_KEY in client.session
+
+
+def post_from(address: str, path: str, data: dict, **environ: str):
+    """POST `data` to `path` from a new client at `address` (its REMOTE_ADDR; `environ` adds
+    more, e.g. HTTP_X_FORWARDED_FOR): (the client, the response)."""
+    client = Client(REMOTE_ADDR=address, **environ)
+    return client, client.post(path, data)
 
 
 def visible_text(markup: str) -> str:

@@ -63,6 +63,43 @@ def test_empty_variable_counts_as_unset(monkeypatch):
             "PAYMENT_INSTRUCTIONS must be at most 1000 characters; got 1001.",
         ),
         ("PAYMENT_INSTRUCTIONS", "Pay\x1bnow", "PAYMENT_INSTRUCTIONS must be plain text"),
+        (
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+            "five",
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS must be a whole number; got 'five'.",
+        ),
+        (
+            "LOGIN_MAX_FAILURES_PER_ADDRESS",
+            "0",
+            "LOGIN_MAX_FAILURES_PER_ADDRESS must be between 1 and 10000; got 0.",
+        ),
+        (
+            "LOGIN_THROTTLE_MINUTES",
+            "0",
+            "LOGIN_THROTTLE_MINUTES must be between 1 and 1440; got 0.",
+        ),
+        (
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+            "5",
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT (5) must be more than "
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS (5)",
+        ),
+        (
+            "LOGIN_ACCOUNT_THROTTLE_HOURS",
+            "721",
+            "LOGIN_ACCOUNT_THROTTLE_HOURS must be between 1 and 720; got 721.",
+        ),
+        ("SIGNUP_LIMIT_PER_HOUR", "0", "SIGNUP_LIMIT_PER_HOUR must be between 1 and 1000; got 0."),
+        (
+            "PASSWORD_RESET_LIMIT_PER_HOUR",
+            "many",
+            "PASSWORD_RESET_LIMIT_PER_HOUR must be a whole number; got 'many'.",
+        ),
+        (
+            "PASSWORD_RESET_EMAIL_INTERVAL_MINUTES",
+            "61",
+            "PASSWORD_RESET_EMAIL_INTERVAL_MINUTES must be between 1 and 60; got 61.",
+        ),
     ],
 )
 def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value, message):
@@ -118,6 +155,50 @@ def test_support_email_is_the_senders_address_when_unset():
     script = "import config.settings as s; print(s.SUPPORT_EMAIL)"
     result = run_python("-c", script, env=environment)
     assert result.stdout.strip() == "hello@mentors.example.com", result.stderr
+
+
+THROTTLE_SETTINGS = (
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+    "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_THROTTLE_MINUTES",
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+    "LOGIN_ACCOUNT_THROTTLE_HOURS",
+    "SIGNUP_LIMIT_PER_HOUR",
+    "PASSWORD_RESET_LIMIT_PER_HOUR",
+    "PASSWORD_RESET_EMAIL_INTERVAL_MINUTES",
+    "TRUSTED_PROXIES",
+)
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({}, [5, 20, 15, 50, 24, 5, 5, 5, []]),
+        (
+            dict(
+                zip(
+                    THROTTLE_SETTINGS,
+                    ["3", "40", "10", "30", "48", "2", "3", "10", "10.0.0.2"],
+                    strict=True,
+                )
+            ),
+            [3, 40, 10, 30, 48, 2, 3, 10, ["10.0.0.2/32"]],
+        ),
+    ],
+    ids=["defaults", "from the environment"],
+)
+def test_throttle_settings_come_from_the_environment(variables, expected):
+    environment = {
+        **{k: v for k, v in os.environ.items() if k not in THROTTLE_SETTINGS},
+        "DJANGO_DEBUG": "true",
+        **variables,
+    }
+    script = (
+        "import json, config.settings as s; "
+        f"print(json.dumps([getattr(s, n) for n in {THROTTLE_SETTINGS!r}]))"
+    )
+    result = run_python("-c", script, env=environment)
+    assert json.loads(result.stdout) == expected, result.stderr
 
 
 def test_production_start_up_requires_a_secret_key():

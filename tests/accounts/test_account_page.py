@@ -123,7 +123,7 @@ def test_a_wrong_password_counts_towards_the_login_throttle(mentee):
 
 def test_a_locked_out_email_cannot_be_changed_even_with_the_right_password(mentee, settings):
     client = client_for(mentee)
-    for _ in range(settings.LOGIN_MAX_FAILURES_PER_EMAIL):
+    for _ in range(settings.LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS):
         client.post(
             "/account/",
             _account_data(mentee, email="new@example.com", current_password="wrong-password"),
@@ -133,10 +133,11 @@ def test_a_locked_out_email_cannot_be_changed_even_with_the_right_password(mente
         "/account/", _account_data(mentee, email="new@example.com", current_password=PASSWORD)
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 429
     assert response.context["form"].errors == {
         "current_password": [
-            "Too many failed login attempts. Please wait 15 minutes or reset your password."
+            "Too many failed login attempts. Wait 15 minutes and try again, or reset your "
+            "password to log in now."
         ]
     }
     assert _fields(mentee)[2] == "john@example.com"

@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from accounts import views as account_views
 from accounts.forms import OutboxPasswordResetForm
+from common.converters import IdConverter
 from mentors import views as mentor_views
 from ops.health import healthz
 
 admin.site.site_header = "CodeMentorHub data repair"
+# Before the apps' URLs are included: their routes take ids as <id:pk>.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", mentor_views.home, name="home"),

@@ -9,6 +9,7 @@ Objects that are not yours answer 404; admin URLs answer 403 to non-staff; POST-
 views answer 405 to GET; GET-only views answer 405 to POST.
 """
 
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -330,3 +331,67 @@ def test_another_mentors_availability_is_404(name, world):
 
     assert response.status_code == 404
     assert WeeklyAvailability.objects.filter(pk=world.weekly.pk).exists()
+
+
+# --- Ids no row can have ----------------------------------------------------------------
+
+# A URL's id is 1 … 2**63 - 1 (the database's BIGINT), written without leading zeros: one
+# address per object. Anything else matches no route and answers 404, before any view or
+# login check runs (docs/PRODUCT.md §1.2).
+IMPOSSIBLE_IDS = [str(2**63), str(2**64), str(10**30), "0", "-1", "00", "+1", "1.0"]
+ID_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def id_routes() -> list[tuple[str, str]]:
+    """(name, route) of every route whose path takes a row's id."""
+    return sorted(
+        (name, route)
+        for name, route in named_patterns()
+        if re.search(r"<(?:int|id):\w+>", route)
+    )
+
+
+def test_every_id_in_a_route_uses_the_id_converter():
+    assert [route for _, route in named_patterns() if "<int:" in route] == []
+    assert len(id_routes()) >= 15
+
+
+def _impossible(role, path) -> list[tuple[str, int]]:
+    """(method, status) of GET and POST to `path` that did not answer 404."""
+    client = CsrfClient(role)
+    answers = [("GET", client.get(path).status_code), ("POST", client.post(path).status_code)]
+    return [(method, status) for method, status in answers if status != 404]
+
+
+@pytest.mark.parametrize("value", IMPOSSIBLE_IDS)
+@pytest.mark.parametrize(("name", "route"), id_routes(), ids=[n for n, _ in id_routes()])
+def test_an_impossible_id_is_404_for_everyone(name, route, value, world):
+    path = "/" + ID_PARAMETER.sub(value, route)
+
+    wrong = {role: _impossible(user, path) for role, user in world.users.items()}
+
+    assert {role: found for role, found in wrong.items() if found} == {}, path
+
+
+@pytest.mark.parametrize(("name", "route"), id_routes(), ids=[n for n, _ in id_routes()])
+def test_an_id_with_a_leading_zero_is_404_for_everyone(name, route, world):
+    real = _path(name, world)
+    (pk,) = MATRIX[name][0](world).values()
+    path = real.replace(f"/{pk}/", f"/0{pk}/")
+    assert path != real
+
+    wrong = {role: _impossible(user, path) for role, user in world.users.items()}
+
+    assert {role: found for role, found in wrong.items() if found} == {}, path
+
+
+@pytest.mark.parametrize(("name", "route"), id_routes(), ids=[n for n, _ in id_routes()])
+def test_the_largest_id_the_database_holds_is_no_500(name, route, world):
+    """2**63 - 1 is a valid id that no row has: whatever the persona meets (a login, a 403,
+    a 404), never a server error."""
+    path = "/" + ID_PARAMETER.sub(str(2**63 - 1), route)
+
+    for user in world.users.values():
+        client = CsrfClient(user)
+        assert client.get(path).status_code < 500
+        assert client.post(path).status_code < 500

@@ -8,7 +8,6 @@ from common.converters import IdConverter
 from mentors import views as mentor_views
 from ops.health import healthz
 
-admin.site.site_header = "CodeMentorHub data repair"
 # Before the apps' URLs are included: their routes take ids as <id:pk>.
 register_converter(IdConverter, "id")
 
@@ -19,10 +18,12 @@ urlpatterns = [
     path("accounts/login/", account_views.EmailLoginView.as_view(), name="login"),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
+        auth_views.PasswordResetView.as_view(
+            form_class=OutboxPasswordResetForm, http_method_names=["get", "head", "post"]
+        ),
         name="password_reset",
     ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
     path("account/", account_views.account, name="account"),
     path("", include("bookings.urls")),
     path("", include("mentors.urls")),

@@ -1,0 +1,44 @@
+"""Django's own account views under /accounts/: logout, password change and password reset
+after the email is sent. Each answers only the methods it serves (docs/PRODUCT.md §1.2):
+as Django maps them (django.contrib.auth.urls) they would also answer OPTIONS, and take PUT
+as POST. The log-in and the reset form itself are mapped in config/urls.py."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.decorators.http import require_http_methods
+
+PAGE = ["get", "head"]
+FORM = ["get", "head", "post"]
+
+urlpatterns = [
+    path("logout/", auth_views.LogoutView.as_view(http_method_names=["post"]), name="logout"),
+    path(
+        "password_change/",
+        auth_views.PasswordChangeView.as_view(http_method_names=FORM),
+        name="password_change",
+    ),
+    path(
+        "password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(http_method_names=PAGE),
+        name="password_change_done",
+    ),
+    path(
+        "password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(http_method_names=PAGE),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        # Its dispatch() answers a link (redirect, or "invalid link") before the method is
+        # looked at, so the methods are checked in front of it.
+        require_http_methods([method.upper() for method in FORM])(
+            auth_views.PasswordResetConfirmView.as_view()
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(http_method_names=PAGE),
+        name="password_reset_complete",
+    ),
+]

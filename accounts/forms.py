@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from accounts.models import User
 from accounts.services import EMAIL_TAKEN_MESSAGE
+from common.email_addresses import EmailAddressField
 from common.urls import absolute_url
 from notifications.emails import queue_email
 from notifications.models import EmailKind
@@ -30,6 +31,7 @@ class PersonFields(forms.ModelForm):
     class Meta:
         model = User
         fields = ("first_name", "last_name", "email", "time_zone")
+        field_classes = {"email": EmailAddressField}
 
     def clean_first_name(self) -> str:
         return _refuse_control_characters(self.cleaned_data["first_name"])
@@ -105,7 +107,7 @@ class AccountForm(PersonFields):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(
+    username = EmailAddressField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
@@ -134,6 +136,10 @@ class OutboxPasswordResetForm(PasswordResetForm):
     """Django's reset flow, but the email goes through the outbox like every other email:
     never sent inside the request, and the page says the same whether or not the account
     exists."""
+
+    email = EmailAddressField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     def send_mail(
         self,

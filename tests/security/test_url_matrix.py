@@ -359,7 +359,6 @@ def test_head_answers_as_get(name, world):
         response = client.head(path)
 
         _assert_outcome(response, MATRIX[name][1][role], path, world)
-        assert response.content == b""
 
 
 UNSERVED = ("PUT", "PATCH", "DELETE", "TRACE", "OPTIONS")

@@ -17,7 +17,7 @@ BENCH_EMAILS ?= 1000
 # The load test's own PostgreSQL database (dropped, re-created and seeded by the script).
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/codementorhub_load
 
-.PHONY: help install demo test test-unit test-e2e lint browser migrate clean bench bench-email load
+.PHONY: help install demo test test-unit test-e2e lint browser proxy migrate clean bench bench-email load
 
 help:
 	@echo "make demo   - run CodeMentorHub with demo data on http://$(HOST):$(PORT)"
@@ -48,6 +48,12 @@ browser:
 	  npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(AXE_DIR) axe-core@$(AXE_CORE_VERSION); \
 	fi
 
+# nginx in front of a real gunicorn: the slow-client tests run docs/DEPLOYMENT.md's server block.
+proxy:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing Debian's nginx for the slow-client tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
 migrate: install
 	$(DEMO_ENV) $(RUN) manage.py migrate --noinput
 
@@ -60,11 +66,11 @@ demo: migrate
 	  $(DEMO_ENV) $(RUN) manage.py run_worker --sweep-every 30 & \
 	  $(DEMO_ENV) $(RUN) manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install browser
+test: install browser proxy
 	$(RUN) -m pytest -q
 	@echo "The suite above ran on $${DATABASE_URL:-SQLite}."
 
-test-unit: install
+test-unit: install proxy
 	$(RUN) -m pytest -q -m "not e2e"
 
 test-e2e: install browser

@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 
 from accounts.models import MentorProfile, User
+from common.email_addresses import EmailAddressField
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
+    # The model's rule checks it anyway; this makes the message the one every form shows.
+    formfield_overrides = {models.EmailField: {"form_class": EmailAddressField}}
     list_display = ["email", "first_name", "last_name", "is_staff", "time_zone"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (

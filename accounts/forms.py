@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.services import EMAIL_TAKEN_MESSAGE, reset_password
+from common.email_addresses import EmailAddressField
 from common.urls import absolute_url
 from notifications.emails import email_to, queue_emails
 from notifications.models import EmailKind
@@ -97,6 +98,7 @@ class PersonFields(forms.ModelForm):
     class Meta:
         model = User
         fields = ("first_name", "last_name", "email", "time_zone")
+        field_classes = {"email": EmailAddressField}
 
     def clean_first_name(self) -> str:
         return _refuse_control_characters(self.cleaned_data["first_name"])
@@ -210,7 +212,7 @@ class ThrottledLogin:
 
 
 class EmailAuthenticationForm(ThrottledLogin, AuthenticationForm):
-    username = forms.EmailField(
+    username = EmailAddressField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
@@ -257,6 +259,9 @@ class OutboxPasswordResetForm(LimitedForm, PasswordResetForm):
     refused_message = (
         "Too many password reset requests from your network or for this email address. "
         "Please wait an hour and try again."
+    )
+    email = EmailAddressField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
     def save(self, *, token_generator=default_token_generator, **_unused) -> None:

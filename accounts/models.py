@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from common.email_addresses import validate_email_address
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -44,7 +46,7 @@ class User(AbstractUser):
     """A person: every registered user is a mentee; an approved MentorProfile makes a mentor."""
 
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField("email address", unique=True, validators=[validate_email_address])
     first_name = models.CharField("first name", max_length=150)
     last_name = models.CharField("last name", max_length=150)
     time_zone = models.CharField(

@@ -58,6 +58,8 @@ class EmailLoginView(AnswersTooManyRequests, auth_views.LoginView):
     """Django's login by email, with the same `next` rule as sign-up."""
 
     authentication_form = EmailAuthenticationForm
+    # Django's form views would also answer OPTIONS, and take PUT as POST.
+    http_method_names = ["get", "head", "post"]
 
     def get_redirect_url(self, request: HttpRequest | None = None) -> str:
         return next_url(request or self.request)
@@ -71,7 +73,7 @@ class PasswordResetView(AnswersTooManyRequests, auth_views.PasswordResetView):
     form_class = OutboxPasswordResetForm
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     after = next_url(request)
     if request.user.is_authenticated:
@@ -91,7 +93,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     # The form edits its own copy: a refused change must not show in the page's header.
     form = AccountForm(

@@ -6,7 +6,7 @@ urlpatterns = [
     path("mentor/availability/", views.editor, name="availability_editor"),
     path("mentor/availability/weekly/", views.add_weekly, name="availability_add_weekly"),
     path(
-        "mentor/availability/weekly/<int:pk>/delete/",
+        "mentor/availability/weekly/<id:pk>/delete/",
         views.delete_weekly,
         name="availability_delete_weekly",
     ),
@@ -16,7 +16,7 @@ urlpatterns = [
         name="availability_add_exception",
     ),
     path(
-        "mentor/availability/exceptions/<int:pk>/delete/",
+        "mentor/availability/exceptions/<id:pk>/delete/",
         views.delete_exception,
         name="availability_delete_exception",
     ),

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import is_mentor
 from availability.forms import ExceptionForm, WeeklyWindowForm
@@ -49,7 +49,7 @@ def _render(request: HttpRequest, *, weekly_form=None, exception_form=None, stat
 
 
 @mentor_required
-@require_GET
+@require_safe
 def editor(request: HttpRequest) -> HttpResponse:
     return _render(request)
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from bookings import selectors, services
 from bookings.forms import (
@@ -35,7 +35,7 @@ def dashboard_url(raw_query: str = "") -> str:
 
 
 @staff_required
-@require_GET
+@require_safe
 def session_list(request: HttpRequest) -> HttpResponse:
     listed = list_filters(request, AdminSessionFilterForm, FILTER_KEYS, paging=PAGING_KEYS)
     result = selectors.admin_session_page(listed.form.filters())
@@ -177,7 +177,7 @@ def _success_message(session: MentoringSession, action: str) -> str:
 
 
 @staff_required
-@require_GET
+@require_safe
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One session for staff: its fields, audit trail and emails (with Resend)."""
     session = selectors.session_for_admin(pk)

@@ -72,7 +72,7 @@ def _prices(rate: Decimal) -> list[tuple[int, Decimal]]:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def book_session(request: HttpRequest, pk: int) -> HttpResponse:
     mentor = get_object_or_404(
         get_user_model().objects.select_related("mentor_profile"),

@@ -8,6 +8,7 @@ as a text/calendar part of the multipart/alternative (Outlook shows Accept/Decli
 for that) and as an invite.ics attachment (for clients that only look at attachments).
 """
 
+import unicodedata
 from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
@@ -31,9 +32,17 @@ def new_uid(session: MentoringSession) -> str:
     return f"session-{session.pk}@{urlsplit(settings.SITE_URL).hostname}"
 
 
+def _plain(text: str) -> str:
+    """`text` without control characters. RFC 5545 allows none in a content line (but a
+    tab), and icalendar writes addresses as given: a name or address that came in before
+    today's rules, or past every form, must not put one in the invite (docs/PRODUCT.md
+    §5.4). Line breaks we write ourselves (the description) are escaped by icalendar."""
+    return "".join(char for char in text if unicodedata.category(char) != "Cc")
+
+
 def _attendee(user, *, method: str) -> vCalAddress:
-    address = vCalAddress(f"mailto:{user.email}")
-    address.params["CN"] = vText(user.get_full_name() or user.email)
+    address = vCalAddress(f"mailto:{_plain(user.email)}")
+    address.params["CN"] = vText(_plain(user.get_full_name() or user.email))
     address.params["CUTYPE"] = vText("INDIVIDUAL")
     address.params["ROLE"] = vText("REQ-PARTICIPANT")
     if method == METHOD_REQUEST:
@@ -46,7 +55,7 @@ def _attendee(user, *, method: str) -> vCalAddress:
 
 def _organizer() -> vCalAddress:
     # A reply a calendar sends anyway reaches people who read it, not a no-reply sender.
-    organizer = vCalAddress(f"mailto:{settings.SUPPORT_EMAIL}")
+    organizer = vCalAddress(f"mailto:{_plain(settings.SUPPORT_EMAIL)}")
     organizer.params["CN"] = vText("CodeMentorHub")
     return organizer
 
@@ -68,9 +77,12 @@ def build_invite(session: MentoringSession, *, method: str) -> str:
     event.add("dtend", session.end.astimezone(UTC))
     event.add(
         "summary",
-        f"Mentoring session: {session.mentor.get_full_name()} & {session.mentee.get_full_name()}",
+        _plain(
+            f"Mentoring session: {session.mentor.get_full_name()} & "
+            f"{session.mentee.get_full_name()}"
+        ),
     )
-    link = session.get_meeting_link
+    link = _plain(session.get_meeting_link)
     page = absolute_url("session_detail", session.pk)
     description = f"Join: {link}\nSession page: {page}" if link else f"Session page: {page}"
     event.add("description", description)

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from bookings import cancellation, cards, selectors, services
 from bookings.forms import CancelForm
@@ -19,7 +19,7 @@ BAD_PAGE_MESSAGE = "That page of your sessions could not be found; showing the f
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """ "My Sessions": up to four short lists (docs/PRODUCT.md §4.5), each paged on its own
     by a keyset token in its query parameter; a bad token shows that list's first page and
@@ -50,7 +50,7 @@ def _participant_session(request: HttpRequest, pk: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = _participant_session(request, pk)
     is_mentor_view = session.mentor_id == request.user.pk

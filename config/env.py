@@ -11,7 +11,9 @@ import zoneinfo
 from email.utils import getaddresses, parseaddr
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+from common.email_addresses import validate_email_address
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -162,10 +164,21 @@ def env_text(name: str, default: str = "", *, max_length: int = 1000) -> str:
     return value
 
 
+def _is_email_address(address: str) -> bool:
+    try:
+        validate_email_address(address)
+    except ValidationError:
+        return False
+    return True
+
+
 def env_email(name: str, default: str) -> str:
+    """One address, with or without a display name, e.g. `CodeMentorHub <hello@example.com>`:
+    the address under the product's one rule (common/email_addresses.py), and nothing that
+    is not printable anywhere, the display name included."""
     value = _raw(name) or default
     _, address = parseaddr(value)
-    if any(c in value for c in "\r\n") or "@" not in address or " " in address:
+    if not value.isprintable() or not _is_email_address(address):
         raise ImproperlyConfigured(
             f"{name} must be one email address, e.g. 'CodeMentorHub <hello@example.com>'; "
             f"got {value!r}."

@@ -5,7 +5,7 @@ import re
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import ApplicationStatus, MentorProfile
 from common.admin_area import list_filters, list_url, numbered_page, staff_required
@@ -24,7 +24,7 @@ def applications_url(raw_query: str = "") -> str:
 
 
 @staff_required
-@require_GET
+@require_safe
 def application_list(request: HttpRequest) -> HttpResponse:
     listed = list_filters(request, ApplicationFilterForm, FILTER_KEYS)
     items = selectors.applications(listed.form.filters())

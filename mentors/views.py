@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import ApplicationStatus
 from availability.slots import next_free_slots
@@ -30,7 +30,7 @@ PROFILE_REVIEWS_PAGE_SIZE = 10
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     profile = selectors.own_profile(request.user)
     if profile is not None and profile.status != ApplicationStatus.REJECTED:
@@ -63,7 +63,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit_profile(request: HttpRequest) -> HttpResponse:
     profile = selectors.own_profile(request.user)
     if profile is None or profile.status == ApplicationStatus.REJECTED:
@@ -102,12 +102,12 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
 # --- The home page, the directory and a mentor's public profile -------------------------
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"featured": selectors.featured_mentors()})
 
 
-@require_GET
+@require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None, skills=selectors.skill_options())
     if form.is_bound:
@@ -132,7 +132,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
     mentor = selectors.listed_mentor(pk)
     if mentor is None:

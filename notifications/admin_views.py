@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from common.admin_area import list_filters, list_url, numbered_page, staff_required
 from notifications import selectors, services
@@ -20,7 +20,7 @@ def email_log_url(raw_query: str = "") -> str:
 
 
 @staff_required
-@require_GET
+@require_safe
 def email_log(request: HttpRequest) -> HttpResponse:
     listed = list_filters(request, EmailLogFilterForm, FILTER_KEYS)
     page = numbered_page(request, selectors.email_log(listed.form.filters()), PAGE_SIZE)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ops.heartbeat import last_heartbeat_age_seconds
 
@@ -39,7 +39,7 @@ def check_worker() -> tuple[int | None, bool]:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     database_ok = check_database()
     age, worker_ok = check_worker() if database_ok else (None, False)

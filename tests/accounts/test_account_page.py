@@ -190,7 +190,7 @@ def test_invalid_details_are_shown_next_to_the_field_and_change_nothing(override
     assert _fields(mentee) == ("John", "Doe", "john@example.com", "America/New_York")
 
 
-def test_the_account_page_answers_only_get_and_post(mentee):
+def test_the_account_page_answers_only_get_head_and_post(mentee):
     response = client_for(mentee).put(
         "/account/",
         urlencode(_account_data(mentee, first_name="Jon", time_zone="Asia/Tokyo")),
@@ -198,7 +198,7 @@ def test_the_account_page_answers_only_get_and_post(mentee):
     )
 
     assert response.status_code == 405
-    assert response["Allow"] == "GET, POST"
+    assert response["Allow"] == "GET, HEAD, POST"
     assert _fields(mentee) == ("John", "Doe", "john@example.com", "America/New_York")
 
 

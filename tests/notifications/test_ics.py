@@ -389,3 +389,30 @@ def test_a_session_keeps_its_stored_uid(mentor, mentee, admin_user):
         ("session-7@codementorhub", 1),
         ("session-7@codementorhub", 2),
     }
+
+
+# RFC 5545 §3.1: no control character but a tab inside a content line.
+CONTROL = {chr(c) for c in (*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F)}
+
+
+def test_the_invite_carries_no_control_character_whatever_the_people_hold(
+    pending_session, admin_user, mentor, mentee
+):
+    """Addresses and names that came in before today's rules (or past every form) are
+    written without their control characters, never raw."""
+    mentor.first_name, mentor.email = "Ja\x0bne", '"ja\x0bne"@example.com'
+    mentor.save()
+    mentee.last_name, mentee.email = "Doe\x1b[31m", '"jo\x7fhn"@example.com'
+    mentee.save()
+
+    services.confirm_session(pending_session, link=MEET, by=admin_user)
+
+    for row in OutboundEmail.objects.filter(kind=EmailKind.SESSION_CONFIRMED):
+        lines = row.ics.split("\r\n")
+        assert [line for line in lines if CONTROL & set(line)] == []
+        _, event = parse(row)
+        assert [str(a) for a in event["ATTENDEE"]] == [
+            'mailto:"jane"@example.com',
+            'mailto:"john"@example.com',
+        ]
+        assert str(event["SUMMARY"]) == "Mentoring session: Jane Smith & John Doe[31m"

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from gunicorn.config import Config
 
 from tests.helpers import ROOT, run_python
 
@@ -62,6 +63,34 @@ def test_threads_and_timeout_defaults_and_overrides(load):
     assert (defaults["threads"], defaults["timeout"]) == (2, 30)
     chosen = load(GUNICORN_THREADS="4", GUNICORN_TIMEOUT="0")
     assert (chosen["threads"], chosen["timeout"]) == (4, 0)
+
+
+def test_the_limits_on_a_request_and_a_connection_are_set_on_purpose(load):
+    """Chosen in gunicorn.conf.py, each with its reason, rather than left to gunicorn's
+    defaults (docs/DEPLOYMENT.md)."""
+    conf = load()
+
+    assert conf["timeout"] == 30
+    assert conf["keepalive"] == 5
+    assert conf["limit_request_line"] == 8190
+    assert conf["limit_request_fields"] == 50
+    assert conf["limit_request_field_size"] == 8190
+
+
+def test_gunicorn_reads_the_limits_from_the_file(load):
+    """The names are gunicorn's own: a misspelt one would be ignored without a word."""
+    config = Config()
+    for name, value in load().items():
+        if name in config.settings:
+            config.set(name, value)
+
+    assert (
+        config.limit_request_line,
+        config.limit_request_fields,
+        config.limit_request_field_size,
+        config.keepalive,
+        config.timeout,
+    ) == (8190, 50, 8190, 5, 30)
 
 
 @pytest.mark.parametrize("name", ["GUNICORN_WORKERS", "WEB_CONCURRENCY"])

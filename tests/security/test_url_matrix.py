@@ -7,8 +7,15 @@ Outcomes: a status code; LOGIN (302 to /accounts/login/?next=<path>); or a redir
 (a path, formatted with the world's ids). POSTs carry a valid CSRF token (CsrfClient).
 Objects that are not yours answer 404; admin URLs answer 403 to non-staff; POST-only
 views answer 405 to GET; GET-only views answer 405 to POST.
+
+The methods a URL serves are read from its row (GET with HEAD, POST); every other method
+(PUT, PATCH, DELETE, TRACE, OPTIONS) answers 405 with an `Allow` header naming exactly
+those, to everyone who gets past the URL's login or staff check. A new view that forgets to
+say which methods it serves fails here. Every response to a logged-in person says
+`Cache-Control: private, no-store`.
 """
 
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -20,7 +27,7 @@ from accounts.models import User
 from availability.models import WeeklyAvailability
 from tests.conftest import MEET, client_for
 from tests.factories import PASSWORD, MentorFactory
-from tests.security.conftest import PROFILE, ROLES, SIGNUP, CsrfClient
+from tests.security.conftest import PROFILE, ROLES, SIGNUP, CsrfClient, snapshot
 
 LOGIN = "login"
 DJANGO_ADMIN_LOGIN = "/django-admin/login/?next=/django-admin/"
@@ -296,6 +303,39 @@ def _assert_outcome(response, expected, path, world) -> None:
         assert response.status_code == expected, (where, response.get("Location"))
 
 
+# What stands before a view: the login, the staff or mentor check, Django admin's login.
+DOORS = (LOGIN, 403, DJANGO_ADMIN_LOGIN)
+
+
+def served(name: str) -> set[str]:
+    """The methods the URL serves, from its row: GET (and HEAD with it) unless everyone
+    who gets past its door is answered 405, and POST the same way."""
+    _, get, _, post = MATRIX[name]
+    methods = set()
+    if any(outcome not in (*DOORS, 405) for outcome in get.values()):
+        methods |= {"GET", "HEAD"}
+    if any(outcome not in (*DOORS, 405) for outcome in post.values()):
+        methods.add("POST")
+    return methods
+
+
+def allowed(response) -> set[str]:
+    return {method.strip() for method in response["Allow"].split(",")}
+
+
+def cache_directives(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
+
+
+def _assert_private_to_the_logged_in(response, role) -> None:
+    """A shared cache or the browser's back button must not show a person's page to the
+    next one at the same computer."""
+    if role != "anonymous":
+        assert {"private", "no-store"} <= cache_directives(response), response.get(
+            "Cache-Control"
+        )
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_get(name, role, world):
@@ -305,6 +345,52 @@ def test_get(name, role, world):
     response = client.get(path)
 
     _assert_outcome(response, MATRIX[name][1][role], path, world)
+    _assert_private_to_the_logged_in(response, role)
+    if response.status_code == 405:
+        assert allowed(response) == served(name), path
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_head_answers_as_get(name, world):
+    clients = {role: client_for(user) for role, user in world.users.items()}
+    path = _path(name, world)  # after logging in, which changes a reset link's token
+
+    for role, client in clients.items():
+        response = client.head(path)
+
+        _assert_outcome(response, MATRIX[name][1][role], path, world)
+
+
+UNSERVED = ("PUT", "PATCH", "DELETE", "TRACE", "OPTIONS")
+
+
+@pytest.mark.parametrize("method", UNSERVED)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_a_method_the_url_does_not_serve_is_405_naming_those_it_does(name, method, world):
+    """With a valid CSRF token, so that it is the view that refuses the method."""
+    clients = {role: CsrfClient(user) for role, user in world.users.items()}
+    path = _path(name, world)  # after logging in, which changes a reset link's token
+    before = snapshot()
+
+    for role, client in clients.items():
+        response = client.generic(method, path, headers={"X-CSRFToken": client.csrf_token})
+
+        door = MATRIX[name][1][role]
+        if door in DOORS:
+            _assert_outcome(response, door, path, world)
+        else:
+            assert response.status_code == 405, (role, method, path, response.status_code)
+            assert allowed(response) == served(name), (role, method, path)
+    assert snapshot() == before
+
+
+def test_the_methods_read_from_the_rows_are_the_expected_ones():
+    """Guards `served` against a misreading: a page, a form, an action, Django's admin."""
+    assert served("home") == {"GET", "HEAD"}
+    assert served("account") == {"GET", "HEAD", "POST"}
+    assert served("session_cancel") == {"POST"}
+    assert served("logout") == {"POST"}
+    assert served("admin:index") == {"GET", "HEAD", "POST"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -318,6 +404,9 @@ def test_post(name, role, world):
     response = client.post(path, data)
 
     _assert_outcome(response, MATRIX[name][3][role], path, world)
+    _assert_private_to_the_logged_in(response, role)
+    if response.status_code == 405:
+        assert allowed(response) == served(name), path
 
 
 @pytest.mark.parametrize("name", ["availability_delete_weekly", "availability_delete_exception"])
@@ -330,3 +419,96 @@ def test_another_mentors_availability_is_404(name, world):
 
     assert response.status_code == 404
     assert WeeklyAvailability.objects.filter(pk=world.weekly.pk).exists()
+
+
+# --- Ids no row can have ----------------------------------------------------------------
+
+# A URL's id is 1 … 2**63 - 1 (the database's BIGINT), written without leading zeros: one
+# address per object. Anything else matches no route and answers 404, before any view or
+# login check runs (docs/PRODUCT.md §1.2).
+IMPOSSIBLE_IDS = [str(2**63), str(2**64), str(10**30), "0", "-1", "00", "+1", "1.0"]
+ID_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def id_routes() -> list[tuple[str, str]]:
+    """(name, route) of every route whose path takes a row's id."""
+    return sorted(
+        (name, route)
+        for name, route in named_patterns()
+        if re.search(r"<(?:int|id):\w+>", route)
+    )
+
+
+def test_every_id_in_a_route_uses_the_id_converter():
+    assert [route for _, route in named_patterns() if "<int:" in route] == []
+    assert len(id_routes()) >= 15
+
+
+def _impossible(role, path) -> list[tuple[str, int]]:
+    """(method, status) of GET and POST to `path` that did not answer 404."""
+    client = CsrfClient(role)
+    answers = [("GET", client.get(path).status_code), ("POST", client.post(path).status_code)]
+    return [(method, status) for method, status in answers if status != 404]
+
+
+@pytest.mark.parametrize("value", IMPOSSIBLE_IDS)
+@pytest.mark.parametrize(("name", "route"), id_routes(), ids=[n for n, _ in id_routes()])
+def test_an_impossible_id_is_404_for_everyone(name, route, value, world):
+    path = "/" + ID_PARAMETER.sub(value, route)
+
+    wrong = {role: _impossible(user, path) for role, user in world.users.items()}
+
+    assert {role: found for role, found in wrong.items() if found} == {}, path
+
+
+@pytest.mark.parametrize(("name", "route"), id_routes(), ids=[n for n, _ in id_routes()])
+def test_an_id_with_a_leading_zero_is_404_for_everyone(name, route, world):
+    real = _path(name, world)
+    (pk,) = MATRIX[name][0](world).values()
+    path = real.replace(f"/{pk}/", f"/0{pk}/")
+    assert path != real
+
+    wrong = {role: _impossible(user, path) for role, user in world.users.items()}
+
+    assert {role: found for role, found in wrong.items() if found} == {}, path
+
+
+@pytest.mark.parametrize(("name", "route"), id_routes(), ids=[n for n, _ in id_routes()])
+def test_the_largest_id_the_database_holds_is_no_500(name, route, world):
+    """2**63 - 1 is a valid id that no row has: whatever the persona meets (a login, a 403,
+    a 404), never a server error."""
+    path = "/" + ID_PARAMETER.sub(str(2**63 - 1), route)
+
+    for user in world.users.values():
+        client = CsrfClient(user)
+        assert client.get(path).status_code < 500
+        assert client.post(path).status_code < 500
+
+
+# Django's admin: the matrix has its root; its own pages answer only GET, HEAD and POST too.
+DJANGO_ADMIN_PAGES = [
+    "/django-admin/login/",
+    "/django-admin/accounts/",
+    "/django-admin/accounts/user/",
+    "/django-admin/accounts/user/add/",
+    "/django-admin/accounts/user/{pk}/change/",
+    "/django-admin/accounts/user/{pk}/history/",
+    "/django-admin/accounts/user/{pk}/delete/",
+    "/django-admin/password_change/",
+    "/django-admin/no-such-page/",
+]
+
+
+@pytest.mark.parametrize("method", UNSERVED)
+@pytest.mark.parametrize("page", DJANGO_ADMIN_PAGES)
+def test_django_admin_pages_serve_only_get_head_and_post(page, method, world):
+    superuser = User.objects.create_superuser("root@example.com", PASSWORD)
+    client = CsrfClient(superuser)
+    path = page.format(pk=world.users["mentee"].pk)
+    before = snapshot()
+
+    response = client.generic(method, path, headers={"X-CSRFToken": client.csrf_token})
+
+    assert response.status_code == 405, (method, path, response.status_code)
+    assert allowed(response) == {"GET", "HEAD", "POST"}
+    assert snapshot() == before

@@ -1,0 +1,34 @@
+"""The one rule for an email address the product accepts (docs/PRODUCT.md §1.3), wherever
+one comes in: sign-up, the account page, log-in, password reset, Django's admin and the
+address settings (config/env.py)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+EMAIL_ADDRESS_MESSAGE = (
+    "Enter a valid email address, without quotation marks or control characters."
+)
+
+_djangos_rules = EmailValidator(message=EMAIL_ADDRESS_MESSAGE)
+
+
+def validate_email_address(value: str) -> None:
+    """Django's EmailValidator, and two rules more.
+
+    - No quoted local part (`"john doe"@example.com`). RFC 5321 allows one, and Django
+      accepts it, with spaces, `@` and control characters inside; few mail servers, calendar
+      apps and people handle it, and nobody signs up with one in earnest.
+    - Nothing that is not printable anywhere: control characters (Django lets them through
+      in a quoted local part), and in an international domain zero-width and right-to-left
+      marks, soft hyphens, no-break spaces, line separators. Every email to such an address
+      fails, and the character would reach headers and calendar invites."""
+    if '"' in value or not value.isprintable():
+        raise ValidationError(EMAIL_ADDRESS_MESSAGE, code="invalid")
+    _djangos_rules(value)
+
+
+class EmailAddressField(forms.EmailField):
+    """A form's email field under `validate_email_address`."""
+
+    default_validators = [validate_email_address]

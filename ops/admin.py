@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ops.models import LoginAttempt, WorkerHeartbeat
+from ops.models import LoginAttempt, RateLimitLog, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -16,3 +16,13 @@ class LoginAttemptAdmin(admin.ModelAdmin):
     list_display = ["email", "ip", "created_at"]
     search_fields = ["email", "ip"]
     ordering = ["-created_at"]
+
+
+@admin.register(RateLimitLog)
+class RateLimitLogAdmin(admin.ModelAdmin):
+    """Recent attempts per key (e.g. an account's bookings); deleting a row lifts its limit."""
+
+    list_display = ["scope", "key", "last_at"]
+    list_filter = ["scope"]
+    search_fields = ["key"]
+    ordering = ["-last_at"]

@@ -14,8 +14,9 @@ from bookings import services
 from bookings.models import MentoringSession, Status
 from bookings.services import PendingLimitReached, book_session
 from notifications.models import OutboundEmail
-from tests.availability.factories import WeeklyAvailabilityFactory, every_day
+from tests.availability.factories import every_day
 from tests.bookings.test_booking import created
+from tests.bookings.test_mentee_overlap import _available
 from tests.conftest import MEET, client_for
 from tests.factories import MentorFactory, SessionFactory, UserFactory
 from tests.helpers import visible_text
@@ -43,12 +44,6 @@ def limits(settings):
     """The defaults, whatever the environment says."""
     settings.MENTEE_PENDING_LIMIT = 3
     settings.MENTEE_PENDING_LIMIT_TOTAL = 5
-
-
-def _available(mentor):
-    """Mondays 08:00–16:00 in the mentor's zone."""
-    WeeklyAvailabilityFactory(mentor=mentor, weekday=0, start_time=time(8), end_time=time(16))
-    return mentor
 
 
 @pytest.fixture

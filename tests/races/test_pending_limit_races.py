@@ -16,7 +16,8 @@ from bookings.services import BookingError, book_session
 from notifications.models import OutboundEmail
 from payments.models import Payment
 from tests.bookings.test_double_booking import NOW, START
-from tests.bookings.test_pending_limit import ALL_FULL, JANE_FULL, _available
+from tests.bookings.test_mentee_overlap import _available
+from tests.bookings.test_pending_limit import ALL_FULL, JANE_FULL
 from tests.concurrency import run_together
 from tests.factories import MentorFactory, UserFactory
 

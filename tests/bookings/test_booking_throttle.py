@@ -5,7 +5,7 @@ when to try again, and changes nothing. The counter lives in the database (ops/r
 so every web process shares it."""
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,10 +13,8 @@ from availability.slots import free_slots
 from bookings.models import MentoringSession, Status
 from notifications.models import OutboundEmail
 from ops.models import RateLimitLog
-from tests.availability.factories import every_day
 from tests.bookings.test_booking import created
 from tests.conftest import client_for
-from tests.factories import MentorFactory
 from tests.helpers import visible_text
 
 NOW = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
@@ -31,20 +29,6 @@ def too_many(wait: str) -> str:
 
 
 pytestmark = [pytest.mark.usefixtures("booking_rules"), pytest.mark.clock(NOW)]
-
-
-@pytest.fixture(autouse=True)
-def rate(settings):
-    """The product's throttle, whatever a test run elsewhere changed."""
-    settings.BOOKING_MAX_ATTEMPTS = 10
-    settings.BOOKING_THROTTLE_MINUTES = 10
-
-
-@pytest.fixture
-def ravi(db):
-    mentor = MentorFactory(first_name="Ravi", last_name="Kumar", time_zone="Asia/Kolkata")
-    every_day(mentor, time(0), time(23, 30))
-    return mentor
 
 
 def slot(mentor) -> str:

@@ -5,7 +5,7 @@ creates nothing and queues no email; the page answers 409 with the form and the 
 
 Concurrent bookings by one mentee: tests/races/test_pending_limit_races.py."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,6 @@ from bookings import services
 from bookings.models import MentoringSession, Status
 from bookings.services import PendingLimitReached, book_session
 from notifications.models import OutboundEmail
-from tests.availability.factories import every_day
 from tests.bookings.test_booking import created
 from tests.bookings.test_mentee_overlap import _available
 from tests.conftest import MEET, client_for
@@ -216,14 +215,6 @@ def test_the_limits_come_from_the_settings(
 # --- the page --------------------------------------------------------------------------------
 
 URL = "/mentors/{}/book/"
-
-
-@pytest.fixture
-def ravi(db):
-    """A mentor (Asia/Kolkata, $60/hour) available 00:00–23:30 every day."""
-    mentor = MentorFactory(first_name="Ravi", last_name="Kumar", time_zone="Asia/Kolkata")
-    every_day(mentor, time(0), time(23, 30))
-    return mentor
 
 
 @pytest.mark.django_db

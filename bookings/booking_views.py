@@ -1,5 +1,6 @@
 """The booking page /mentors/<id>/book/: pick a free slot, book it."""
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -85,14 +86,19 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
     bound = request.POST if request.method == "POST" else None
     chosen = str(data.get("start", ""))[:40]
     form = BookingForm(bound, initial={"duration_minutes": duration, "start": chosen})
-    if form.is_bound and form.is_valid():
+    refusal = None
+    if form.is_bound:
         try:
-            services.book_session(mentor, request.user, **form.cleaned_data)
+            services.count_booking_attempt(request.user)
+            if form.is_valid():
+                services.book_session(mentor, request.user, **form.cleaned_data)
+                messages.success(
+                    request, "Booking received! It is pending until an admin confirms it."
+                )
+                return redirect("dashboard")
         except services.BookingError as error:
             form.add_error(None, str(error))
-        else:
-            messages.success(request, "Booking received! It is pending until an admin confirms it.")
-            return redirect("dashboard")
+            refusal = error
     is_self = mentor.pk == request.user.pk
     all_days = [] if is_self else slots_by_day(free_slots(mentor, duration_minutes=duration))
     days, earlier, later = _page_of_days(all_days, request.GET.get("from"), chosen)
@@ -115,4 +121,22 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
             for value, instant in day.slots
         ),
     }
-    return render(request, "bookings/book.html", context, status=400 if form.is_bound else 200)
+    response = render(request, "bookings/book.html", context, status=_status(form, refusal))
+    if isinstance(refusal, services.TooManyBookingAttempts):
+        response["Retry-After"] = str(math.ceil(refusal.retry_after.total_seconds()))
+    return response
+
+
+def _status(form: BookingForm, refusal: services.BookingError | None) -> int:
+    """The page shown again after a POST says why in its status: 429 when the account tried
+    too often lately (only time ends it; Retry-After says when), 409 when the mentee's own
+    requests waiting for confirmation leave no room for one more (a conflict with what they
+    already have, which they can resolve by withdrawing one or waiting for a confirmation),
+    400 for anything else about what was sent (a bad or taken time, a bad length)."""
+    if not form.is_bound:
+        return 200
+    if isinstance(refusal, services.TooManyBookingAttempts):
+        return 429
+    if isinstance(refusal, services.PendingLimitReached):
+        return 409
+    return 400

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
+    Count,
     DateTimeField,
     DurationField,
     Exists,
@@ -105,6 +106,16 @@ def mentee_clash(
         sessions = sessions.exclude(pk=other_than)
     overlapping = with_end(sessions).filter(ends_at__gt=start)
     return overlapping.select_related("mentor").order_by("start", "id").first()
+
+
+def waiting_requests(mentee_id: int, mentor_id: int, now: datetime) -> tuple[int, int]:
+    """How many of the mentee's requests wait for confirmation: (with this mentor, with all
+    mentors together). Pending and not started; a started one expires (docs/PRODUCT.md
+    §7.2). One query, from the (mentee, start) index."""
+    counts = MentoringSession.objects.filter(
+        mentee_id=mentee_id, status=Status.PENDING, start__gt=now
+    ).aggregate(with_mentor=Count("pk", filter=Q(mentor_id=mentor_id)), in_all=Count("pk"))
+    return counts["with_mentor"], counts["in_all"]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ related field, write the audit row and queue the emails — all in one transacti
 change and its side effects commit together or not at all.
 """
 
+import math
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -28,7 +29,8 @@ from bookings.models import (
     SessionEvent,
     Status,
 )
-from bookings.selectors import confirmed_clash, mentee_clash
+from bookings.selectors import confirmed_clash, mentee_clash, waiting_requests
+from ops import ratelimit
 from payments import services as payments
 from payments.models import Payment
 from payments.services import PaymentError
@@ -278,6 +280,18 @@ class BookingError(SessionActionError):
     """A refused booking; the message is written for the mentee who tried it."""
 
 
+class PendingLimitReached(BookingError):
+    """The mentee already has as many requests waiting for confirmation as one may have."""
+
+
+class TooManyBookingAttempts(BookingError):
+    """The account tried to book too often lately; `retry_after`: until one more may try."""
+
+    def __init__(self, message: str, *, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 SLOT_TAKEN = "That time is no longer available. Please choose another time."
 NOT_OFFERED = "That time is not one of the offered times. Please choose a time from the list."
 # The exclusion constraints of migrations bookings/0002 and 0010 (the mentor's sessions,
@@ -347,6 +361,54 @@ def _refusal_for(error: IntegrityError, mentee, start: datetime, duration_minute
     return None
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+_MAKE_ROOM = (
+    "Please wait until an admin confirms one, or withdraw one from My Sessions, before "
+    "requesting another."
+)
+
+
+def check_pending_limit(mentee, mentor, now: datetime) -> None:
+    """Refuse one request more than MENTEE_PENDING_LIMIT_TOTAL waiting for confirmation
+    with all mentors together, or MENTEE_PENDING_LIMIT with this mentor: requests nobody
+    has agreed to must not fill a mentor's calendar (docs/PRODUCT.md §7.2). Call it inside
+    the transaction that writes, after `_lock_mentee`: the count cannot change meanwhile."""
+    with_mentor, in_all = waiting_requests(mentee.pk, mentor.pk, now)
+    total = settings.MENTEE_PENDING_LIMIT_TOTAL
+    if in_all >= total:  # named first: asking another mentor would not help either
+        raise PendingLimitReached(
+            f"You have reached the limit of {_counted(total, 'request')} waiting for confirmation, "
+            f"with all mentors together. {_MAKE_ROOM}"
+        )
+    per_mentor = settings.MENTEE_PENDING_LIMIT
+    if with_mentor >= per_mentor:
+        raise PendingLimitReached(
+            f"You have reached the limit of {_counted(per_mentor, 'request')} with "
+            f"{mentor.get_full_name()} waiting for confirmation. {_MAKE_ROOM}"
+        )
+
+
+def count_booking_attempt(mentee) -> None:
+    """One more attempt to book (a POST of the booking form, whatever comes of it) by the
+    mentee's account: at most BOOKING_MAX_ATTEMPTS within any BOOKING_THROTTLE_MINUTES,
+    counted in the database for every web process (ops/ratelimit.py). Beyond that it raises
+    TooManyBookingAttempts and records nothing (docs/PRODUCT.md §7.2)."""
+    limit, minutes = settings.BOOKING_MAX_ATTEMPTS, settings.BOOKING_THROTTLE_MINUTES
+    rate = ratelimit.Rate(scope="booking", limit=limit, window=timedelta(minutes=minutes))
+    try:
+        ratelimit.attempt(rate, str(mentee.pk))
+    except ratelimit.RateLimited as refused:
+        wait = max(1, math.ceil(refused.retry_after.total_seconds() / 60))
+        raise TooManyBookingAttempts(
+            f"Too many booking attempts: you can try at most {limit} times in {minutes} "
+            f"minutes. Please try again in {_counted(wait, 'minute')}; nothing was booked.",
+            retry_after=refused.retry_after,
+        ) from None
+
+
 def _check_booking(mentor, mentee, start: datetime, duration_minutes, notes: str, now) -> None:
     """The checks that need no database (cheapest first, each with its own message)."""
     if mentor.pk == mentee.pk:
@@ -376,7 +438,8 @@ def book_session(
     mentor, mentee, start: datetime, duration_minutes: int, notes: str = "", *, now=None
 ) -> MentoringSession:
     """A pending session in a free slot, with its payment record and its emails ("booking
-    received" to the mentee, "needs confirmation" to the admins), all in one transaction.
+    received" to the mentee, "needs confirmation" to the admins), all in one transaction;
+    refused while the mentee has as many requests waiting as one may (check_pending_limit).
 
     The amount comes from the mentor's rate *now*, read inside the transaction; nothing the
     client sends can change it. Raises BookingError with a message for the mentee.
@@ -400,7 +463,11 @@ def book_session(
             )
             if profile is None:
                 raise BookingError("This mentor is not taking bookings.")
+            # The mentee's lock also keeps their count of waiting requests still until the
+            # insert: parallel bookings by one mentee cannot all see room for one more.
             _lock_mentee(mentee)
+            # Before the time's checks: while the limit holds, no other time would do.
+            check_pending_limit(mentee, mentor, now)
             check_mentee_free(mentee, start, duration_minutes)
             if not is_slot_free(mentor, start, duration_minutes, now=now):
                 # Taken by someone since it was offered, or never offered at all (off the

@@ -252,6 +252,20 @@ PENDING_EXPIRY_LEAD_HOURS = env_int("PENDING_EXPIRY_LEAD_HOURS", 2, minimum=0, m
 PENDING_REMINDER_WINDOW_HOURS = env_int(
     "PENDING_REMINDER_WINDOW_HOURS", 24, minimum=1, maximum=24 * 7
 )
+# Requests one mentee may have waiting for confirmation (pending, not started): with one
+# mentor, and with all mentors together (docs/PRODUCT.md §7.2). One account cannot take a
+# mentor's calendar, or the admins' attention, with requests nobody has agreed to.
+MENTEE_PENDING_LIMIT = env_int("MENTEE_PENDING_LIMIT", 3, minimum=1, maximum=1000)
+MENTEE_PENDING_LIMIT_TOTAL = env_int("MENTEE_PENDING_LIMIT_TOTAL", 5, minimum=1, maximum=1000)
+if MENTEE_PENDING_LIMIT > MENTEE_PENDING_LIMIT_TOTAL:
+    raise ImproperlyConfigured(
+        f"MENTEE_PENDING_LIMIT ({MENTEE_PENDING_LIMIT}, with one mentor) must not be more than "
+        f"MENTEE_PENDING_LIMIT_TOTAL ({MENTEE_PENDING_LIMIT_TOTAL}, with all mentors together)."
+    )
+# Booking attempts (POSTs of the booking form) per account within any window of this many
+# minutes (bookings.services.count_booking_attempt, ops/ratelimit.py).
+BOOKING_MAX_ATTEMPTS = 10
+BOOKING_THROTTLE_MINUTES = 10
 CURRENCY = env_str("CURRENCY", "USD")
 # Payment provider for new bookings: a registered name ("offline") or a dotted class path.
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "offline")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ops.models import LoginAttempt, ThrottledAction, WorkerHeartbeat
+from ops.models import LoginAttempt, RateLimitLog, ThrottledAction, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -27,3 +27,13 @@ class ThrottledActionAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["email", "ip"]
     ordering = ["-created_at"]
+
+
+@admin.register(RateLimitLog)
+class RateLimitLogAdmin(admin.ModelAdmin):
+    """Recent attempts per key (e.g. an account's bookings); deleting a row lifts its limit."""
+
+    list_display = ["scope", "key", "last_at"]
+    list_filter = ["scope"]
+    search_fields = ["key"]
+    ordering = ["-last_at"]

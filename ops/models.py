@@ -1,6 +1,7 @@
 """Operational state shared by every web and worker process (so it lives in the database,
 never in one process's memory): worker heartbeats for /healthz, failed login attempts for
-the login throttle, and the requests the other limits count (ops/throttle.py)."""
+the login throttle, the requests the other limits count (ops/throttle.py), and recent
+attempts per key for rate limits (ops/ratelimit.py)."""
 
 from django.db import models
 
@@ -49,3 +50,23 @@ class ThrottledAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.email} from {self.ip} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitLog(models.Model):
+    """One key's recent attempts under one rate limit (ops/ratelimit.py), e.g. one account's
+    booking attempts: the instants (ISO 8601, UTC) of those still inside the window, oldest
+    first, at most the limit of them. The row is what parallel attempts of the key lock."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    attempts = models.JSONField(default=list)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="ratelimit_scope_key"),
+        ]
+        indexes = [models.Index(fields=["scope", "last_at"], name="ratelimit_scope_last")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {len(self.attempts)} at {self.last_at:%Y-%m-%d %H:%M:%S}"

@@ -161,6 +161,14 @@ class Mentee(_Person):
             elif response.status_code == 400 and MENTEE_BUSY in response.text:
                 response.request_meta["name"] = "booking (POST, mentee busy: refused)"
                 response.success()
+            elif response.status_code == 409:
+                # The mentee has as many requests waiting for confirmation as one may.
+                response.request_meta["name"] = "booking (POST, requests at the cap: refused)"
+                response.success()
+            elif response.status_code == 429:
+                # The account tried to book too often lately (docs/PRODUCT.md §7.2).
+                response.request_meta["name"] = "booking (POST, too many attempts: refused)"
+                response.success()
             else:
                 response.failure(f"booking answered {response.status_code}")
 

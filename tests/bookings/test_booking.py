@@ -885,6 +885,32 @@ def test_booking_page_queries(count, django_assert_num_queries, mentee, other_me
     assert response.status_code == 200
 
 
+# A booking POST by an account that tried before (its row of recent attempts exists): the
+# session + user (2), the mentor with their profile (1); the attempt counted, in its own
+# transaction (its row locked and updated: 2; a savepoint's two markers under the test's
+# transaction); then the booking's transaction (2 markers): the profile and the mentee
+# locked (2), their requests waiting for confirmation counted (1), the mentee's clash (1),
+# windows, exceptions, sessions (3), the session, its audit row, its payment (3), the
+# admins (1) and the emails (1).
+BOOKING_POST_QUERIES = 21
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 3])
+def test_booking_post_queries(count, django_assert_num_queries, available_mentor, mentee):
+    now = timezone.now()
+    for n in range(count):  # requests waiting with other mentors: counted, not listed
+        SessionFactory(mentee=mentee, start=now + timedelta(days=30 + n))
+    client = client_for(mentee)
+    post(client, available_mentor, start="", duration_minutes=45)  # an earlier attempt
+    slot = a_free_slot(available_mentor).isoformat()
+
+    with django_assert_num_queries(BOOKING_POST_QUERIES):
+        response = post(client, available_mentor, start=slot, duration_minutes=45)
+
+    assert response.status_code == 302
+
+
 @pytest.mark.django_db
 def test_page_shows_seven_days_of_times_with_a_link_to_later_ones(available_mentor, mentee):
     html = client_for(mentee).get(f"/mentors/{available_mentor.pk}/book/").content.decode()

@@ -1,0 +1,67 @@
+"""Rate limits per key, shared by every web process through the database.
+
+A `Rate` allows at most `limit` attempts of one key within any `window` (a sliding window:
+never `2 × limit` across the turn of a clock interval). The scope names the limit (e.g.
+"booking"), the key the one being limited (an account id, an address, a token). Used by
+the booking throttle (docs/PRODUCT.md §7.2); written for any other throttle as well.
+
+One row per (scope, key) holds the instants of the key's attempts still inside the window.
+Checking and recording is one transaction with that row locked (SELECT … FOR UPDATE; on
+SQLite the transaction's write lock), so parallel attempts queue up and never both take
+the last place; the unique (scope, key) constraint settles two first attempts at once. A
+refused attempt records nothing: waiting ends a refusal, retrying does not extend it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ops.models import RateLimitLog
+
+
+@dataclass(frozen=True)
+class Rate:
+    scope: str
+    limit: int
+    window: timedelta
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.window <= timedelta(0):
+            raise ValueError(
+                "A rate must allow at least one attempt in a window of some length; got "
+                f"{self.limit} in {self.window}."
+            )
+
+
+class RateLimited(Exception):
+    """The attempt was refused; `retry_after` is how long until one more is allowed."""
+
+    def __init__(self, rate: Rate, retry_after: timedelta) -> None:
+        super().__init__(f"too many {rate.scope} attempts for one key: wait {retry_after}")
+        self.rate = rate
+        self.retry_after = retry_after
+
+
+def attempt(rate: Rate, key: str) -> None:
+    """Count one attempt of `key` under `rate`, or raise RateLimited (nothing recorded) when
+    `rate.limit` attempts are already inside the window. Its own transaction: the attempt
+    stays counted whatever the caller does next."""
+    now = timezone.now()
+    since = now - rate.window
+    with transaction.atomic():
+        log, created = RateLimitLog.objects.select_for_update().get_or_create(
+            scope=rate.scope, key=key, defaults={"attempts": [now.isoformat()], "last_at": now}
+        )
+        if created:
+            # A new key now and then: drop the rows whose attempts have all left the window.
+            RateLimitLog.objects.filter(scope=rate.scope, last_at__lte=since).delete()
+            return
+        recent = sorted(t for t in map(datetime.fromisoformat, log.attempts) if t > since)
+        if len(recent) >= rate.limit:
+            # Allowed again once all but limit - 1 of them have left the window.
+            raise RateLimited(rate, recent[-rate.limit] + rate.window - now)
+        log.attempts = [t.isoformat() for t in [*recent, now]]
+        log.last_at = now
+        log.save(update_fields=["attempts", "last_at"])

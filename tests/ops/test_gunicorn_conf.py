@@ -8,11 +8,13 @@ import re
 import runpy
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import urllib.error
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -145,6 +147,11 @@ def test_bad_threads_or_timeout_stop_start_up(load, name: str, raw: str, says: s
 
 def _server_env(tmp_path: Path, **variables: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in (*OURS, "GUNICORN_CMD_ARGS")}
+    # The database file exists, in write-ahead-log mode, before the server starts: two
+    # threads' first connections would otherwise both switch a new file to WAL, and one
+    # of them may find it locked (a new deployment's first requests; not these tests').
+    with closing(sqlite3.connect(tmp_path / "gunicorn.sqlite3")) as database:
+        database.execute("PRAGMA journal_mode=WAL")
     env.update(
         DJANGO_DEBUG="true",
         DATABASE_URL=f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",

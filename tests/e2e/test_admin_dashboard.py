@@ -110,3 +110,41 @@ def test_a_rows_button_acts_on_its_own_session_and_keeps_the_filters(
     assert_accessible(page)
     paid = MentoringSession.objects.filter(payment_status="paid").values_list("pk", flat=True)
     assert list(paid) == [fourth.pk]
+
+
+def test_a_search_matching_over_200_people_asks_for_more_of_the_name(
+    page: Page, live_server, thirty, shoot
+):
+    """201 people named Zed, one of them with a session: no session is listed (the
+    sessions of 200 of them would pass for all of them); typing more of the name finds
+    the one."""
+    from accounts.models import User
+
+    admin, _ = thirty
+    zeds = User.objects.bulk_create(
+        User(email=f"zed{n:03}@example.com", first_name="Zed", last_name=f"No{n:03}")
+        for n in range(201)
+    )
+    mentor = MentorFactory()
+    found = SessionFactory(mentor=mentor, mentee=zeds[150], start=START + timedelta(days=2))
+    log_in(page, live_server.url, admin.email)
+    page.goto(f"{live_server.url}/admin/sessions/")
+    assert_accessible(page)
+
+    page.get_by_label("Search").fill("zed")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "More than 200 people match “zed”: too many to list their sessions. "
+        "Type more of a name, or an email address."
+    )
+    expect(page.locator("table.sessions")).to_have_count(0)
+    assert_accessible(page)
+    shoot("22-search-over-200-people")
+
+    page.get_by_label("Search").fill("zed no150")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("tr[data-session-id]")
+    expect(rows).to_have_count(1)
+    assert int(rows.first.get_attribute("data-session-id")) == found.pk
+    expect(page.get_by_text("1 session", exact=True)).to_be_visible()
+    assert_accessible(page)

@@ -2,10 +2,11 @@
 
 A `Rate` allows at most `limit` attempts of one key within any `window` (a sliding window:
 never `2 × limit` across the turn of a clock interval). The scope names the limit (e.g.
-"booking"), the key the one being limited (an account id, an address, a token). A caller
-that limits more than one kind of key under one scope names the kind in the key ("email:…",
-"address:…"), so that two kinds never share a count. Used by the booking throttle
-(docs/PRODUCT.md §7.2); written for any other throttle as well.
+"booking", "signup"), the key the one being limited (an account id, an address, a token).
+A caller that limits more than one kind of key under one scope names the kind in the key
+("email:…", "address:…"), so that two kinds never share a count. Used by the booking
+throttle (docs/PRODUCT.md §7.2) and by the limits of sign-ups and password reset requests
+(`accounts.forms.LimitedForm`, §1.3); written for any other throttle as well.
 
 One row per (scope, key) holds the instants of the key's attempts still inside the window.
 Checking and recording is one transaction with the keys' rows locked (SELECT … FOR UPDATE;

@@ -21,11 +21,11 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.services import EMAIL_TAKEN_MESSAGE, reset_password
-from common.email_addresses import EmailAddressField
+from common.email_addresses import EmailAddressField, typed_email
 from common.urls import absolute_url
 from notifications.emails import email_to, queue_emails
 from notifications.models import EmailKind
-from ops import throttle
+from ops import ratelimit, throttle
 
 NAME_LINE_BREAK_MESSAGE = "Names cannot contain line breaks, tabs or other control characters."
 
@@ -62,10 +62,28 @@ def check_current_password(
         raise forms.ValidationError(wrong_message, code="password_incorrect")
 
 
+def allow(rate: ratelimit.Rate, *, email: str = "", address: str = "") -> bool:
+    """Count one request under `rate` for the email it names and for its client address,
+    each when given, as the keys "email:…" and "address:…" of the rate's scope
+    (ops/ratelimit.py), and say whether it may go on. False when either has had `rate.limit`
+    within the window already; then it is counted for neither."""
+    email = typed_email(email)
+    keys = []
+    if email:
+        keys.append(f"email:{email}")
+    if address:
+        keys.append(f"address:{address}")
+    try:
+        ratelimit.attempt_all(rate, keys)
+    except ratelimit.RateLimited:
+        return False
+    return True
+
+
 class LimitedForm:
-    """A form whose posts are limited per client address and per email typed
-    (`ops.throttle.allow`, `limit_setting` an hour; docs/PRODUCT.md §1.3). A refused post is
-    not validated (a sign-up's email is not even looked up), changes nothing, and shows
+    """A form whose posts are limited per client address and per email typed (`allow`
+    under the scope `action`, `limit_setting` an hour; docs/PRODUCT.md §1.3). A refused post
+    is not validated (a sign-up's email is not even looked up), changes nothing, and shows
     `refused_message`."""
 
     action: str
@@ -77,10 +95,10 @@ class LimitedForm:
         self.request = request
 
     def full_clean(self) -> None:
-        if self.is_bound and not throttle.allow(
-            self.action,
-            limit=getattr(settings, self.limit_setting),
-            within=timedelta(hours=1),
+        limit = getattr(settings, self.limit_setting)
+        rate = ratelimit.Rate(scope=self.action, limit=limit, window=timedelta(hours=1))
+        if self.is_bound and not allow(
+            rate,
             email=str(self.data.get("email", "")),
             address=throttle.client_address(self.request),
         ):
@@ -252,7 +270,7 @@ class OutboxPasswordResetForm(LimitedForm, PasswordResetForm):
     inside the request, and at most one per address every
     PASSWORD_RESET_EMAIL_INTERVAL_MINUTES. The page says the same whether or not the
     account exists, and both cases do the same work, up to the outbox row itself: the same
-    reads, the same email rendered (for a stand-in), the same throttle rows."""
+    reads, the same email rendered (for a stand-in), the same attempts counted."""
 
     action = "password_reset"
     limit_setting = "PASSWORD_RESET_LIMIT_PER_HOUR"
@@ -277,6 +295,6 @@ class OutboxPasswordResetForm(LimitedForm, PasswordResetForm):
             recipient, EmailKind.PASSWORD_RESET, "password_reset", {"reset_url": reset_url}
         )
         interval = timedelta(minutes=settings.PASSWORD_RESET_EMAIL_INTERVAL_MINUTES)
-        due = throttle.allow("password_reset_email", limit=1, within=interval, email=email)
-        if due and user is not None:
+        rate = ratelimit.Rate(scope="password_reset_email", limit=1, window=interval)
+        if allow(rate, email=email) and user is not None:
             queue_emails([outgoing])

@@ -1,6 +1,7 @@
 """The one rule for an email address the product accepts (docs/PRODUCT.md §1.3), wherever
 one comes in: sign-up, the account page, log-in, password reset, Django's admin and the
-address settings (config/env.py)."""
+address settings (config/env.py); and the one form the throttles count an email by, as it
+was typed (`typed_email`)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -32,3 +33,13 @@ class EmailAddressField(forms.EmailField):
     """A form's email field under `validate_email_address`."""
 
     default_validators = [validate_email_address]
+
+
+def typed_email(value: str) -> str:
+    """An email as it was typed, not yet validated, in the form the throttles count it by
+    (the login throttle, ops/throttle.py; the limits of sign-ups and password resets,
+    accounts/forms.py): trimmed, lower-cased, at most 254 characters, without the
+    characters that are not printable (a NUL among them, which PostgreSQL refuses to
+    store). Dropping those cannot merge two addresses the product accepts:
+    `validate_email_address` refuses them."""
+    return "".join(c for c in value.strip().lower() if c.isprintable())[:254]

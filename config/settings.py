@@ -323,7 +323,8 @@ if LOGIN_ACCOUNT_THROTTLE_HOURS * 60 < LOGIN_THROTTLE_MINUTES:
     )
 # Sign-ups and password reset requests an hour, from one client address and for one email
 # address; and at most one reset email to an address within the interval (docs/PRODUCT.md
-# §1.3). A sign-up tells whether an email has an account; a reset sends an email.
+# §1.3). A sign-up tells whether an email has an account; a reset sends an email. Counted
+# per key by accounts.forms.LimitedForm with ops/ratelimit.py.
 SIGNUP_LIMIT_PER_HOUR = env_int("SIGNUP_LIMIT_PER_HOUR", 5, minimum=1, maximum=1000)
 PASSWORD_RESET_LIMIT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_HOUR", 5, minimum=1, maximum=1000)
 PASSWORD_RESET_EMAIL_INTERVAL_MINUTES = env_int(

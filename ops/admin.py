@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ops.models import LoginAttempt, RateLimitLog, ThrottledAction, WorkerHeartbeat
+from ops.models import LoginAttempt, RateLimitLog, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -19,19 +19,10 @@ class LoginAttemptAdmin(admin.ModelAdmin):
     ordering = ["-created_at"]
 
 
-@admin.register(ThrottledAction)
-class ThrottledActionAdmin(admin.ModelAdmin):
-    """Sign-ups and password reset requests the limits count; deleting rows lifts a limit."""
-
-    list_display = ["action", "email", "ip", "created_at"]
-    list_filter = ["action"]
-    search_fields = ["email", "ip"]
-    ordering = ["-created_at"]
-
-
 @admin.register(RateLimitLog)
 class RateLimitLogAdmin(admin.ModelAdmin):
-    """Recent attempts per key (e.g. an account's bookings); deleting a row lifts its limit."""
+    """Recent attempts per key (an account's bookings; the sign-ups and password reset
+    requests of an email or a client address); deleting a row lifts its limit."""
 
     list_display = ["scope", "key", "last_at"]
     list_filter = ["scope"]

@@ -1,7 +1,7 @@
 """Operational state shared by every web and worker process (so it lives in the database,
 never in one process's memory): worker heartbeats for /healthz, failed login attempts for
-the login throttle, the requests the other limits count (ops/throttle.py), and recent
-attempts per key for rate limits (ops/ratelimit.py)."""
+the login throttle (ops/throttle.py), and recent attempts per key for every other limit
+(ops/ratelimit.py: sign-ups, password reset requests and emails, bookings)."""
 
 from django.db import models
 
@@ -33,32 +33,15 @@ class LoginAttempt(models.Model):
         return f"{self.email} from {self.ip} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
-class ThrottledAction(models.Model):
-    """One request a limit counts (a sign-up, a password reset request, a reset email), by
-    the client address it came from and the (lower-cased) email it named."""
-
-    action = models.CharField(max_length=32)
-    email = models.CharField(max_length=254)
-    ip = models.CharField(max_length=45)
-    created_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["action", "email", "created_at"]),
-            models.Index(fields=["action", "ip", "created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.email} from {self.ip} at {self.created_at:%Y-%m-%d %H:%M:%S}"
-
-
 class RateLimitLog(models.Model):
     """One key's recent attempts under one rate limit (ops/ratelimit.py), e.g. one account's
-    booking attempts: the instants (ISO 8601, UTC) of those still inside the window, oldest
-    first, at most the limit of them. The row is what parallel attempts of the key lock."""
+    booking attempts, or the sign-ups from one client address: the instants (ISO 8601, UTC)
+    of those still inside the window, oldest first, at most the limit of them. The row is
+    what parallel attempts of the key lock."""
 
     scope = models.CharField(max_length=40)
-    key = models.CharField(max_length=200)
+    # Room for a kind and the longest email: "email:" and 254 characters.
+    key = models.CharField(max_length=300)
     attempts = models.JSONField(default=list)
     last_at = models.DateTimeField()
 

@@ -2,16 +2,24 @@
 
 A `Rate` allows at most `limit` attempts of one key within any `window` (a sliding window:
 never `2 × limit` across the turn of a clock interval). The scope names the limit (e.g.
-"booking"), the key the one being limited (an account id, an address, a token). Used by
-the booking throttle (docs/PRODUCT.md §7.2); written for any other throttle as well.
+"booking", "signup"), the key the one being limited (an account id, an address, a token).
+A caller that limits more than one kind of key under one scope names the kind in the key
+("email:…", "address:…"), so that two kinds never share a count. Used by the booking
+throttle (docs/PRODUCT.md §7.2) and by the limits of sign-ups and password reset requests
+(`accounts.forms.LimitedForm`, §1.3); written for any other throttle as well.
 
 One row per (scope, key) holds the instants of the key's attempts still inside the window.
-Checking and recording is one transaction with that row locked (SELECT … FOR UPDATE; on
-SQLite the transaction's write lock), so parallel attempts queue up and never both take
-the last place; the unique (scope, key) constraint settles two first attempts at once. A
-refused attempt records nothing: waiting ends a refusal, retrying does not extend it.
+Checking and recording is one transaction with the keys' rows locked (SELECT … FOR UPDATE;
+on SQLite the transaction's write lock), so parallel attempts queue up and never both take
+the last place; the unique (scope, key) constraint settles two first attempts at once.
+`attempt_all` counts one attempt for several keys at once, all or nothing: it locks their
+rows one by one in the order of the keys (the same order in every process, so two attempts
+sharing keys never wait for each other in a circle), then either records the attempt for
+every key or, when any key has reached the limit, for none. A refused attempt records
+nothing: waiting ends a refusal, retrying does not extend it.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,20 +56,37 @@ def attempt(rate: Rate, key: str) -> None:
     """Count one attempt of `key` under `rate`, or raise RateLimited (nothing recorded) when
     `rate.limit` attempts are already inside the window. Its own transaction: the attempt
     stays counted whatever the caller does next."""
+    attempt_all(rate, [key])
+
+
+def attempt_all(rate: Rate, keys: Iterable[str]) -> None:
+    """Count one attempt for each of `keys` under `rate`, or raise RateLimited and record
+    nothing for any of them when one has `rate.limit` attempts inside the window already;
+    `retry_after` is then the longest wait among the keys at the limit. Its own
+    transaction, as `attempt`."""
     now = timezone.now()
     since = now - rate.window
     with transaction.atomic():
-        log, created = RateLimitLog.objects.select_for_update().get_or_create(
-            scope=rate.scope, key=key, defaults={"attempts": [now.isoformat()], "last_at": now}
-        )
+        logs, waits, created = [], [], False
+        for key in sorted(set(keys)):
+            log, new = RateLimitLog.objects.select_for_update().get_or_create(
+                scope=rate.scope, key=key, defaults={"attempts": [now.isoformat()], "last_at": now}
+            )
+            created |= new
+            if new:  # created with this attempt in it
+                continue
+            recent = sorted(t for t in map(datetime.fromisoformat, log.attempts) if t > since)
+            if len(recent) >= rate.limit:
+                # Allowed again once all but limit - 1 of them have left the window.
+                waits.append(recent[-rate.limit] + rate.window - now)
+            logs.append((log, recent))
+        if waits:
+            # Raised inside the transaction: the rows created above are rolled back too.
+            raise RateLimited(rate, max(waits))
+        for log, recent in logs:
+            log.attempts = [t.isoformat() for t in [*recent, now]]
+            log.last_at = now
+            log.save(update_fields=["attempts", "last_at"])
         if created:
             # A new key now and then: drop the rows whose attempts have all left the window.
             RateLimitLog.objects.filter(scope=rate.scope, last_at__lte=since).delete()
-            return
-        recent = sorted(t for t in map(datetime.fromisoformat, log.attempts) if t > since)
-        if len(recent) >= rate.limit:
-            # Allowed again once all but limit - 1 of them have left the window.
-            raise RateLimited(rate, recent[-rate.limit] + rate.window - now)
-        log.attempts = [t.isoformat() for t in [*recent, now]]
-        log.last_at = now
-        log.save(update_fields=["attempts", "last_at"])

@@ -1,8 +1,9 @@
-"""Throttling, shared by every web process through the database (docs/PRODUCT.md §1.3).
+"""The login throttle, shared by every web process through the database (docs/PRODUCT.md
+§1.3), and the client address that every throttle counts a request by.
 
-**Passwords.** Every check of a person's password goes through `check_password`: the
-product's login, Django's admin login, the current password that a password change or the
-account page asks for, and any later way in (API tokens). Three limits count failures:
+Every check of a person's password goes through `check_password`: the product's login,
+Django's admin login, the current password that a password change or the account page asks
+for, and any later way in (API tokens). Three limits count failures:
 
 - one account (its email, in any letter case) from one client address:
   LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS within LOGIN_THROTTLE_MINUTES;
@@ -17,12 +18,12 @@ extend itself; once it is over, the count starts afresh. A passed check clears t
 of its pair (account, address); a completed password reset clears the account's
 (`clear_account`), whoever made them.
 
-**Other requests** (`allow`): so many of one kind an hour from one client address and for
-one email, e.g. sign-ups and password reset requests.
-
-Both record a request *before* deciding and compare it only with the ones recorded before
-it, then remove it again if it is refused (or, for a password, if it passes): requests sent
-side by side each count the others, so none slips past a limit while another is in flight.
+An attempt is recorded *before* its password is checked and compared only with the ones
+recorded before it, then removed again if it is refused or its password passes: guesses
+sent side by side each count the others, so none slips past a limit while another is in
+flight. These rules (three limits, a lockout that runs from the failure reaching one,
+failures cleared by a success) are the login throttle's own; the other limits (sign-ups,
+password reset requests, bookings) count attempts per key with ops/ratelimit.py.
 """
 
 import ipaddress
@@ -35,7 +36,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ops.models import LoginAttempt, ThrottledAction
+from common.email_addresses import typed_email
+from ops.models import LoginAttempt
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -49,7 +51,7 @@ def check_password[T](request: HttpRequest | None, email: str, check: Callable[[
     """Run `check` (a password check: a true result passes) for the account `email`, behind
     the login throttle, and return its result. Raises LockedOut, without running `check`,
     while the account, the pair (account, client address) or the address is locked."""
-    email, address = _email(email), client_address(request)
+    email, address = typed_email(email), client_address(request)
     attempt = LoginAttempt.objects.create(email=email, ip=address, created_at=timezone.now())
     refusal = _refusal(email, address, attempt.pk)
     if refusal:
@@ -66,7 +68,7 @@ def check_password[T](request: HttpRequest | None, email: str, check: Callable[[
 def clear_account(email: str) -> None:
     """Forget every failed login for the account (from any address): after a completed
     password reset, its owner is the one who holds the mailbox."""
-    LoginAttempt.objects.filter(email=_email(email)).delete()
+    LoginAttempt.objects.filter(email=typed_email(email)).delete()
 
 
 def _refusal(email: str, address: str, attempt_id: int) -> str:
@@ -132,33 +134,6 @@ def _forget_old_failures() -> None:
     LoginAttempt.objects.filter(
         created_at__lt=timezone.now() - longest - timedelta(days=1)
     ).delete()
-
-
-def allow(
-    action: str, *, limit: int, within: timedelta, email: str = "", address: str = ""
-) -> bool:
-    """Count one `action` (e.g. "signup") for its client address and its email, each when
-    given: True while both have done it fewer than `limit` times within `within` before;
-    otherwise False, and this one is not recorded."""
-    now, email = timezone.now(), _email(email)
-    request = ThrottledAction.objects.create(action=action, email=email, ip=address, created_at=now)
-    before = ThrottledAction.objects.filter(
-        action=action, pk__lt=request.pk, created_at__gt=now - within
-    )
-    if (email and before.filter(email=email).count() >= limit) or (
-        address and before.filter(ip=address).count() >= limit
-    ):
-        request.delete()
-        return False
-    # Every limit's window is an hour at most; older rows are of no use.
-    ThrottledAction.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
-    return True
-
-
-def _email(email: str) -> str:
-    # What was typed, not yet validated: control characters (a NUL, which PostgreSQL
-    # refuses to store) are dropped, which cannot merge two real addresses.
-    return "".join(c for c in email.strip().lower() if c.isprintable())[:254]
 
 
 # --- the client address ------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import User
 from tests.helpers import is_logged_in, post_from
-from tests.security.conftest import row_counts
+from tests.security.conftest import counted_attempts, row_counts
 
 SIGNUP = "/accounts/signup/"
 REFUSED = (
@@ -50,13 +50,14 @@ def test_five_sign_ups_an_hour_from_one_address_are_allowed(db):
 def test_a_sixth_sign_up_from_one_address_within_an_hour_is_refused_and_creates_nothing(db):
     for n in range(5):
         _sign_up(f"person{n}@example.com")
-    counts = row_counts()
+    counts, attempts = row_counts(), counted_attempts()
 
     client, response = _sign_up("person5@example.com")
 
     assert _refused(response)
     assert response.context["form"]["email"].value() == "person5@example.com"
     assert row_counts() == counts
+    assert counted_attempts() == attempts  # neither for the address nor for the new email
     assert not is_logged_in(client)
 
 
@@ -87,10 +88,12 @@ def test_sign_ups_for_one_email_are_limited_across_addresses(mentee):
     for n in range(5):
         _, response = _sign_up("john@example.com", ip=f"10.0.1.{n}")
         assert TAKEN in response.content.decode()
+    attempts = counted_attempts()
 
     _, response = _sign_up(" JOHN@example.com", ip="10.0.9.9")
 
     assert _refused(response)
+    assert counted_attempts() == attempts  # not counted for the new address either
 
 
 def test_other_addresses_and_emails_are_not_limited(db):
@@ -101,6 +104,16 @@ def test_other_addresses_and_emails_are_not_limited(db):
 
     assert response.status_code == 302
     assert User.objects.filter(email="ada@example.com").exists()
+
+
+def test_an_email_and_an_address_with_the_same_text_are_counted_apart(db):
+    """What is typed as the email is counted under its own name, never as an address."""
+    for n in range(5):
+        _sign_up("10.0.0.9", ip=f"10.0.1.{n}")
+
+    _, response = _sign_up("ada@example.com", ip="10.0.0.9")
+
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize(("minutes", "allowed"), [(59, False), (61, True)])

@@ -138,7 +138,8 @@ def admin_client_factory():
     return make
 
 
-# Sign-up is limited per client address (ops/throttle.py): the form needs its request.
+# Sign-up is limited per client address (accounts.forms.LimitedForm): the form needs its
+# request.
 SIGNUP_REQUEST = RequestFactory().post("/accounts/signup/")
 
 

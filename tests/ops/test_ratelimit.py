@@ -133,3 +133,86 @@ def test_parallel_attempts_of_one_key_let_exactly_the_limit_through(clock, exist
         "refused: too many test attempts for one key: wait 0:01:00"
     ] * (THREADS - 3)
     assert len(RateLimitLog.objects.get().attempts) == 3
+
+
+# --- several keys at once --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_several_keys_count_one_attempt_each(clock):
+    ratelimit.attempt_all(THREE_IN_A_MINUTE, ["email:kim@example.com", "address:10.0.0.1"])
+    ratelimit.attempt_all(THREE_IN_A_MINUTE, ["address:10.0.0.1"])
+    ratelimit.attempt_all(THREE_IN_A_MINUTE, ["address:10.0.0.1", "address:10.0.0.1"])
+
+    assert stored() == {
+        ("test", "email:kim@example.com"): [NOW.isoformat()],
+        ("test", "address:10.0.0.1"): [NOW.isoformat()] * 3,
+    }
+
+
+@pytest.mark.django_db
+def test_one_key_at_the_limit_refuses_the_attempt_for_every_key(clock):
+    """Nothing is recorded, neither for a key below the limit nor for a new one; the wait
+    is the longest of the keys at the limit."""
+    for _ in range(3):
+        ratelimit.attempt(THREE_IN_A_MINUTE, "address:10.0.0.1")
+    clock.advance(timedelta(seconds=10))
+    for _ in range(3):
+        ratelimit.attempt(THREE_IN_A_MINUTE, "address:10.0.0.2")
+    ratelimit.attempt(THREE_IN_A_MINUTE, "email:kim@example.com")
+    before = stored()
+    clock.advance(timedelta(seconds=10))
+
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.attempt_all(
+            THREE_IN_A_MINUTE,
+            [
+                "email:kim@example.com",
+                "address:10.0.0.1",
+                "email:new@example.com",
+                "address:10.0.0.2",
+            ],
+        )
+
+    assert refused.value.retry_after == timedelta(seconds=50)
+    assert stored() == before
+    assert ("test", "email:new@example.com") not in stored()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_attempts_of_two_keys_in_either_order_let_exactly_the_limit_through(clock):
+    def one(keys: list[str]) -> str:
+        ratelimit.attempt_all(THREE_IN_A_MINUTE, keys)
+        return "passed"
+
+    calls = [["kim", "lee"], ["lee", "kim"]] * (THREADS // 2)
+
+    outcomes = run_together(*(partial(one, keys) for keys in calls), refused=(RateLimited,))
+
+    assert sorted(outcomes) == ["passed"] * 3 + [
+        "refused: too many test attempts for one key: wait 0:01:00"
+    ] * (THREADS - 3)
+    assert {key: len(attempts) for (_, key), attempts in stored().items()} == {
+        "kim": 3,
+        "lee": 3,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_attempts_of_keys_overlapping_in_a_circle_never_wait_for_each_other(clock):
+    """a+b, b+c and c+a, three times each, the rows there already: taken in the order
+    given, each would hold one row and wait for the next one's (a deadlock); all pass."""
+    roomy = Rate(scope="test", limit=10, window=timedelta(minutes=1))
+    clock.set(NOW - timedelta(minutes=2))
+    ratelimit.attempt_all(roomy, ["a", "b", "c"])
+    clock.set(NOW)
+    calls = [["a", "b"], ["b", "c"], ["c", "a"]] * 3
+
+    outcomes = run_together(*(partial(ratelimit.attempt_all, roomy, keys) for keys in calls))
+
+    assert outcomes == [None] * len(calls)
+    assert {key: len(attempts) for (_, key), attempts in stored().items()} == {
+        "a": 6,
+        "b": 6,
+        "c": 6,
+    }

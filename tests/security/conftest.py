@@ -125,6 +125,13 @@ def row_counts() -> dict[str, int]:
     return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
 
 
+def counted_attempts() -> dict[tuple[str, str], list[str]]:
+    """The attempts every rate limit holds (ops/ratelimit.py), by (scope, key): an attempt
+    counted for a key that has a row already changes no row count, only this."""
+    logs = apps.get_model("ops.RateLimitLog").objects.all()
+    return {(log.scope, log.key): log.attempts for log in logs}
+
+
 SNAPSHOT_MODELS = (
     "accounts.User",
     "accounts.MentorProfile",

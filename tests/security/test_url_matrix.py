@@ -331,9 +331,7 @@ def _assert_private_to_the_logged_in(response, role) -> None:
     """A shared cache or the browser's back button must not show a person's page to the
     next one at the same computer."""
     if role != "anonymous":
-        assert {"private", "no-store"} <= cache_directives(response), response.get(
-            "Cache-Control"
-        )
+        assert {"private", "no-store"} <= cache_directives(response), response.get("Cache-Control")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -433,9 +431,7 @@ ID_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 def id_routes() -> list[tuple[str, str]]:
     """(name, route) of every route whose path takes a row's id."""
     return sorted(
-        (name, route)
-        for name, route in named_patterns()
-        if re.search(r"<(?:int|id):\w+>", route)
+        (name, route) for name, route in named_patterns() if re.search(r"<(?:int|id):\w+>", route)
     )
 
 

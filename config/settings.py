@@ -246,6 +246,9 @@ BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 12, minimum=0, ma
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60, minimum=1, maximum=366)
 BOOKING_SLOT_STEP_MINUTES = env_int("BOOKING_SLOT_STEP_MINUTES", 30, minimum=5, maximum=120)
 MENTEE_CANCEL_CUTOFF_HOURS = env_int("MENTEE_CANCEL_CUTOFF_HOURS", 24, minimum=0, maximum=24 * 14)
+# How many times a mentee may move one session to another time (docs/PRODUCT.md, Rescheduling).
+# 0 = mentees cannot reschedule; mentors and staff are not counted against it.
+MENTEE_RESCHEDULE_LIMIT = env_int("MENTEE_RESCHEDULE_LIMIT", 2, minimum=0, maximum=100)
 # A pending session still unconfirmed this long before its start is cancelled automatically.
 PENDING_EXPIRY_LEAD_HOURS = env_int("PENDING_EXPIRY_LEAD_HOURS", 2, minimum=0, maximum=24 * 7)
 # Admins are reminded of pending sessions starting within this many hours.

@@ -188,6 +188,8 @@ class SessionEvent(models.Model):
         COMPLETE = "complete", "Completed"
         CANCEL = "cancel", "Cancelled"
         REFUND = "refund", "Marked refunded"
+        # The start moved (docs/PRODUCT.md §2.7); the note holds old → new start and the reason.
+        RESCHEDULE = "rescheduled", "Rescheduled"
 
     session = models.ForeignKey(MentoringSession, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -6,7 +6,7 @@ change and its side effects commit together or not at all.
 """
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from bookings import cancellation, emails, ics
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
+    LONGEST_SESSION,
     MentoringSession,
     SessionEvent,
     Status,
@@ -548,3 +549,109 @@ def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") ->
         )
         emails.queue_payment_refunded(session, payment)
         return payment
+
+
+# --- Rescheduling (docs/PRODUCT.md §2.7) ---------------------------------------------------
+
+SAME_START = (
+    "The session already starts at that time; choose a different time. Nothing was changed."
+)
+
+
+class RescheduleError(SessionActionError):
+    """A refused move to another time; the message is for the person who tried it."""
+
+
+def _overlapping(session, start, end):
+    candidates = MentoringSession.objects.filter(
+        mentor_id=session.mentor_id,
+        status__in=(Status.PENDING, Status.CONFIRMED, Status.COMPLETED),
+        start__gt=start - LONGEST_SESSION,
+        start__lt=end,
+    ).exclude(pk=session.pk)
+    return [s for s in candidates if s.start + timedelta(minutes=s.duration_minutes) > start]
+
+
+def _reschedule_refusal(session: MentoringSession, by, now: datetime) -> str | None:
+    role = cancellation._role(session, by)
+    if by is None or role == cancellation.OUTSIDER:
+        return "Only the session's mentee, its mentor or an admin can move it. Nothing was changed."
+    if now >= session.start:
+        return "This session has already started; it can no longer be moved. Nothing was changed."
+    if role == cancellation.MENTEE:
+        cutoff = session.start - timedelta(hours=settings.MENTEE_CANCEL_CUTOFF_HOURS)
+        if now >= cutoff:
+            return (
+                "It is too late to move this session: moving closed "
+                f"{settings.MENTEE_CANCEL_CUTOFF_HOURS} hours before the start. "
+                "Nothing was changed."
+            )
+        moves = SessionEvent.objects.filter(
+            session=session, actor=by, action=SessionEvent.Action.RESCHEDULE
+        ).count()
+        if moves >= settings.MENTEE_RESCHEDULE_LIMIT:
+            return (
+                f"This session has already been moved {_counted(moves, 'time')}, "
+                "the most a mentee may. Nothing was changed."
+            )
+    return None
+
+
+def reschedule_session(
+    session: MentoringSession, *, start: datetime, by, reason: str = "", now=None
+) -> MentoringSession:
+    """Move a pending or confirmed session to another offered time, in one transaction:
+    only its start changes (and its invite's sequence); status, link and payment stay.
+    Raises RescheduleError (a SessionActionError) with a message for the person; a refusal
+    changes nothing."""
+    now = now or timezone.now()
+    reason = reason or ""
+    if len(reason) > 500:
+        raise RescheduleError("The reason can be at most 500 characters. Nothing was changed.")
+    reason = " ".join(reason.split())
+    try:
+        with transaction.atomic():
+            session = _lock(session)
+            if session.status not in (Status.PENDING, Status.CONFIRMED):
+                raise RescheduleError(
+                    f"This session is {_STATUS_WORDS[session.status]}, which is final; "
+                    "it cannot be moved. Nothing was changed."
+                )
+            if refused := _reschedule_refusal(session, by, now):
+                raise RescheduleError(refused)
+            if start == session.start:
+                raise RescheduleError(SAME_START)
+            _lock_mentee(session.mentee)
+            # Offered at all (windows, exceptions, notice, horizon, grid)? Then taken by
+            # another session? The session's own time is left out of the second question.
+            if not is_slot_free(
+                session.mentor, start, session.duration_minutes, now=now, busy=False
+            ):
+                raise RescheduleError(NOT_OFFERED)
+            if _overlapping(session, start, start + timedelta(minutes=session.duration_minutes)):
+                raise RescheduleError(SLOT_TAKEN)
+            try:
+                check_mentee_free(session.mentee, start, session.duration_minutes, moving=session)
+            except BookingError as error:
+                raise RescheduleError(str(error)) from None
+            old_start = session.start
+            session.start = start
+            session.ics_sequence += 1
+            session.save(update_fields=["start", "ics_sequence", "updated_at"])
+            note = f"{old_start.isoformat()} → {start.astimezone(UTC).isoformat()}"
+            if reason:
+                note += f": {reason}"
+            _audit(
+                session,
+                actor=by,
+                action=SessionEvent.Action.RESCHEDULE,
+                from_status=session.status,
+                old_link=session.get_meeting_link,
+                note=note,
+            )
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        if constraint in (NO_OVERLAP_CONSTRAINT, MENTEE_NO_OVERLAP_CONSTRAINT):
+            raise RescheduleError(SLOT_TAKEN) from error
+        raise
+    return session

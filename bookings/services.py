@@ -558,6 +558,12 @@ SAME_START = (
 )
 
 
+MOVED_MEANWHILE = (
+    "This session was moved to another time meanwhile. Please look at its new time and "
+    "try again. Nothing was changed."
+)
+
+
 class RescheduleError(SessionActionError):
     """A refused move to another time; the message is for the person who tried it."""
 
@@ -611,6 +617,7 @@ def reschedule_session(
     reason = " ".join(reason.split())
     try:
         with transaction.atomic():
+            seen = session.start
             session = _lock(session)
             if session.status not in (Status.PENDING, Status.CONFIRMED):
                 raise RescheduleError(
@@ -619,8 +626,19 @@ def reschedule_session(
                 )
             if refused := _reschedule_refusal(session, by, now):
                 raise RescheduleError(refused)
+            # The person chose the new time seeing the old one: if someone moved the session
+            # meanwhile, their choice no longer answers what is there now.
+            if session.start != seen:
+                raise RescheduleError(MOVED_MEANWHILE)
             if start == session.start:
                 raise RescheduleError(SAME_START)
+            # Queue up behind bookings of the same mentor and mentee, in book_session's order
+            # (the mentor's profile row, then the mentee's user row).
+            list(
+                MentorProfile.objects.select_for_update()
+                .filter(user_id=session.mentor_id)
+                .values_list("pk")
+            )
             _lock_mentee(session.mentee)
             # Offered at all (windows, exceptions, notice, horizon, grid)? Then taken by
             # another session? The session's own time is left out of the second question.

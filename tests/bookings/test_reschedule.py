@@ -94,9 +94,10 @@ def test_a_reason_over_500_characters_is_refused(session, mentee):
 
 def test_the_mentee_limit(session, mentee, mentor, settings):
     settings.MENTEE_RESCHEDULE_LIMIT = 2
-    services.reschedule_session(session, start=LATER, by=mentee, now=NOW)
-    services.reschedule_session(session, start=START, by=mentor, now=NOW)  # not counted
-    services.reschedule_session(session, start=LATER + timedelta(hours=1), by=mentee, now=NOW)
+    session = services.reschedule_session(session, start=LATER, by=mentee, now=NOW)
+    session = services.reschedule_session(session, start=START, by=mentor, now=NOW)  # not counted
+    later = LATER + timedelta(hours=1)
+    session = services.reschedule_session(session, start=later, by=mentee, now=NOW)
     _refused(session, "already been moved 2 times", start=LATER, by=mentee)
 
 
@@ -110,3 +111,9 @@ def test_the_mentee_cutoff_boundary(session, mentee):
         session, start=LATER, by=mentee, now=cutoff - timedelta(seconds=1)
     )
     assert moved.start == LATER
+
+
+def test_a_session_moved_meanwhile_is_refused(session, mentee, mentor):
+    stale = MentoringSession.objects.get(pk=session.pk)
+    services.reschedule_session(session, start=LATER, by=mentor, now=NOW)
+    _refused(stale, "moved to another time meanwhile", start=LATER + timedelta(hours=1), by=mentee)

@@ -4,6 +4,7 @@ The session starts 2030-01-15 13:00 UTC; the mentor is available every day 00:00
 their zone; the clock stands two days before the start."""
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -117,3 +118,16 @@ def test_a_session_moved_meanwhile_is_refused(session, mentee, mentor):
     stale = MentoringSession.objects.get(pk=session.pk)
     services.reschedule_session(session, start=LATER, by=mentor, now=NOW)
     _refused(stale, "moved to another time meanwhile", start=LATER + timedelta(hours=1), by=mentee)
+
+
+def test_a_move_across_the_dst_change_keeps_the_wall_clock_time_picked(session, mentee):
+    # 08:00 in New York on 2030-01-15 (EST); moved to 09:00 on 2030-03-11, after the clocks
+    # went forward on 2030-03-10 (EDT): 13:00 UTC both times, 09:00 on the wall as picked.
+    new_york = ZoneInfo("America/New_York")
+    picked = datetime(2030, 3, 11, 9, 0, tzinfo=new_york)
+
+    moved = services.reschedule_session(session, start=picked, by=mentee, now=NOW)
+
+    moved.refresh_from_db()
+    assert moved.start.astimezone(new_york).time() == time(9, 0)
+    assert moved.start == datetime(2030, 3, 11, 13, 0, tzinfo=UTC)

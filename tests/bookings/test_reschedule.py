@@ -131,3 +131,18 @@ def test_a_move_across_the_dst_change_keeps_the_wall_clock_time_picked(session, 
     moved.refresh_from_db()
     assert moved.start.astimezone(new_york).time() == time(9, 0)
     assert moved.start == datetime(2030, 3, 11, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("who", ["mentor", "admin_user"])
+def test_nobody_moves_a_session_that_has_started(request, session, who):
+    before = _state(session)
+    with pytest.raises(SessionActionError, match="already started"):
+        services.reschedule_session(
+            session, start=LATER, by=request.getfixturevalue(who), now=START
+        )
+    assert _state(session) == before
+
+
+def test_a_mentee_limit_of_zero_refuses_the_first_move(session, mentee, settings):
+    settings.MENTEE_RESCHEDULE_LIMIT = 0
+    _refused(session, "already been moved 0 times", start=LATER, by=mentee)

@@ -128,12 +128,14 @@ def _read_hours(
     busy_until: datetime,
     weekday: int | None = None,
     busy: bool = True,
+    moving: Interval | None = None,
 ) -> dict[int, _Hours]:
     """Each mentor's windows, exceptions and busy intervals from `earliest` on: one query for
     the windows, one for the exceptions and one per busy source, however many mentors.
     `weekday` narrows the windows query when the range is a single local date
     (is_slot_free); busy=False leaves the busy sources out (the times offered when nothing
-    is booked)."""
+    is booked); `moving` is a busy interval that does not count (a session being moved
+    does not block its own new time)."""
     hours = {
         mentor.pk: _Hours(
             mentor.zone,
@@ -170,7 +172,8 @@ def _read_hours(
 
     for source in _busy_sources if busy else ():
         for mentor_id, start, end in source(ids, earliest, busy_until):
-            hours[mentor_id].blocked.append((start, end))
+            if (start, end) != moving:
+                hours[mentor_id].blocked.append((start, end))
     return hours
 
 
@@ -205,10 +208,17 @@ def _free_starts(
     latest: datetime,
     weekday: int | None = None,
     busy: bool = True,
+    moving: Interval | None = None,
 ) -> list[datetime]:
-    """Free start instants in [earliest, latest] (busy=False: were nothing booked)."""
+    """Free start instants in [earliest, latest] (busy=False: were nothing booked;
+    `moving`: an interval of the mentor's that does not count as busy)."""
     (hours,) = _read_hours(
-        [mentor], earliest=earliest, busy_until=latest + length, weekday=weekday, busy=busy
+        [mentor],
+        earliest=earliest,
+        busy_until=latest + length,
+        weekday=weekday,
+        busy=busy,
+        moving=moving,
     ).values()
     free_days = _free_days(hours, length=length, earliest=earliest, latest=latest)
     return [instant for day in free_days for instant in day]
@@ -237,11 +247,18 @@ def free_slots(
 
 
 def is_slot_free(
-    mentor, start: datetime, duration_minutes: int, *, now=None, busy: bool = True
+    mentor,
+    start: datetime,
+    duration_minutes: int,
+    *,
+    now=None,
+    busy: bool = True,
+    moving: Interval | None = None,
 ) -> bool:
     """Whether `start` is one of free_slots() — the same rules, computed for its date only.
     busy=False: whether it would be, were nothing booked (tells a time someone took from
-    one that is not offered at all)."""
+    one that is not offered at all). `moving`: the [start, end) of the session being moved,
+    which does not block its own new time."""
     if timezone.is_naive(start):
         raise ValueError("is_slot_free() needs an aware datetime.")
     earliest, latest = _limits(now)
@@ -260,6 +277,7 @@ def is_slot_free(
         latest=min(latest, day_end - timedelta(microseconds=1)),
         weekday=local_day.weekday(),
         busy=busy,
+        moving=moving,
     )
     return start in free
 

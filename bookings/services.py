@@ -25,7 +25,6 @@ from bookings import cancellation, emails, ics
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
-    LONGEST_SESSION,
     MentoringSession,
     SessionEvent,
     Status,
@@ -568,16 +567,6 @@ class RescheduleError(SessionActionError):
     """A refused move to another time; the message is for the person who tried it."""
 
 
-def _overlapping(session, start, end):
-    candidates = MentoringSession.objects.filter(
-        mentor_id=session.mentor_id,
-        status__in=(Status.PENDING, Status.CONFIRMED, Status.COMPLETED),
-        start__gt=start - LONGEST_SESSION,
-        start__lt=end,
-    ).exclude(pk=session.pk)
-    return [s for s in candidates if s.start + timedelta(minutes=s.duration_minutes) > start]
-
-
 def _reschedule_refusal(session: MentoringSession, by, now: datetime) -> str | None:
     role = cancellation._role(session, by)
     if by is None or role == cancellation.OUTSIDER:
@@ -640,14 +629,13 @@ def reschedule_session(
                 .values_list("pk")
             )
             _lock_mentee(session.mentee)
-            # Offered at all (windows, exceptions, notice, horizon, grid)? Then taken by
-            # another session? The session's own time is left out of the second question.
-            if not is_slot_free(
-                session.mentor, start, session.duration_minutes, now=now, busy=False
-            ):
-                raise RescheduleError(NOT_OFFERED)
-            if _overlapping(session, start, start + timedelta(minutes=session.duration_minutes)):
-                raise RescheduleError(SLOT_TAKEN)
+            # Free as the booking page computes it, the session's own time left out; if not,
+            # taken by another session, or never offered at all (as when booking)?
+            minutes = session.duration_minutes
+            own = (session.start, session.start + timedelta(minutes=minutes))
+            if not is_slot_free(session.mentor, start, minutes, now=now, moving=own):
+                offered = is_slot_free(session.mentor, start, minutes, now=now, busy=False)
+                raise RescheduleError(SLOT_TAKEN if offered else NOT_OFFERED)
             try:
                 check_mentee_free(session.mentee, start, session.duration_minutes, moving=session)
             except BookingError as error:

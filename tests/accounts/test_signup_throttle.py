@@ -114,6 +114,7 @@ def test_an_email_and_an_address_with_the_same_text_are_counted_apart(db):
     _, response = _sign_up("ada@example.com", ip="10.0.0.9")
 
     assert response.status_code == 302
+    assert User.objects.filter(email="ada@example.com").exists()
 
 
 @pytest.mark.parametrize(("minutes", "allowed"), [(59, False), (61, True)])

@@ -127,9 +127,11 @@ def test_refused_attempts_do_not_extend_the_wait(clock, ravi, mentee):
     for _ in range(20):  # hammering while refused
         clock.advance(timedelta(seconds=29))
         assert attempt(client, ravi).status_code == 429
+    assert not MentoringSession.objects.exists()
     clock.set(NOW + timedelta(minutes=10))
 
     assert attempt(client, ravi, slot(ravi)).status_code == 302
+    assert MentoringSession.objects.get().mentee == mentee
 
 
 @pytest.mark.django_db

@@ -6,6 +6,8 @@ from common.converters import IdConverter
 from mentors import views as mentor_views
 from ops.health import healthz
 
+handler500 = "config.errors.server_error"
+
 # Before the apps' URLs are included: their routes take ids as <id:pk>.
 register_converter(IdConverter, "id")
 

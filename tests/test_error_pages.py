@@ -29,3 +29,27 @@ def test_post_without_csrf_token_is_refused_with_a_clear_page(admin_user, pendin
     assert "nothing was changed" in response.content.decode()
     pending_session.refresh_from_db()
     assert pending_session.status == "pending"
+
+
+def test_a_failing_page_answers_the_friendly_500_with_the_support_address(
+    monkeypatch, settings, mentee
+):
+    settings.SUPPORT_EMAIL = "help@codementorhub.test"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the dashboard's query failed")
+
+    monkeypatch.setattr("bookings.views.selectors.dashboard_lists", broken)
+    client = client_for(mentee)
+    client.raise_request_exception = False
+
+    response = client.get("/dashboard/")
+
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "<h1>Something went wrong</h1>" in body
+    assert (
+        'write to us at <a href="mailto:help@codementorhub.test">help@codementorhub.test</a>.'
+        in body
+    )
+    assert "the dashboard's query failed" not in body

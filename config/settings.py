@@ -344,7 +344,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 # Load balancers probe /healthz over plain HTTP inside the network; never redirect it.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No SECURE_PROXY_SSL_HEADER: Django would believe X-Forwarded-Proto from anyone. gunicorn
+# believes it from TRUSTED_PROXIES only (gunicorn.conf.py) and hands Django the scheme.
 # Reverse proxies (addresses, networks) whose X-Forwarded-For names the client the throttles
 # count by (ops.throttle.client_address); gunicorn.conf.py trusts the same list. Empty: every
 # request's client is its peer (REMOTE_ADDR), and X-Forwarded-For is ignored.

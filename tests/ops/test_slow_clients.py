@@ -32,14 +32,16 @@ UNFINISHED = f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nX-Slow: ".encode()
 
 
 @contextmanager
-def gunicorn(tmp_path: Path) -> Iterator[int]:
-    """gunicorn with the project's settings, one worker of THREADS threads; its port."""
+def gunicorn(tmp_path: Path, **variables: str) -> Iterator[int]:
+    """gunicorn with the project's settings (and these environment variables), one worker
+    of THREADS threads; its port."""
     port = _free_port()
     env = _server_env(
         tmp_path,
         GUNICORN_WORKERS="1",
         GUNICORN_THREADS=str(THREADS),
         DJANGO_ALLOWED_HOSTS=f"{HOST},127.0.0.1",
+        **variables,
     )
     server = subprocess.Popen(
         [str(GUNICORN), "config.wsgi:application", "--config", str(CONF)]

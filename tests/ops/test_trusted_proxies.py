@@ -1,6 +1,7 @@
 """TRUSTED_PROXIES (docs/PRODUCT.md §6.3): IP addresses and networks, parsed strictly, empty
 by default; the settings and gunicorn's `forwarded_allow_ips` read the same list."""
 
+import http.client
 import os
 import runpy
 
@@ -98,3 +99,30 @@ def test_gunicorn_refuses_forwarded_allow_ips_which_could_disagree(monkeypatch):
         "gunicorn.conf.py: FORWARDED_ALLOW_IPS is not read: set TRUSTED_PROXIES instead, "
         "which the login throttle and gunicorn both read."
     )
+
+
+# --- the scheme: believed from trusted proxies only, by a real gunicorn --------------------
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [
+        # Nobody trusted: a client that writes the header itself is still on plain HTTP.
+        ("", (301, "https://codementorhub.example.com/accounts/login/")),
+        # The proxy on this host is trusted: its word that the client used HTTPS holds.
+        ("127.0.0.1", (200, None)),
+    ],
+)
+def test_x_forwarded_proto_is_believed_only_from_a_trusted_proxy(tmp_path, trusted, expected):
+    from tests.ops.test_slow_clients import HOST, gunicorn
+
+    with gunicorn(tmp_path, TRUSTED_PROXIES=trusted, DJANGO_SECURE_SSL_REDIRECT="true") as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request(
+            "GET", "/accounts/login/", headers={"Host": HOST, "X-Forwarded-Proto": "https"}
+        )
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+
+    assert (response.status, response.getheader("Location")) == expected

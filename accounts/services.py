@@ -1,31 +1,128 @@
 """Changes to a person's own account (docs/PRODUCT.md §1.3)."""
 
+from dataclasses import dataclass
+
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
+from common.urls import absolute_url
+from notifications.emails import email_to, queue_emails
+from notifications.models import EmailKind
 from ops import throttle
 
 EMAIL_TAKEN_MESSAGE = "Another account already uses this email address."
+# How long the link that confirms a new email address works.
+EMAIL_CHANGE_LINK_HOURS = 24
+_EMAIL_CHANGE_SALT = "accounts.email-change"
 
 
 class AccountError(Exception):
     """A change that was refused; the message says why, in the product's words."""
 
 
+class EmailChangeLinkError(AccountError):
+    """A link to confirm a new email address that cannot be used (any more)."""
+
+
 def update_account(
     user: User, *, first_name: str, last_name: str, email: str, time_zone: str
-) -> User:
-    """Save the person's name, email (already validated and lowercased) and time zone.
+) -> bool:
+    """Save the person's name and time zone; a new email address (already validated,
+    lowercased, used by no one) is not saved but confirmed first: a link goes to it, and a
+    notice to the current address. Nothing changes until the link is opened; the link
+    names the current address, so it stops working once the address changes in any way
+    (docs/PRODUCT.md §1.3). Returns whether a link was sent."""
+    asks_new_email = email != user.email
+    with transaction.atomic():
+        user.first_name, user.last_name, user.time_zone = first_name, last_name, time_zone
+        user.save(update_fields=["first_name", "last_name", "time_zone"])
+        if asks_new_email:
+            _queue_email_change(user, email)
+    return asks_new_email
 
-    The form checks that no one else uses the email; two people changing to one address at
-    the same moment both pass that check, and the unique constraint decides."""
-    user.first_name, user.last_name = first_name, last_name
-    user.email, user.time_zone = email, time_zone
+
+def _queue_email_change(user: User, new_email: str) -> None:
+    token = email_change_token(user, new_email)
+    context = {
+        "new_email": new_email,
+        "old_email": user.email,
+        "confirm_url": absolute_url("account_email_confirm", token),
+        "hours": EMAIL_CHANGE_LINK_HOURS,
+        "account_url": absolute_url("account"),
+        "password_change_url": absolute_url("password_change"),
+    }
+    queue_emails(
+        [
+            email_to(
+                user,
+                EmailKind.EMAIL_CHANGE_CONFIRM,
+                "email_change_confirm",
+                context,
+                to_email=new_email,
+            ),
+            email_to(user, EmailKind.EMAIL_CHANGE_NOTICE, "email_change_notice", context),
+        ]
+    )
+
+
+def email_change_token(user: User, new_email: str) -> str:
+    """The signed part of the link that confirms `new_email` for `user`, made now."""
+    asked = {"user": user.pk, "from": user.email, "to": new_email, "at": _now_seconds()}
+    return signing.dumps(asked, salt=_EMAIL_CHANGE_SALT)
+
+
+def _now_seconds() -> int:
+    # The product's clock (timezone.now), not signing's own max_age, which reads time.time().
+    return int(timezone.now().timestamp())
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    """What a valid confirmation link asks: this person's address from → to."""
+
+    user_id: int
+    old_email: str
+    new_email: str
+
+
+def read_email_change_link(user: User, token: str) -> EmailChange:
+    """The change a link asks for `user`, or EmailChangeLinkError: not a link we made, or
+    made for another account (LookupError, for a 404), expired, or used already (the
+    address is no longer the one it was made for)."""
     try:
-        with transaction.atomic():
-            user.save(update_fields=["first_name", "last_name", "email", "time_zone"])
-    except IntegrityError:
-        raise AccountError(EMAIL_TAKEN_MESSAGE) from None
+        asked = signing.loads(token, salt=_EMAIL_CHANGE_SALT)
+    except signing.BadSignature:
+        raise LookupError("not a link of ours") from None
+    if asked["user"] != user.pk:
+        raise LookupError("a link for another account")
+    if _now_seconds() - asked["at"] > EMAIL_CHANGE_LINK_HOURS * 3600:
+        raise EmailChangeLinkError(
+            f"This link has expired: it works for {EMAIL_CHANGE_LINK_HOURS} hours. "
+            "Change your email address on your account page again for a new one. "
+            "Nothing was changed."
+        )
+    if asked.get("from") != user.email:
+        raise EmailChangeLinkError(
+            "This link has been used already, or your email address changed since it was "
+            "sent. Nothing was changed."
+        )
+    return EmailChange(user.pk, asked["from"], asked["to"])
+
+
+def confirm_email_change(user: User, token: str) -> User:
+    """Make the address a valid link names the person's email and login. Raises
+    LookupError or EmailChangeLinkError like read_email_change_link, or AccountError if
+    another account took the address since the link was sent."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.email = read_email_change_link(user, token).new_email
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email"])
+        except IntegrityError:  # addresses are stored lowercased: the constraint decides
+            raise AccountError(EMAIL_TAKEN_MESSAGE + " Nothing was changed.") from None
     return user
 
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -18,7 +18,14 @@ from accounts.forms import (
     refused_status,
 )
 from accounts.models import User
-from accounts.services import AccountError, update_account
+from accounts.services import (
+    EMAIL_CHANGE_LINK_HOURS,
+    AccountError,
+    EmailChangeLinkError,
+    confirm_email_change,
+    read_email_change_link,
+    update_account,
+)
 
 MAX_NEXT_LENGTH = 2000
 
@@ -100,12 +107,36 @@ def account(request: HttpRequest) -> HttpResponse:
         request.POST or None, instance=User.objects.get(pk=request.user.pk), request=request
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            update_account(form.instance, **form.details())
-        except AccountError as error:
-            form.add_error("email", str(error))
+        if update_account(request.user, **form.details()):
+            messages.success(
+                request,
+                f"Your account has been saved. To change your email address, open the link "
+                f"we sent to {form.cleaned_data['email']} within {EMAIL_CHANGE_LINK_HOURS} "
+                f"hours. Until then it stays {request.user.email}.",
+            )
         else:
             messages.success(request, "Your account has been saved.")
-            return redirect("account")
+        return redirect("account")
     status = refused_status(form, 400 if form.errors else 200)
     return render(request, "registration/account.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to a new email address: shows the change and a button (a link opened
+    by a mail scanner changes nothing); the POST makes it (docs/PRODUCT.md §1.3). A link
+    for another account is 404; an expired or used one says so (410)."""
+    try:
+        if request.method == "POST":
+            user = confirm_email_change(request.user, token)
+            messages.success(request, f"Your email address is now {user.email}.")
+            return redirect("account")
+        change = read_email_change_link(request.user, token)
+    except LookupError:
+        raise Http404("No such link.") from None
+    except EmailChangeLinkError as error:
+        return render(request, "registration/email_change.html", {"refusal": error}, status=410)
+    except AccountError as error:
+        return render(request, "registration/email_change.html", {"refusal": error}, status=409)
+    return render(request, "registration/email_change.html", {"change": change})

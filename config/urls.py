@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", account_views.EmailLoginView.as_view(), name="login"),
     path("accounts/", include("accounts.urls")),
     path("account/", account_views.account, name="account"),
+    path("account/email/<str:token>/", account_views.confirm_email, name="account_email_confirm"),
     path("", include("bookings.urls")),
     path("", include("mentors.urls")),
     path("", include("availability.urls")),

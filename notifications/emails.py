@@ -64,18 +64,24 @@ class Outgoing:
     session: object | None = None  # the session the email is about, if any
     invite: str = ""
     invite_method: str = ""
+    to_email: str = ""  # "" = the recipient's address; else where it goes (an address to verify)
 
 
-def email_to(recipient, kind: str, template: str, context: dict, *, session=None) -> Outgoing:
-    """An email for `recipient`, rendered from templates/emails/<template>.* in their zone."""
-    return Outgoing(kind, recipient, render_email(template, context, recipient), session)
+def email_to(
+    recipient, kind: str, template: str, context: dict, *, session=None, to_email: str = ""
+) -> Outgoing:
+    """An email for `recipient`, rendered from templates/emails/<template>.* in their zone;
+    sent to their address, or to `to_email` (a new address they must confirm)."""
+    rendered = render_email(template, context, recipient)
+    return Outgoing(kind, recipient, rendered, session, to_email=to_email)
 
 
 def queue_email(
-    recipient, kind: str, template: str, context: dict, *, session=None
+    recipient, kind: str, template: str, context: dict, *, session=None, to_email: str = ""
 ) -> OutboundEmail:
     """Render and queue one email (`email_to`, `queue_emails`)."""
-    return queue_emails([email_to(recipient, kind, template, context, session=session)])[0]
+    outgoing = email_to(recipient, kind, template, context, session=session, to_email=to_email)
+    return queue_emails([outgoing])[0]
 
 
 def queue_emails(outgoing: list[Outgoing]) -> list[OutboundEmail]:
@@ -88,7 +94,7 @@ def queue_emails(outgoing: list[Outgoing]) -> list[OutboundEmail]:
             kind=item.kind,
             session=item.session,
             recipient=item.recipient,
-            to_email=item.recipient.email,
+            to_email=item.to_email or item.recipient.email,
             subject=item.rendered.subject,
             body_text=item.rendered.text,
             body_html=item.rendered.html,

@@ -18,6 +18,8 @@ class EmailKind(models.TextChoices):
     APPLICATION_REJECTED = "application_rejected", "Mentor application rejected"
     SESSION_REQUESTED = "session_requested", "Session requested (to the mentor)"
     PAYMENT_REFUNDED = "payment_refunded", "Refund made"
+    EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Email change: confirm the new address"
+    EMAIL_CHANGE_NOTICE = "email_change_notice", "Email change: notice to the old address"
 
 
 class EmailState(models.TextChoices):

@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import MentorFactory, SessionFactory, UserFactory
+from tests.smtp_sink import SMTPSink, smtp_mailers
 
 MEET = "https://meet.google.com/abc-defg-hij"
 
@@ -123,3 +124,24 @@ def clock(request, monkeypatch) -> Clock:
     frozen = Clock(now=start)
     monkeypatch.setattr(timezone, "now", lambda: frozen.now)
     return frozen
+
+
+# --- A real SMTP server on 127.0.0.1 (tests/smtp_sink.py) ------------------------------------
+# Django's test set-up swaps every mailer for the in-memory one; these put the real SMTP
+# backend back, pointed at the sink.
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """The SMTP mailer points at a reserved port where nothing listens yet (connection
+    refused); call `.start()` to bring the server up on that same port."""
+    sink = SMTPSink()
+    settings.MAILERS = smtp_mailers(sink.port)
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp(smtp_down):
+    """A running SMTP server that accepts everything (until told otherwise)."""
+    return smtp_down.start()

@@ -5,9 +5,8 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
 
-from accounts.services import AccountError, update_account
+from notifications.models import EmailKind, OutboundEmail
 from ops.models import LoginAttempt
 from tests.conftest import client_for
 from tests.factories import PASSWORD
@@ -72,19 +71,32 @@ def test_the_new_time_zone_is_used_on_the_next_page(mentee, pending_session):
     assert "John Doe · Asia/Tokyo" in visible_text(page)
 
 
-def test_changing_the_email_with_the_current_password_stores_it_lowercased(mentee):
+def test_a_new_email_with_the_current_password_is_sent_a_link_and_not_yet_saved(mentee):
+    """The change itself, once the link is opened: tests/accounts/test_email_change.py."""
     client = client_for(mentee)
 
     response = client.post(
         "/account/",
-        _account_data(mentee, email="  John.Doe@NEW.example ", current_password=PASSWORD),
+        _account_data(
+            mentee, email="  John.Doe@NEW.example ", first_name="Jon", current_password=PASSWORD
+        ),
     )
 
     assert response["Location"] == "/account/"
-    assert _fields(mentee)[2] == "john.doe@new.example"
-    # Still logged in, and the new email is the login from now on.
-    assert client.get("/account/").status_code == 200
-    assert Client().login(username="john.doe@new.example", password=PASSWORD)
+    assert messages_of(response) == [
+        (
+            "success",
+            "Your account has been saved. To change your email address, open the link we "
+            "sent to john.doe@new.example within 24 hours. Until then it stays "
+            "john@example.com.",
+        )
+    ]
+    # The name is saved; the address stays until the link is opened.
+    assert _fields(mentee) == ("Jon", "Doe", "john@example.com", "America/New_York")
+    assert sorted(OutboundEmail.objects.values_list("kind", "to_email")) == [
+        (EmailKind.EMAIL_CHANGE_CONFIRM, "john.doe@new.example"),
+        (EmailKind.EMAIL_CHANGE_NOTICE, "john@example.com"),
+    ]
 
 
 def test_the_same_email_in_another_case_is_no_change_and_needs_no_password(mentee):
@@ -199,15 +211,4 @@ def test_the_account_page_answers_only_get_head_and_post(mentee):
 
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD, POST"
-    assert _fields(mentee) == ("John", "Doe", "john@example.com", "America/New_York")
-
-
-def test_an_email_taken_after_the_forms_check_is_refused_by_the_database(mentee, other_mentee):
-    """Two people changing to one address at once both pass the form's check; the unique
-    constraint decides, and the loser gets the form's own words."""
-    with pytest.raises(AccountError, match="^Another account already uses this email address.$"):
-        update_account(
-            mentee, first_name="Jon", last_name="Doe", email="olga@example.com", time_zone="UTC"
-        )
-
     assert _fields(mentee) == ("John", "Doe", "john@example.com", "America/New_York")

@@ -1,8 +1,5 @@
-"""Fixtures for the notification tests: a real SMTP server, no jitter, the worker in
-this process. (The clock is tests/conftest.py's `clock`.)
-
-Django's test set-up swaps every mailer for the in-memory one; the SMTP fixtures put the
-real SMTP backend back, pointed at tests/smtp_sink.py's server on 127.0.0.1.
+"""Fixtures for the notification tests: no jitter, the worker in this process. (The clock
+and the SMTP server, `smtp` and `smtp_down`, are tests/conftest.py's.)
 """
 
 import random
@@ -13,23 +10,6 @@ from django.core.management import call_command
 
 from notifications.delivery import relay
 from tests.conftest import SITE, SUPPORT  # noqa: F401 (the email tests import them here)
-from tests.smtp_sink import SMTPSink, smtp_mailers
-
-
-@pytest.fixture
-def smtp_down(settings):
-    """The SMTP mailer points at a reserved port where nothing listens yet (connection
-    refused); call `.start()` to bring the server up on that same port."""
-    sink = SMTPSink()
-    settings.MAILERS = smtp_mailers(sink.port)
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def smtp(smtp_down):
-    """A running SMTP server that accepts everything (until told otherwise)."""
-    return smtp_down.start()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from django.template.loader import get_template
 from django.test import Client
 
 from accounts.models import ApplicationStatus
+from accounts.services import update_account
 from bookings import emails as session_emails
 from bookings import services
 from bookings.reminders import send_due_reminders
@@ -39,6 +40,8 @@ TIMELESS = {
     EmailKind.PASSWORD_RESET,
     EmailKind.APPLICATION_APPROVED,
     EmailKind.APPLICATION_REJECTED,
+    EmailKind.EMAIL_CHANGE_CONFIRM,
+    EmailKind.EMAIL_CHANGE_NOTICE,
 }
 
 ENTITY = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
@@ -121,6 +124,12 @@ def _password_reset(people, clock):
     Client().post("/accounts/password_reset/", {"email": people[0].email})
 
 
+def _email_change(people, clock):
+    update_account(
+        people[0], first_name="Priya", last_name="Shah", email="priya@new.example", time_zone="UTC"
+    )
+
+
 def _application(status: str, reason: str = "") -> Callable:
     def build(people, clock):
         profile = people[1].mentor_profile
@@ -147,6 +156,8 @@ BUILDERS: dict[str, Callable] = {
     EmailKind.SESSION_REQUESTED: _booked,
     EmailKind.PENDING_REMINDER: _pending_reminder,
     EmailKind.SESSION_REMINDER: _session_reminder,
+    EmailKind.EMAIL_CHANGE_CONFIRM: _email_change,
+    EmailKind.EMAIL_CHANGE_NOTICE: _email_change,
     EmailKind.APPLICATION_APPROVED: _application(ApplicationStatus.APPROVED),
     EmailKind.APPLICATION_REJECTED: _application(
         ApplicationStatus.REJECTED, "Please add links to your work & experience."

@@ -24,6 +24,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
+from accounts.services import email_change_token
 from availability.models import WeeklyAvailability
 from tests.conftest import MEET, client_for
 from tests.factories import PASSWORD, MentorFactory
@@ -110,6 +111,13 @@ MATRIX = {
     ),
     "password_change_done": (None, _members(200), None, _members(405)),
     "account": (None, _members(200), _account_data, _members("/account/")),
+    # A link sent to the mentee's new address: only the mentee can use it.
+    "account_email_confirm": (
+        lambda w: {"token": email_change_token(w.users["mentee"], "john.new@example.com")},
+        _row(LOGIN, 200, 404, 404, 404),
+        None,
+        _row(LOGIN, "/account/", 404, 404, 404),
+    ),
     "password_reset": (
         None,
         _all(200),

@@ -187,6 +187,7 @@ class SessionEvent(models.Model):
         CHANGE_LINK = "change_link", "Changed link"
         COMPLETE = "complete", "Completed"
         CANCEL = "cancel", "Cancelled"
+        PAY = "pay", "Marked paid"
         REFUND = "refund", "Marked refunded"
         # The start moved (docs/PRODUCT.md §2.7); the note holds old → new start and the reason.
         RESCHEDULE = "rescheduled", "Rescheduled"

@@ -513,7 +513,8 @@ def _with_payment_status(session: MentoringSession, payment: Payment) -> Payment
 
 
 def mark_paid(session: MentoringSession, *, by, reference: str = "") -> Payment:
-    """The session's payment: pending → paid, by an admin (offline: the transfer arrived)."""
+    """The session's payment: pending → paid, by an admin (offline: the transfer arrived).
+    Audited like the refund."""
     with transaction.atomic():
         session = _lock(session)  # the lock cancelling takes: never paid once cancelled
         if not getattr(by, "is_staff", False):
@@ -521,9 +522,17 @@ def mark_paid(session: MentoringSession, *, by, reference: str = "") -> Payment:
         if session.status == Status.CANCELLED:
             raise PaymentError("A cancelled session cannot be marked paid; nothing was changed.")
         reference = _payment_reference(reference)
-        return _with_payment_status(
-            session, payments.record_paid(session, by=by, reference=reference)
+        payment = payments.record_paid(session, by=by, reference=reference)
+        _with_payment_status(session, payment)
+        _audit(
+            session,
+            actor=by,
+            action=SessionEvent.Action.PAY,
+            from_status=session.status,
+            old_link=session.get_meeting_link,
+            note=f"${payment.amount} paid (reference {payment.reference})",
         )
+        return payment
 
 
 def mark_refunded(session: MentoringSession, *, by=None, reference: str = "") -> Payment:

@@ -168,6 +168,20 @@ def test_mark_paid_sets_payment_and_session_status(booked, admin_user):
     assert payment.reference == f"INV-{booked.pk:06d}"
 
 
+def test_mark_paid_writes_an_audit_entry(booked, admin_user):
+    bookings.mark_paid(booked, by=admin_user, reference="SEPA 2030-0042")
+
+    event = SessionEvent.objects.filter(session=booked).latest("id")
+    assert (event.action, event.actor, event.from_status, event.to_status, event.note) == (
+        SessionEvent.Action.PAY,
+        admin_user,
+        Status.PENDING,
+        Status.PENDING,
+        "$90.00 paid (reference SEPA 2030-0042)",
+    )
+    assert event.get_action_display() == "Marked paid"
+
+
 def test_mark_paid_stores_the_given_reference(booked, admin_user):
     bookings.mark_paid(booked, by=admin_user, reference="  SEPA  2030-0042 ")
 
@@ -177,10 +191,13 @@ def test_mark_paid_stores_the_given_reference(booked, admin_user):
 def test_mark_paid_twice_is_refused_and_changes_nothing(paid, admin_user):
     before = payment_row(paid)
 
+    events = SessionEvent.objects.filter(session=paid).count()
+
     with pytest.raises(PaymentError, match="^This session's payment is already paid; nothing"):
         bookings.mark_paid(paid, by=admin_user, reference="again")
 
     assert payment_row(paid) == before
+    assert SessionEvent.objects.filter(session=paid).count() == events
 
 
 @pytest.mark.parametrize("by_fixture", ["mentee", "mentor"])

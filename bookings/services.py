@@ -655,6 +655,7 @@ def reschedule_session(
                 old_link=session.get_meeting_link,
                 note=note,
             )
+            emails.queue_session_moved(session, old_start=old_start, by=by, reason=reason)
     except IntegrityError as error:
         constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
         if constraint in (NO_OVERLAP_CONSTRAINT, MENTEE_NO_OVERLAP_CONSTRAINT):

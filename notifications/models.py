@@ -18,6 +18,8 @@ class EmailKind(models.TextChoices):
     APPLICATION_REJECTED = "application_rejected", "Mentor application rejected"
     SESSION_REQUESTED = "session_requested", "Session requested (to the mentor)"
     PAYMENT_REFUNDED = "payment_refunded", "Refund made"
+    SESSION_MOVED = "session_moved", "Session moved"
+    PENDING_SESSION_MOVED = "pending_session_moved", "Pending session moved (to admins)"
 
 
 class EmailState(models.TextChoices):

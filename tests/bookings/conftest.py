@@ -4,6 +4,7 @@ import pytest
 
 from tests.availability.factories import every_day
 from tests.factories import MentorFactory
+from tests.notifications.conftest import smtp, smtp_down  # noqa: F401 (the SMTP server fixtures)
 
 
 @pytest.fixture

@@ -400,7 +400,11 @@ def test_a_reminder_recorded_meanwhile_by_another_worker_rolls_back_ours(
     def queue_then_collide(session, person, **kwargs):
         email = real_queue(session, person, **kwargs)
         SessionReminder.objects.create(
-            session=session, recipient=person, lead_hours=24, sequence=session.ics_sequence
+            session=session,
+            recipient=person,
+            lead_hours=24,
+            sequence=session.ics_sequence,
+            start=session.start,
         )
         return email
 
@@ -418,7 +422,11 @@ def test_the_record_is_unique_per_session_recipient_lead_and_revision(confirmed)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         SessionReminder.objects.create(
-            session=confirmed, recipient=confirmed.mentee, lead_hours=24, sequence=1
+            session=confirmed,
+            recipient=confirmed.mentee,
+            lead_hours=24,
+            sequence=1,
+            start=confirmed.start,
         )
 
 

@@ -296,6 +296,19 @@ def session_for_participant(user, session_id: int) -> MentoringSession | None:
     return _base().filter(Q(mentor=user) | Q(mentee=user), pk=session_id).first()
 
 
+def session_for_mover(user, session_id: int) -> MentoringSession | None:
+    """The session if `user` is its mentee or mentor, or an admin (any session); None
+    otherwise (the reschedule page answers 404)."""
+    sessions = _base()
+    if not user.is_staff:
+        sessions = sessions.filter(Q(mentor=user) | Q(mentee=user))
+    return sessions.filter(pk=session_id).first()
+
+
+def session_exists(session_id: int) -> bool:
+    return MentoringSession.objects.filter(pk=session_id).exists()
+
+
 def session_for_dialog(session_id: int, shown: list[MentoringSession]) -> MentoringSession | None:
     """The session whose dialog the server renders open (the no-JavaScript path): from the
     rows already on the page, else read by id (a link to a session on another page)."""

@@ -21,7 +21,7 @@ from accounts.models import (
     User,
 )
 from availability.slots import is_slot_free
-from bookings import cancellation, emails, ics
+from bookings import cancellation, emails, ics, rescheduling
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
@@ -567,31 +567,6 @@ class RescheduleError(SessionActionError):
     """A refused move to another time; the message is for the person who tried it."""
 
 
-def _reschedule_refusal(session: MentoringSession, by, now: datetime) -> str | None:
-    role = cancellation._role(session, by)
-    if by is None or role == cancellation.OUTSIDER:
-        return "Only the session's mentee, its mentor or an admin can move it. Nothing was changed."
-    if now >= session.start:
-        return "This session has already started; it can no longer be moved. Nothing was changed."
-    if role == cancellation.MENTEE:
-        cutoff = session.start - timedelta(hours=settings.MENTEE_CANCEL_CUTOFF_HOURS)
-        if now >= cutoff:
-            return (
-                "It is too late to move this session: moving closed "
-                f"{settings.MENTEE_CANCEL_CUTOFF_HOURS} hours before the start. "
-                "Nothing was changed."
-            )
-        moves = SessionEvent.objects.filter(
-            session=session, actor=by, action=SessionEvent.Action.RESCHEDULE
-        ).count()
-        if moves >= settings.MENTEE_RESCHEDULE_LIMIT:
-            return (
-                f"This session has already been moved {_counted(moves, 'time')}, "
-                "the most a mentee may. Nothing was changed."
-            )
-    return None
-
-
 def reschedule_session(
     session: MentoringSession, *, start: datetime, by, reason: str = "", now=None
 ) -> MentoringSession:
@@ -608,12 +583,9 @@ def reschedule_session(
         with transaction.atomic():
             seen = session.start
             session = _lock(session)
-            if session.status not in (Status.PENDING, Status.CONFIRMED):
-                raise RescheduleError(
-                    f"This session is {_STATUS_WORDS[session.status]}, which is final; "
-                    "it cannot be moved. Nothing was changed."
-                )
-            if refused := _reschedule_refusal(session, by, now):
+            # The policy of bookings/rescheduling.py, read under the lock (the mentee's
+            # moves are counted inside this transaction).
+            if refused := rescheduling.window(session, by, now).refusal:
                 raise RescheduleError(refused)
             # The person chose the new time seeing the old one: if someone moved the session
             # meanwhile, their choice no longer answers what is there now.

@@ -52,7 +52,13 @@ def _participant_session(request: HttpRequest, pk: int):
 @login_required
 @require_safe
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _participant_session(request, pk)
+    session = selectors.session_for_participant(request.user, pk)
+    if session is None:
+        # An admin who is not in the session has its admin page (and "back to the
+        # session" after a move from the reschedule page lands there).
+        if request.user.is_staff and selectors.session_exists(pk):
+            return redirect("admin_session_detail", pk=pk)
+        raise Http404("No such session.")
     is_mentor_view = session.mentor_id == request.user.pk
     return render(
         request,

@@ -135,7 +135,8 @@ MATRIX = {
     ),
     "session_detail": (
         lambda w: {"pk": w.session.pk},
-        _row(LOGIN, 200, 200, 404, 404),
+        # An admin outside the session is sent to its admin page.
+        _row(LOGIN, 200, 200, 404, "/admin/sessions/{session}/"),
         None,
         _members(405),
     ),
@@ -150,6 +151,12 @@ MATRIX = {
         _members(405),
         lambda w, r: {"reason": "Something came up."},
         _row(LOGIN, S, S, 404, 404),
+    ),
+    "session_reschedule": (
+        lambda w: {"pk": w.session.pk},
+        _row(LOGIN, 200, 200, 404, 200),
+        lambda w, r: {"start": w.slot, "reason": "Clash at work."},
+        _row(LOGIN, S, S, 404, S),
     ),
     "session_feedback": (
         lambda w: {"pk": w.session.pk},

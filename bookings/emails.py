@@ -26,7 +26,10 @@ def session_url(session: MentoringSession) -> str:
 def change_links(session: MentoringSession) -> dict[str, str]:
     """The pages where a person can move or cancel the session (docs/PRODUCT.md §5.1): links
     to pages that ask first (log-in required), never links that act when opened."""
-    return {"cancel_url": absolute_url("session_cancel", session.pk)}
+    return {
+        "reschedule_url": absolute_url("session_reschedule", session.pk),
+        "cancel_url": absolute_url("session_cancel", session.pk),
+    }
 
 
 def _session_participants(session: MentoringSession):

@@ -14,6 +14,7 @@ import pytest
 from icalendar import Calendar
 
 from bookings import services
+from bookings.reminders import send_due_reminders
 from bookings.services import SessionActionError
 from notifications.delivery import send_due_emails
 from notifications.models import EmailKind, OutboundEmail
@@ -106,6 +107,7 @@ def test_a_confirmed_session_moved_by_the_mentor_tells_both_in_their_own_zone(
         "An updated calendar invitation is attached; the meeting link stays the same.\n"
         "\n"
         f"See the session: {page}\n"
+        f"Need another time? Choose one here: {page}reschedule/\n"
         f"Cannot attend? Cancel it here: {page}cancel/\n"
         "\n"
         f"Questions? Write to us at {SUPPORT}.\n"
@@ -122,6 +124,7 @@ def test_a_confirmed_session_moved_by_the_mentor_tells_both_in_their_own_zone(
     jane_html = html_of(jane)
     assert "<s>2030-01-15 14:00 (Europe/Berlin)</s>" in jane_html
     assert "<strong>2030-01-15 17:00 (Europe/Berlin)</strong>" in jane_html
+    assert f'href="{page}reschedule/"' in jane_html
     assert f'href="{page}cancel/"' in jane_html
     assert f'href="{MEET}"' in jane_html
 
@@ -337,3 +340,29 @@ def test_moved_across_a_dst_change_shows_the_picked_wall_clock_time(
         assert row.subject.startswith(f"Session moved: {now_at} with ")
         shown[row.to_email] = (was, now_at)
     assert shown == expected
+
+
+def test_confirmation_reminder_and_moved_emails_link_to_the_reschedule_and_cancel_pages(
+    confirmed, mentor, settings
+):
+    settings.SESSION_REMINDER_HOURS = [24]
+    send_due_reminders(now=START - timedelta(hours=24))
+    move(confirmed, mentor)
+
+    page = f"{SITE}/sessions/{confirmed.pk}/"
+    rows = OutboundEmail.objects.order_by("id")
+    assert [(row.kind, row.to_email) for row in rows] == [
+        (kind, to)
+        for kind in (
+            EmailKind.SESSION_CONFIRMED,
+            EmailKind.SESSION_REMINDER,
+            EmailKind.SESSION_MOVED,
+        )
+        for to in ("john@example.com", "jane@example.com")
+    ]
+    for row in rows:
+        lines = row.body_text.splitlines()
+        assert f"Need another time? Choose one here: {page}reschedule/" in lines
+        assert f"Cannot attend? Cancel it here: {page}cancel/" in lines
+        assert f'<a href="{page}reschedule/" style="color:#4f46e5;">' in row.body_html
+        assert f'<a href="{page}cancel/" style="color:#4f46e5;">' in row.body_html

@@ -101,6 +101,7 @@ def test_reminder_to_the_mentee_is_in_his_zone_with_the_link(confirmed):
         "Please join the meeting 5 minutes before the scheduled time.\n"
         "\n"
         f"See the session: {SITE}/sessions/{confirmed.pk}/\n"
+        f"Need another time? Choose one here: {SITE}/sessions/{confirmed.pk}/reschedule/\n"
         f"Cannot attend? Cancel it here: {SITE}/sessions/{confirmed.pk}/cancel/\n"
         "\n"
         "Questions? Write to us at no-reply@codementorhub.test.\n"

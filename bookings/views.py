@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import cancellation, cards, selectors, services
+from bookings import cancellation, cards, rescheduling, selectors, services
 from bookings.forms import CancelForm
 from bookings.selectors import DASHBOARD_LISTS
 from common.admin_area import list_url
@@ -94,6 +94,26 @@ def mentor_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_detail", pk=pk)
 
 
+def _cancel_page(request: HttpRequest, session) -> HttpResponse:
+    user = request.user
+    window = cancellation.window(session, user)
+    is_mentor_view = session.mentor_id == user.pk
+    other = session.mentee if is_mentor_view else session.mentor
+    if window.withdrawal:
+        heading = f"Withdraw your request for a session with {other.get_full_name()}"
+    else:
+        heading = f"Cancel your session with {other.get_full_name()}"
+    context = {
+        "session": session,
+        "heading": heading,
+        "is_mentor_view": is_mentor_view,
+        "cancel_form": _cancel_form(session, user),
+        "cancel_window": window,
+        "can_move": rescheduling.window(session, user).is_open,
+    }
+    return render(request, "bookings/session_cancel.html", context)
+
+
 def _cancel_form(session, user, data=None) -> CancelForm:
     form = CancelForm(data)
     if session.mentee_id == user.pk:
@@ -103,10 +123,14 @@ def _cancel_form(session, user, data=None) -> CancelForm:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The mentee or the mentor cancels; the rules (cut-off, start) live in the service."""
+    """The mentee or the mentor cancels; the rules (cut-off, start) live in the service.
+    GET (the emails link here) shows the session and the form, or why it can no longer be
+    cancelled here; only the POST cancels."""
     session = _participant_session(request, pk)
+    if request.method != "POST":
+        return _cancel_page(request, session)
     # Back to where the form was (no open redirect): the session page, or the dashboard
     # with each list on the page it was on.
     back = reverse("session_detail", args=[pk])

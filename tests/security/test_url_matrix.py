@@ -148,7 +148,8 @@ MATRIX = {
     ),
     "session_cancel": (
         lambda w: {"pk": w.session.pk},
-        _members(405),
+        # The page the emails link to; only its POST cancels.
+        _row(LOGIN, 200, 200, 404, 404),
         lambda w, r: {"reason": "Something came up."},
         _row(LOGIN, S, S, 404, 404),
     ),
@@ -393,7 +394,7 @@ def test_the_methods_read_from_the_rows_are_the_expected_ones():
     """Guards `served` against a misreading: a page, a form, an action, Django's admin."""
     assert served("home") == {"GET", "HEAD"}
     assert served("account") == {"GET", "HEAD", "POST"}
-    assert served("session_cancel") == {"POST"}
+    assert served("session_cancel") == {"GET", "HEAD", "POST"}
     assert served("logout") == {"POST"}
     assert served("admin:index") == {"GET", "HEAD", "POST"}
 

@@ -69,7 +69,11 @@ GET_TABLE = [
         {"anonymous": LOGIN, "mentee": 200, "mentor": 200, "other_mentee": 404, "admin": 200},
     ),
     ("/sessions/{id}/complete/", {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 405)}),
-    ("/sessions/{id}/cancel/", {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 405)}),
+    # The cancel page (the emails link to it): only the session's two people.
+    (
+        "/sessions/{id}/cancel/",
+        {"anonymous": LOGIN, "mentee": 200, "mentor": 200, "other_mentee": 404, "admin": 404},
+    ),
     (
         "/admin/sessions/",
         {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 200},
@@ -212,6 +216,7 @@ def test_refused_post_changes_nothing(role, people, pending_session):
     [
         ("get", "/sessions/999999/"),
         ("post", "/sessions/999999/complete/"),
+        ("get", "/sessions/999999/cancel/"),
         ("post", "/sessions/999999/cancel/"),
         ("get", "/sessions/999999/reschedule/"),
         ("post", "/sessions/999999/reschedule/"),

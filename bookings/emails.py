@@ -37,9 +37,13 @@ def _session_participants(session: MentoringSession):
     return [(session.mentee, session.mentor), (session.mentor, session.mentee)]
 
 
-def _queue_to_both(
+def _queue_to_both(session: MentoringSession, kind: str, template: str, method: str, **extra):
+    queue_emails(_to_both(session, kind, template, method, **extra))
+
+
+def _to_both(
     session: MentoringSession, kind: str, template: str, method: str, *, personal=None, **extra
-):
+) -> list[Outgoing]:
     """Each of the two people's email; `personal(recipient)`, if given, adds to the context
     what depends on who reads it."""
     invite = ics.build_invite(session, method=method) if method else ""
@@ -57,7 +61,7 @@ def _queue_to_both(
         outgoing.append(
             Outgoing(kind, recipient, rendered, session, invite, method if invite else "")
         )
-    queue_emails(outgoing)
+    return outgoing
 
 
 def queue_session_confirmed(session: MentoringSession) -> None:
@@ -93,7 +97,7 @@ def queue_session_moved(session: MentoringSession, *, old_start: datetime, by, r
     new start). A pending session is in nobody's calendar yet: no invite, and every active
     admin is told that it still needs confirming, at its new time."""
     is_pending = session.status == Status.PENDING
-    _queue_to_both(
+    to_both = _to_both(
         session,
         EmailKind.SESSION_MOVED,
         "session_moved",
@@ -105,6 +109,7 @@ def queue_session_moved(session: MentoringSession, *, old_start: datetime, by, r
         **change_links(session),
     )
     if not is_pending:
+        queue_emails(to_both)
         return
     context = {
         **_booking_context(session),
@@ -112,18 +117,17 @@ def queue_session_moved(session: MentoringSession, *, old_start: datetime, by, r
         "reason": reason,
         "confirm_url": confirm_url(session),
     }
-    queue_emails(
-        [
-            email_to(
-                admin,
-                EmailKind.PENDING_SESSION_MOVED,
-                "pending_session_moved",
-                {**context, "moved_by": _moved_by(session, by, admin)},
-                session=session,
-            )
-            for admin in _active_admins()
-        ]
-    )
+    to_admins = [
+        email_to(
+            admin,
+            EmailKind.PENDING_SESSION_MOVED,
+            "pending_session_moved",
+            {**context, "moved_by": _moved_by(session, by, admin)},
+            session=session,
+        )
+        for admin in _active_admins()
+    ]
+    queue_emails(to_both + to_admins)  # one insert
 
 
 def queue_link_changed(session: MentoringSession, *, old_link: str) -> None:

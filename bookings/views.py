@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import cancellation, cards, selectors, services
+from bookings import cancellation, cards, rescheduling, selectors, services
 from bookings.forms import CancelForm
 from bookings.selectors import DASHBOARD_LISTS
 from common.admin_area import list_url
@@ -69,6 +69,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "has_started": session.start <= timezone.now(),
             "cancel_form": _cancel_form(session, request.user),
             "cancel_window": cancellation.window(session, request.user),
+            "reschedule_window": rescheduling.window(
+                session, request.user, moves=session.mentee_moves
+            ),
             "how_to_pay": "" if is_mentor_view else session.how_to_pay,
         },
     )

@@ -39,7 +39,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             zone = timezone.get_current_timezone_name()
             messages.success(request, f"Session moved to {local:%A, %-d %B %Y at %H:%M} ({zone}).")
             return redirect("session_detail", pk=pk)
-    window = rescheduling.window(session, request.user)
+    window = rescheduling.window(session, request.user, moves=session.mentee_moves)
     chosen = str(request.POST.get("start", ""))[:40] if form.is_bound else ""
     days, earlier, later = _days(session, request.GET.get("from"), chosen, window.is_open)
     context = {

@@ -55,13 +55,19 @@ def _hours(hours: int) -> str:
 
 
 def window(
-    session: MentoringSession, user, now: datetime | None = None, *, count_moves: bool = True
+    session: MentoringSession,
+    user,
+    now: datetime | None = None,
+    *,
+    moves: int | None = None,
+    count_moves: bool = True,
 ) -> RescheduleWindow:
     """Whether `user` may move `session` now, until when, and (closed) why.
 
-    For the mentee the moves made so far are counted (one query) unless count_moves=False:
-    then the limit is not checked (a list of cards decides its buttons without a query per
-    card; the page itself says when the limit is reached)."""
+    For the mentee the moves made so far count: `moves` when the caller read them with the
+    session (selectors.with_mentee_moves), else one query — unless count_moves=False: then
+    the limit is not checked (a list of cards decides its buttons without a query per card;
+    the page itself says when the limit is reached)."""
     now = now or timezone.now()
     who = OUTSIDER if user is None else role(session, user)
     if session.status not in (Status.PENDING, Status.CONFIRMED):
@@ -85,7 +91,8 @@ def window(
         return RescheduleWindow(who, False, cutoff, reason=reason)
     if not count_moves:
         return RescheduleWindow(who, True, cutoff)
-    moves = mentee_moves(session)
+    if moves is None:
+        moves = mentee_moves(session)
     left = max(settings.MENTEE_RESCHEDULE_LIMIT - moves, 0)
     if not left:
         reason = f"This session has already been moved {_times(moves)}, the most a mentee may."

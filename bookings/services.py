@@ -563,6 +563,10 @@ MOVED_MEANWHILE = (
 )
 
 
+# SessionEvent.note's length: the old and the new start take 55 of it, the reason the rest.
+NOTE_LENGTH = SessionEvent._meta.get_field("note").max_length
+
+
 class RescheduleError(SessionActionError):
     """A refused move to another time; the message is for the person who tried it."""
 
@@ -619,6 +623,8 @@ def reschedule_session(
             note = f"{old_start.isoformat()} → {start.astimezone(UTC).isoformat()}"
             if reason:
                 note += f": {reason}"
+            if len(note) > NOTE_LENGTH:  # a long reason: as much as fits, marked as cut
+                note = note[: NOTE_LENGTH - 1] + "…"
             _audit(
                 session,
                 actor=by,

@@ -69,6 +69,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "has_started": session.start <= timezone.now(),
             "cancel_form": _cancel_form(session, request.user),
             "cancel_window": cancellation.window(session, request.user),
+            "reschedule_window": rescheduling.window(
+                session, request.user, moves=session.mentee_moves
+            ),
             "how_to_pay": "" if is_mentor_view else session.how_to_pay,
         },
     )

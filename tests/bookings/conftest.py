@@ -4,7 +4,11 @@ import pytest
 
 from tests.availability.factories import every_day
 from tests.factories import MentorFactory
-from tests.notifications.conftest import smtp, smtp_down  # noqa: F401 (the SMTP server fixtures)
+from tests.notifications.conftest import (  # noqa: F401 (the SMTP server and worker fixtures)
+    smtp,
+    smtp_down,
+    worker_signals,
+)
 
 
 @pytest.fixture

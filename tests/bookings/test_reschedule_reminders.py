@@ -16,6 +16,7 @@ from notifications.delivery import send_due_emails
 from notifications.models import EmailKind, EmailState, OutboundEmail, SessionReminder
 from tests.availability.factories import every_day
 from tests.conftest import MEET
+from tests.notifications.conftest import run_worker_batch
 
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 
@@ -156,3 +157,40 @@ def test_a_reminder_for_the_old_time_not_yet_delivered_is_skipped_and_the_new_on
             "Reminder: session with Jane Smith in 18 hours — 2030-01-15 02:00 (America/New_York)",
         ),
     ]
+
+
+# The real worker (django-tasks-db's db_worker, as run_worker runs it) commits as it goes:
+# see tests/notifications/test_delivery.py for why transaction=True.
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_skips_the_old_times_reminder_and_delivers_the_new_ones(
+    worker_signals, smtp, clock, confirmed, mentor
+):
+    run_worker_batch()  # the confirmations
+    smtp.received.clear()
+    clock.set(START - timedelta(hours=24))
+    assert send_due_reminders() == 2
+    new_start = START - timedelta(hours=6)
+
+    services.reschedule_session(confirmed, start=new_start, by=mentor, now=clock.now)
+    run_worker_batch()
+    assert send_due_reminders() == 2
+    run_worker_batch()
+
+    assert [(to, state) for to, state, _ in reminders()] == [
+        ("john@example.com", EmailState.SKIPPED),
+        ("jane@example.com", EmailState.SKIPPED),
+        ("john@example.com", EmailState.SENT),
+        ("jane@example.com", EmailState.SENT),
+    ]
+    assert sorted(
+        (item.message["X-CodeMentorHub-Kind"], item.rcpt_tos[0]) for item in smtp.received
+    ) == [
+        ("session_moved", "jane@example.com"),
+        ("session_moved", "john@example.com"),
+        ("session_reminder", "jane@example.com"),
+        ("session_reminder", "john@example.com"),
+    ]
+    sent = OutboundEmail.objects.filter(
+        kind__in=[EmailKind.SESSION_MOVED, EmailKind.SESSION_REMINDER], state=EmailState.SENT
+    )
+    assert smtp.message_ids() == {row.message_id: 1 for row in sent}  # each once

@@ -58,6 +58,20 @@ def delivered_reminders(smtp) -> list[tuple[str, str]]:
     )
 
 
+def kinds_received(smtp) -> list[tuple[str, str]]:
+    return sorted(
+        (item.message["X-CodeMentorHub-Kind"], item.rcpt_tos[0]) for item in smtp.received
+    )
+
+
+MOVED_THEN_REMINDED = [
+    ("session_moved", "jane@example.com"),
+    ("session_moved", "john@example.com"),
+    ("session_reminder", "jane@example.com"),
+    ("session_reminder", "john@example.com"),
+]
+
+
 def test_a_person_reminded_for_the_old_time_is_reminded_again_before_the_new_one(
     smtp, clock, confirmed, mentor
 ):
@@ -139,14 +153,7 @@ def test_a_reminder_for_the_old_time_not_yet_delivered_is_skipped_and_the_new_on
             "email was written.",
         )
     }
-    assert sorted(
-        (item.message["X-CodeMentorHub-Kind"], item.rcpt_tos[0]) for item in smtp.received
-    ) == [
-        ("session_moved", "jane@example.com"),
-        ("session_moved", "john@example.com"),
-        ("session_reminder", "jane@example.com"),
-        ("session_reminder", "john@example.com"),
-    ]
+    assert kinds_received(smtp) == MOVED_THEN_REMINDED
     assert delivered_reminders(smtp) == [
         (
             "jane@example.com",
@@ -182,14 +189,7 @@ def test_the_worker_skips_the_old_times_reminder_and_delivers_the_new_ones(
         ("john@example.com", EmailState.SENT),
         ("jane@example.com", EmailState.SENT),
     ]
-    assert sorted(
-        (item.message["X-CodeMentorHub-Kind"], item.rcpt_tos[0]) for item in smtp.received
-    ) == [
-        ("session_moved", "jane@example.com"),
-        ("session_moved", "john@example.com"),
-        ("session_reminder", "jane@example.com"),
-        ("session_reminder", "john@example.com"),
-    ]
+    assert kinds_received(smtp) == MOVED_THEN_REMINDED
     sent = OutboundEmail.objects.filter(
         kind__in=[EmailKind.SESSION_MOVED, EmailKind.SESSION_REMINDER], state=EmailState.SENT
     )

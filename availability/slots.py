@@ -234,15 +234,26 @@ def _limits(now: datetime | None, days: int | None = None) -> tuple[datetime, da
 
 
 def free_slots(
-    mentor, *, duration_minutes: int, now: datetime | None = None, days: int | None = None
+    mentor,
+    *,
+    duration_minutes: int,
+    now: datetime | None = None,
+    days: int | None = None,
+    moving: Interval | None = None,
 ) -> list[datetime]:
     """Every free start instant (aware, UTC, ascending) for a session of `duration_minutes`,
-    from now + the minimum notice to now + the horizon (or `days`, if fewer)."""
+    from now + the minimum notice to now + the horizon (or `days`, if fewer). `moving`: the
+    [start, end) of a session being moved, which does not block its own new time (the
+    times is_slot_free(moving=…) accepts)."""
     earliest, latest = _limits(now, days)
     if earliest > latest or duration_minutes <= 0:
         return []
     return _free_starts(
-        mentor, length=timedelta(minutes=duration_minutes), earliest=earliest, latest=latest
+        mentor,
+        length=timedelta(minutes=duration_minutes),
+        earliest=earliest,
+        latest=latest,
+        moving=moving,
     )
 
 

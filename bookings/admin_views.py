@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import selectors, services
+from bookings import rescheduling, selectors, services
 from bookings.forms import (
     AdminSessionFilterForm,
     ChangeLinkForm,
@@ -190,6 +190,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "events": selectors.session_audit_trail(session),
+            "reschedule_window": rescheduling.window(session, request.user),
             "emails": notification_services.with_resend_refusals(emails),
         },
     )

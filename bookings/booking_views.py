@@ -1,8 +1,6 @@
 """The booking page /mentors/<id>/book/: pick a free slot, book it."""
 
 import math
-from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib import messages
@@ -17,47 +15,7 @@ from accounts.models import BOOKABLE_MINUTES, ApplicationStatus
 from availability.slots import free_slots
 from bookings import cancellation, services
 from bookings.forms import BookingForm
-
-
-@dataclass(frozen=True)
-class Day:
-    """One day of free slots, in the viewer's time zone."""
-
-    date: date
-    slots: list[tuple[str, datetime]]  # (form value: the UTC instant in ISO 8601, instant)
-
-
-def slots_by_day(slots: list[datetime]) -> list[Day]:
-    """Group instants by their date in the active (viewer's) time zone."""
-    days: dict[date, list[tuple[str, datetime]]] = {}
-    for slot in slots:
-        days.setdefault(timezone.localdate(slot), []).append((slot.isoformat(), slot))
-    return [Day(day, day_slots) for day, day_slots in days.items()]
-
-
-DAYS_PER_PAGE = 7
-
-
-def _page_of_days(
-    days: list[Day], raw_from, chosen: str
-) -> tuple[list[Day], date | None, date | None]:
-    """Seven days with free times at a time: from `?from=<date>`, else the page holding the
-    chosen slot, else the first. Returns (days, earlier page's date, later page's date)."""
-    index = 0
-    if chosen:
-        index = next((i for i, day in enumerate(days) if any(v == chosen for v, _ in day.slots)), 0)
-        index -= index % DAYS_PER_PAGE
-    elif raw_from:
-        try:
-            wanted = date.fromisoformat(str(raw_from)[:10])
-        except ValueError:
-            wanted = None
-        if wanted:
-            index = next((i for i, day in enumerate(days) if day.date >= wanted), 0)
-    shown = days[index : index + DAYS_PER_PAGE]
-    earlier = days[max(index - DAYS_PER_PAGE, 0)].date if index > 0 else None
-    later = days[index + DAYS_PER_PAGE].date if index + DAYS_PER_PAGE < len(days) else None
-    return shown, earlier, later
+from bookings.slot_days import page_of_days, slots_by_day
 
 
 def _duration(raw, default: int) -> int:
@@ -101,7 +59,7 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
             refusal = error
     is_self = mentor.pk == request.user.pk
     all_days = [] if is_self else slots_by_day(free_slots(mentor, duration_minutes=duration))
-    days, earlier, later = _page_of_days(all_days, request.GET.get("from"), chosen)
+    days, earlier, later = page_of_days(all_days, request.GET.get("from"), chosen)
     cutoff = cancellation.booking_cutoff(timezone.now())
     context = {
         "mentor": mentor,

@@ -43,7 +43,9 @@ class CancelWindow:
         return _cutoff_words()
 
 
-def _role(session: MentoringSession, user) -> str:
+def role(session: MentoringSession, user) -> str:
+    """Who `user` is to `session`: STAFF (an admin, or None: the system), MENTEE, MENTOR or
+    OUTSIDER. Shared by the cancelling and the rescheduling policies."""
     # Staff first: an admin who is also this session's mentee can still cancel it from the
     # admin dashboard after the mentee cut-off.
     if user is None or user.is_staff:
@@ -58,14 +60,14 @@ def _role(session: MentoringSession, user) -> str:
 def window(session: MentoringSession, user, now: datetime | None = None) -> CancelWindow:
     """Whether `user` (None: the system) may cancel `session` now, and until when."""
     now = now or timezone.now()
-    role = _role(session, user)
+    who = role(session, user)
     active = session.status in (Status.PENDING, Status.CONFIRMED)
-    if role == STAFF:
-        return CancelWindow(role, None, active)
-    if role == OUTSIDER:
-        return CancelWindow(role, None, False)
-    if role == MENTOR:
-        return CancelWindow(role, session.start, active and now < session.start)
+    if who == STAFF:
+        return CancelWindow(who, None, active)
+    if who == OUTSIDER:
+        return CancelWindow(who, None, False)
+    if who == MENTOR:
+        return CancelWindow(who, session.start, active and now < session.start)
     # The cut-off keeps a time the mentor has committed to: a confirmed session. A request
     # nobody has confirmed holds nobody to anything, and may be booked inside the cut-off
     # (BOOKING_MIN_NOTICE_HOURS is shorter): the mentee may withdraw it until its start.
@@ -73,7 +75,7 @@ def window(session: MentoringSession, user, now: datetime | None = None) -> Canc
     withdrawal = session.status == Status.PENDING
     deadline = session.start if withdrawal else cutoff
     return CancelWindow(
-        role,
+        who,
         deadline,
         active and now < deadline,
         cutoff=cutoff,

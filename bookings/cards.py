@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import cancellation, selectors
+from bookings import cancellation, rescheduling, selectors
 from bookings.models import MentoringSession, Status
 from bookings.templatetags.sessions import safe_meeting_link
 
@@ -22,6 +22,7 @@ class SessionCard(TypedDict):
     id: str
     url: str
     cancel_url: str
+    reschedule_url: str  # "" = moving is closed (the page says why the limit is reached)
     other_name: str  # the person you meet
     status: str
     status_label: str
@@ -87,9 +88,12 @@ class _Cards:
         if session.status == Status.CONFIRMED:
             link = "" if self.in_past else safe_meeting_link(session.get_meeting_link)
             panel = "ended" if self.in_past else "link" if link else "confirmed"
-        window = None
+        window = moving = None
         if session.status in selectors.ACTIVE and not self.in_past:
             window = cancellation.window(session, self.user, self.now)
+            # Without the mentee's moves (no query per card): the page says when the
+            # limit is reached.
+            moving = rescheduling.window(session, self.user, self.now, count_moves=False)
         cutoff = ""
         if window and window.role == cancellation.MENTEE:
             cutoff = f"{timezone.localtime(window.cutoff, self.zone):%Y-%m-%d %H:%M}"
@@ -98,6 +102,11 @@ class _Cards:
             id=pk,
             url=reverse("session_detail", args=[session.pk]),
             cancel_url=reverse("session_cancel", args=[session.pk]) if window else "",
+            reschedule_url=(
+                reverse("session_reschedule", args=[session.pk])
+                if moving and moving.is_open
+                else ""
+            ),
             other_name=(session.mentee if self.as_mentor else session.mentor).get_full_name(),
             status=session.status,
             status_label=_STATUS_LABELS.get(session.status, session.status),

@@ -23,12 +23,29 @@ def session_url(session: MentoringSession) -> str:
     return absolute_url("session_detail", session.pk)
 
 
+def change_links(session: MentoringSession) -> dict[str, str]:
+    """The pages where a person can move or cancel the session (docs/PRODUCT.md §5.1): links
+    to pages that ask first (log-in required), never links that act when opened."""
+    return {
+        "reschedule_url": absolute_url("session_reschedule", session.pk),
+        "cancel_url": absolute_url("session_cancel", session.pk),
+    }
+
+
 def _session_participants(session: MentoringSession):
     """(recipient, the other person) for the mentee, then the mentor."""
     return [(session.mentee, session.mentor), (session.mentor, session.mentee)]
 
 
 def _queue_to_both(session: MentoringSession, kind: str, template: str, method: str, **extra):
+    queue_emails(_to_both(session, kind, template, method, **extra))
+
+
+def _to_both(
+    session: MentoringSession, kind: str, template: str, method: str, *, personal=None, **extra
+) -> list[Outgoing]:
+    """Each of the two people's email; `personal(recipient)`, if given, adds to the context
+    what depends on who reads it."""
     invite = ics.build_invite(session, method=method) if method else ""
     outgoing = []
     for recipient, other in _session_participants(session):
@@ -38,16 +55,79 @@ def _queue_to_both(session: MentoringSession, kind: str, template: str, method: 
             "is_mentor": recipient.pk == session.mentor_id,
             "session_url": session_url(session),
             **extra,
+            **(personal(recipient) if personal else {}),
         }
         rendered = render_email(template, context, recipient)
         outgoing.append(
             Outgoing(kind, recipient, rendered, session, invite, method if invite else "")
         )
-    queue_emails(outgoing)
+    return outgoing
 
 
 def queue_session_confirmed(session: MentoringSession) -> None:
-    _queue_to_both(session, EmailKind.SESSION_CONFIRMED, "session_confirmed", ics.METHOD_REQUEST)
+    _queue_to_both(
+        session,
+        EmailKind.SESSION_CONFIRMED,
+        "session_confirmed",
+        ics.METHOD_REQUEST,
+        **change_links(session),
+    )
+
+
+def _moved_by(session: MentoringSession, by, recipient) -> str:
+    """Who moved the session, as `recipient` reads it: "you", "your mentor Jane Smith",
+    "the mentee John Doe" (to an admin), "the CodeMentorHub team" (an admin, to the two)."""
+    if by is not None and by.pk == recipient.pk:
+        return "you"
+    to_admin = recipient.pk not in (session.mentor_id, session.mentee_id)
+    whose = "the" if to_admin else "your"
+    if by is not None and by.pk == session.mentor_id:
+        return f"{whose} mentor {by.get_full_name()}"
+    if by is not None and by.pk == session.mentee_id:
+        return f"{whose} mentee {by.get_full_name()}"
+    if by is not None and to_admin:
+        return f"{by.get_full_name()} (an admin)"
+    return "the CodeMentorHub team"
+
+
+def queue_session_moved(session: MentoringSession, *, old_start: datetime, by, reason: str) -> None:
+    """The session moved to another time (bookings.services.reschedule_session): its two
+    people each get the old and the new time in their own zone, who moved it and why; a
+    confirmed session's emails carry the updated invite (same UID, the raised SEQUENCE, the
+    new start). A pending session is in nobody's calendar yet: no invite, and every active
+    admin is told that it still needs confirming, at its new time."""
+    is_pending = session.status == Status.PENDING
+    to_both = _to_both(
+        session,
+        EmailKind.SESSION_MOVED,
+        "session_moved",
+        "" if is_pending else ics.METHOD_REQUEST,
+        old_start=old_start,
+        reason=reason,
+        is_pending=is_pending,
+        personal=lambda recipient: {"moved_by": _moved_by(session, by, recipient)},
+        **change_links(session),
+    )
+    if not is_pending:
+        queue_emails(to_both)
+        return
+    context = {
+        **_booking_context(session),
+        "old_start": old_start,
+        "reason": reason,
+        "confirm_url": confirm_url(session),
+    }
+    to_admins = [
+        email_to(
+            admin,
+            EmailKind.PENDING_SESSION_MOVED,
+            "pending_session_moved",
+            {**context, "moved_by": _moved_by(session, by, admin)},
+            session=session,
+        )
+        for admin in _active_admins()
+    ]
+    queue_emails(to_both + to_admins)  # one insert
 
 
 def queue_link_changed(session: MentoringSession, *, old_link: str) -> None:
@@ -120,10 +200,16 @@ def queue_session_reminder(
         "lead_hours": lead_hours,
         "starts_in": starts_in(session.start - now),
         "session_url": session_url(session),
+        **change_links(session),
     }
     return queue_email(
         recipient, EmailKind.SESSION_REMINDER, "session_reminder", context, session=session
     )
+
+
+def confirm_url(session: MentoringSession) -> str:
+    """The sessions dashboard with this session's "Confirm with Link" dialog open."""
+    return absolute_url("admin_sessions", query=f"status=pending&dialog=confirm-{session.pk}")
 
 
 def _booking_context(session: MentoringSession) -> dict:
@@ -135,6 +221,10 @@ def _booking_context(session: MentoringSession) -> dict:
     }
 
 
+def _active_admins():
+    return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("id")
+
+
 def queue_booked(session: MentoringSession) -> None:
     """A new request, in one insert: the mentee's receipt (pending, what happens next), the
     mentor's news of it (so a later cancellation is never the first they hear of it), and
@@ -144,7 +234,7 @@ def queue_booked(session: MentoringSession) -> None:
     def to(recipient, kind: str, **extra) -> Outgoing:
         return email_to(recipient, kind, kind, {**context, **extra}, session=session)
 
-    admins = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("id")
+    admins = _active_admins()
     queue_emails(
         [
             to(
@@ -168,9 +258,7 @@ def queue_pending_reminder(admin, sessions: list[MentoringSession]) -> OutboundE
             {
                 "session": session,
                 "expires_at": session.start - lead,
-                "confirm_url": absolute_url(
-                    "admin_sessions", query=f"status=pending&dialog=confirm-{session.pk}"
-                ),
+                "confirm_url": confirm_url(session),
             }
             for session in sessions
         ],

@@ -151,14 +151,32 @@ class AdminSessionFilterForm(forms.Form):
         )
 
 
+class StartField(forms.CharField):
+    """A time picked from a page's list: ISO 8601 with its UTC offset, as the radio buttons
+    send it (an aware datetime). Anything else — no offset, not a date — is the one message
+    `invalid`, which defaults to `required`'s."""
+
+    def __init__(self, *, error_messages: dict[str, str], **kwargs) -> None:
+        kwargs.setdefault("max_length", 40)
+        messages = {"invalid": error_messages["required"], **error_messages}
+        super().__init__(error_messages=messages, **kwargs)
+
+    def clean(self, value):
+        raw = super().clean(value)
+        try:
+            start = datetime.fromisoformat(raw)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if timezone.is_naive(start):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return start
+
+
 class BookingForm(forms.Form):
     """A mentee's booking request. There is deliberately no amount field: the amount is
     computed on the server from the mentor's current rate, and a posted one is ignored."""
 
-    start = forms.CharField(
-        max_length=40,
-        error_messages={"required": "Choose a time from the list."},
-    )
+    start = StartField(error_messages={"required": "Choose a time from the list."})
     duration_minutes = forms.TypedChoiceField(
         label="Session length",
         coerce=int,
@@ -177,16 +195,6 @@ class BookingForm(forms.Form):
         error_messages={"max_length": "Notes can be at most 2000 characters long."},
     )
 
-    def clean_start(self):
-        raw = self.cleaned_data["start"]
-        try:
-            start = datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValidationError("Choose a time from the list.") from None
-        if timezone.is_naive(start):
-            raise ValidationError("Choose a time from the list.")
-        return start
-
 
 class PaymentActionForm(forms.Form):
     reference = forms.CharField(
@@ -194,4 +202,25 @@ class PaymentActionForm(forms.Form):
         max_length=100,
         strip=True,
         error_messages={"max_length": "The payment reference is too long; nothing was changed."},
+    )
+
+
+CHOOSE_A_NEW_TIME = "Choose a new time from the list of free times."
+
+
+class RescheduleForm(forms.Form):
+    """A move to another time (docs/PRODUCT.md §2.7): the new start from the page's list;
+    the length stays the session's."""
+
+    start = StartField(
+        label="New time",
+        error_messages={"required": CHOOSE_A_NEW_TIME, "max_length": CHOOSE_A_NEW_TIME},
+    )
+    reason = forms.CharField(
+        label="Reason for moving (optional)",
+        required=False,
+        max_length=500,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        error_messages={"max_length": "The reason can be at most 500 characters."},
     )

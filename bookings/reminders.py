@@ -13,8 +13,10 @@ queues the reminders whose moment has come (start - lead <= now < start):
 - Never twice: a SessionReminder row per (session, recipient, lead, session revision), with
   a unique constraint. The revision is the session's `ics_sequence`, raised by every
   announced change, so a re-linked session is owed a reminder with the new link — unless
-  the person already got that lead's reminder (sent or being sent): the link-change email
-  told them the new link, and the next reminder carries it.
+  the person already got that lead's reminder for the same start (sent or being sent): the
+  link-change email told them the new link, and the next reminder carries it. A session
+  moved to another start is owed its reminders again: one delivered for the old start
+  told them of a time that is gone (SessionReminder.start).
 
 Reminders follow the session at delivery, too: `bookings.emails.out_of_date_reason` (asked
 by notifications.delivery when a reminder's turn comes) has it skipped when the session was
@@ -62,13 +64,18 @@ def due_lead(session: MentoringSession, now: datetime, leads: list[int]) -> int 
     return lead
 
 
-def _owed(recipient_id: int, sequence: int, records: list[tuple[int, int, str | None]]) -> bool:
-    """Whether `recipient_id` is owed this lead's reminder for revision `sequence`, given
-    the (recipient, sequence, email state) of that lead's reminders already queued."""
-    mine = [(seq, state) for rid, seq, state in records if rid == recipient_id]
-    if any(seq == sequence for seq, _ in mine):
+Record = tuple[int, int, datetime, str | None]  # recipient, sequence, start, email state
+
+
+def _owed(recipient_id: int, session: MentoringSession, records: list[Record]) -> bool:
+    """Whether `recipient_id` is owed this lead's reminder for the session's current
+    revision, given the (recipient, sequence, start, email state) of that lead's reminders
+    already queued: not if one was queued for this revision, nor if one for this same start
+    reached them."""
+    mine = [(seq, start, state) for rid, seq, start, state in records if rid == recipient_id]
+    if any(seq == session.ics_sequence for seq, _, _ in mine):
         return False
-    return not any(state in _DELIVERED for _, state in mine)
+    return not any(state in _DELIVERED and start == session.start for _, start, state in mine)
 
 
 def send_due_reminders(now: datetime | None = None) -> int:
@@ -86,11 +93,11 @@ def send_due_reminders(now: datetime | None = None) -> int:
     )
     # Every reminder already queued for these sessions, in one query: most runs find
     # nothing to do, and then touch no row at all.
-    records: dict[tuple[int, int], list[tuple[int, int, str | None]]] = {}
-    for session_id, lead, recipient_id, sequence, state in SessionReminder.objects.filter(
+    records: dict[tuple[int, int], list[Record]] = {}
+    for session_id, lead, *record in SessionReminder.objects.filter(
         **{f"session__{key}": value for key, value in window.items()}
-    ).values_list("session_id", "lead_hours", "recipient_id", "sequence", "email__state"):
-        records.setdefault((session_id, lead), []).append((recipient_id, sequence, state))
+    ).values_list("session_id", "lead_hours", "recipient_id", "sequence", "start", "email__state"):
+        records.setdefault((session_id, lead), []).append(tuple(record))
 
     todo = []
     for session in sessions:
@@ -98,10 +105,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
         if lead is None:
             continue
         done = records.get((session.pk, lead), [])
-        if any(
-            _owed(person, session.ics_sequence, done)
-            for person in (session.mentee_id, session.mentor_id)
-        ):
+        if any(_owed(person, session, done) for person in (session.mentee_id, session.mentor_id)):
             todo.append(session.pk)
 
     queued = 0
@@ -137,12 +141,12 @@ def _remind_one(pk: int, now: datetime, leads: list[int]) -> int:
             return 0
         done = list(
             SessionReminder.objects.filter(session=session, lead_hours=lead).values_list(
-                "recipient_id", "sequence", "email__state"
+                "recipient_id", "sequence", "start", "email__state"
             )
         )
         queued = 0
         for person in (session.mentee, session.mentor):
-            if not _owed(person.pk, session.ics_sequence, done):
+            if not _owed(person.pk, session, done):
                 continue
             email = queue_session_reminder(session, person, lead_hours=lead, now=now)
             SessionReminder.objects.create(
@@ -150,6 +154,7 @@ def _remind_one(pk: int, now: datetime, leads: list[int]) -> int:
                 recipient=person,
                 lead_hours=lead,
                 sequence=session.ics_sequence,
+                start=session.start,
                 email=email,
             )
             queued += 1

@@ -15,8 +15,10 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import ApplicationStatus, MentorProfile, User
@@ -291,9 +293,41 @@ def past_sessions(user, *, as_mentor: bool) -> QuerySet[MentoringSession]:
     )
 
 
+def with_mentee_moves(sessions: QuerySet[MentoringSession]) -> QuerySet[MentoringSession]:
+    """Each session with `mentee_moves`: how many times its mentee has moved it (the limit
+    of docs/PRODUCT.md §2.7), read in the same query."""
+    moves = (
+        SessionEvent.objects.filter(
+            session=OuterRef("pk"),
+            actor=OuterRef("mentee_id"),
+            action=SessionEvent.Action.RESCHEDULE,
+        )
+        .order_by()
+        .values("session")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return sessions.annotate(mentee_moves=Coalesce(Subquery(moves), 0))
+
+
 def session_for_participant(user, session_id: int) -> MentoringSession | None:
-    """The session if `user` is its mentee or mentor; None otherwise (the view answers 404)."""
-    return _base().filter(Q(mentor=user) | Q(mentee=user), pk=session_id).first()
+    """The session if `user` is its mentee or mentor; None otherwise (the view answers 404).
+    With `mentee_moves` (with_mentee_moves)."""
+    sessions = with_mentee_moves(_base())
+    return sessions.filter(Q(mentor=user) | Q(mentee=user), pk=session_id).first()
+
+
+def session_for_mover(user, session_id: int) -> MentoringSession | None:
+    """The session if `user` is its mentee or mentor, or an admin (any session); None
+    otherwise (the reschedule page answers 404). With `mentee_moves`."""
+    sessions = with_mentee_moves(_base())
+    if not user.is_staff:
+        sessions = sessions.filter(Q(mentor=user) | Q(mentee=user))
+    return sessions.filter(pk=session_id).first()
+
+
+def session_exists(session_id: int) -> bool:
+    return MentoringSession.objects.filter(pk=session_id).exists()
 
 
 def session_for_dialog(session_id: int, shown: list[MentoringSession]) -> MentoringSession | None:

@@ -21,7 +21,7 @@ from accounts.models import (
     User,
 )
 from availability.slots import is_slot_free
-from bookings import cancellation, emails, ics
+from bookings import cancellation, emails, ics, rescheduling
 from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
@@ -572,33 +572,12 @@ MOVED_MEANWHILE = (
 )
 
 
+# SessionEvent.note's length: the old and the new start take 55 of it, the reason the rest.
+NOTE_LENGTH = SessionEvent._meta.get_field("note").max_length
+
+
 class RescheduleError(SessionActionError):
     """A refused move to another time; the message is for the person who tried it."""
-
-
-def _reschedule_refusal(session: MentoringSession, by, now: datetime) -> str | None:
-    role = cancellation._role(session, by)
-    if by is None or role == cancellation.OUTSIDER:
-        return "Only the session's mentee, its mentor or an admin can move it. Nothing was changed."
-    if now >= session.start:
-        return "This session has already started; it can no longer be moved. Nothing was changed."
-    if role == cancellation.MENTEE:
-        cutoff = session.start - timedelta(hours=settings.MENTEE_CANCEL_CUTOFF_HOURS)
-        if now >= cutoff:
-            return (
-                "It is too late to move this session: moving closed "
-                f"{settings.MENTEE_CANCEL_CUTOFF_HOURS} hours before the start. "
-                "Nothing was changed."
-            )
-        moves = SessionEvent.objects.filter(
-            session=session, actor=by, action=SessionEvent.Action.RESCHEDULE
-        ).count()
-        if moves >= settings.MENTEE_RESCHEDULE_LIMIT:
-            return (
-                f"This session has already been moved {_counted(moves, 'time')}, "
-                "the most a mentee may. Nothing was changed."
-            )
-    return None
 
 
 def reschedule_session(
@@ -617,12 +596,9 @@ def reschedule_session(
         with transaction.atomic():
             seen = session.start
             session = _lock(session)
-            if session.status not in (Status.PENDING, Status.CONFIRMED):
-                raise RescheduleError(
-                    f"This session is {_STATUS_WORDS[session.status]}, which is final; "
-                    "it cannot be moved. Nothing was changed."
-                )
-            if refused := _reschedule_refusal(session, by, now):
+            # The policy of bookings/rescheduling.py, read under the lock (the mentee's
+            # moves are counted inside this transaction).
+            if refused := rescheduling.window(session, by, now).refusal:
                 raise RescheduleError(refused)
             # The person chose the new time seeing the old one: if someone moved the session
             # meanwhile, their choice no longer answers what is there now.
@@ -656,6 +632,8 @@ def reschedule_session(
             note = f"{old_start.isoformat()} → {start.astimezone(UTC).isoformat()}"
             if reason:
                 note += f": {reason}"
+            if len(note) > NOTE_LENGTH:  # a long reason: as much as fits, marked as cut
+                note = note[: NOTE_LENGTH - 1] + "…"
             _audit(
                 session,
                 actor=by,
@@ -664,6 +642,7 @@ def reschedule_session(
                 old_link=session.get_meeting_link,
                 note=note,
             )
+            emails.queue_session_moved(session, old_start=old_start, by=by, reason=reason)
     except IntegrityError as error:
         constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
         if constraint in (NO_OVERLAP_CONSTRAINT, MENTEE_NO_OVERLAP_CONSTRAINT):

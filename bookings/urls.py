@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import admin_views, booking_views, views
+from bookings import admin_views, booking_views, reschedule_views, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("sessions/<id:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<id:pk>/complete/", views.mentor_complete, name="session_complete"),
     path("sessions/<id:pk>/cancel/", views.cancel, name="session_cancel"),
+    path(
+        "sessions/<id:pk>/reschedule/",
+        reschedule_views.reschedule,
+        name="session_reschedule",
+    ),
     path("admin/sessions/", admin_views.session_list, name="admin_sessions"),
     path("admin/sessions/<id:pk>/", admin_views.session_detail, name="admin_session_detail"),
     path("admin/sessions/<id:pk>/set-status/", admin_views.set_status, name="admin_set_status"),

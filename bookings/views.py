@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bookings import cancellation, cards, selectors, services
+from bookings import cancellation, cards, rescheduling, selectors, services
 from bookings.forms import CancelForm
 from bookings.selectors import DASHBOARD_LISTS
 from common.admin_area import list_url
@@ -52,7 +52,13 @@ def _participant_session(request: HttpRequest, pk: int):
 @login_required
 @require_safe
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _participant_session(request, pk)
+    session = selectors.session_for_participant(request.user, pk)
+    if session is None:
+        # An admin who is not in the session has its admin page (and "back to the
+        # session" after a move from the reschedule page lands there).
+        if request.user.is_staff and selectors.session_exists(pk):
+            return redirect("admin_session_detail", pk=pk)
+        raise Http404("No such session.")
     is_mentor_view = session.mentor_id == request.user.pk
     return render(
         request,
@@ -63,6 +69,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "has_started": session.start <= timezone.now(),
             "cancel_form": _cancel_form(session, request.user),
             "cancel_window": cancellation.window(session, request.user),
+            "reschedule_window": rescheduling.window(
+                session, request.user, moves=session.mentee_moves
+            ),
             "how_to_pay": "" if is_mentor_view else session.how_to_pay,
         },
     )
@@ -88,6 +97,26 @@ def mentor_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("session_detail", pk=pk)
 
 
+def _cancel_page(request: HttpRequest, session) -> HttpResponse:
+    user = request.user
+    window = cancellation.window(session, user)
+    is_mentor_view = session.mentor_id == user.pk
+    other = session.mentee if is_mentor_view else session.mentor
+    if window.withdrawal:
+        heading = f"Withdraw your request for a session with {other.get_full_name()}"
+    else:
+        heading = f"Cancel your session with {other.get_full_name()}"
+    context = {
+        "session": session,
+        "heading": heading,
+        "is_mentor_view": is_mentor_view,
+        "cancel_form": _cancel_form(session, user),
+        "cancel_window": window,
+        "can_move": rescheduling.window(session, user).is_open,
+    }
+    return render(request, "bookings/session_cancel.html", context)
+
+
 def _cancel_form(session, user, data=None) -> CancelForm:
     form = CancelForm(data)
     if session.mentee_id == user.pk:
@@ -97,10 +126,14 @@ def _cancel_form(session, user, data=None) -> CancelForm:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """The mentee or the mentor cancels; the rules (cut-off, start) live in the service."""
+    """The mentee or the mentor cancels; the rules (cut-off, start) live in the service.
+    GET (the emails link here) shows the session and the form, or why it can no longer be
+    cancelled here; only the POST cancels."""
     session = _participant_session(request, pk)
+    if request.method != "POST":
+        return _cancel_page(request, session)
     # Back to where the form was (no open redirect): the session page, or the dashboard
     # with each list on the page it was on.
     back = reverse("session_detail", args=[pk])

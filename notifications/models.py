@@ -18,6 +18,8 @@ class EmailKind(models.TextChoices):
     APPLICATION_REJECTED = "application_rejected", "Mentor application rejected"
     SESSION_REQUESTED = "session_requested", "Session requested (to the mentor)"
     PAYMENT_REFUNDED = "payment_refunded", "Refund made"
+    SESSION_MOVED = "session_moved", "Session moved"
+    PENDING_SESSION_MOVED = "pending_session_moved", "Pending session moved (to admins)"
     EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Email change: confirm the new address"
     EMAIL_CHANGE_NOTICE = "email_change_notice", "Email change: notice to the old address"
 
@@ -128,9 +130,9 @@ class SessionReminder(models.Model):
     at once (notifications.reminders).
 
     The key holds the session's `ics_sequence` rather than its link: the sequence is raised
-    by every change that is announced (confirmation, new link, cancellation) and never goes
-    back, so a session whose link changes from A to B and back to A still gets a reminder
-    for its latest revision, and the delivery check compares that same number."""
+    by every change that is announced (confirmation, new link, move, cancellation) and never
+    goes back, so a session whose link changes from A to B and back to A still gets a
+    reminder for its latest revision, and the delivery check compares that same number."""
 
     session = models.ForeignKey(
         "bookings.MentoringSession", on_delete=models.CASCADE, related_name="+"
@@ -140,6 +142,9 @@ class SessionReminder(models.Model):
     )
     lead_hours = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
+    # The start the reminder was for: a reminder delivered for an earlier start does not
+    # cover the lead before a later one (the session was moved, docs/PRODUCT.md §5.1).
+    start = models.DateTimeField()
     email = models.ForeignKey(OutboundEmail, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -15,8 +15,8 @@ from availability.slots import (
     local_instant,
     next_free_slots,
 )
-from bookings.booking_views import slots_by_day
 from bookings.models import Status
+from bookings.slot_days import slots_by_day
 from tests.availability.factories import (
     AvailabilityExceptionFactory,
     WeeklyAvailabilityFactory,

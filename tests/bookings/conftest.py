@@ -4,6 +4,7 @@ import pytest
 
 from tests.availability.factories import every_day
 from tests.factories import MentorFactory
+from tests.notifications.conftest import worker_signals  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

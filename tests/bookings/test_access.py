@@ -54,11 +54,26 @@ GET_TABLE = [
     ("/accounts/password_reset/", dict.fromkeys(ROLES, 200)),
     ("/dashboard/", {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)}),
     (
+        # An admin outside the session is sent to the session's admin page.
         "/sessions/{id}/",
-        {"anonymous": LOGIN, "mentee": 200, "mentor": 200, "other_mentee": 404, "admin": 404},
+        {
+            "anonymous": LOGIN,
+            "mentee": 200,
+            "mentor": 200,
+            "other_mentee": 404,
+            "admin": "/admin/sessions/{id}/",
+        },
+    ),
+    (
+        "/sessions/{id}/reschedule/",
+        {"anonymous": LOGIN, "mentee": 200, "mentor": 200, "other_mentee": 404, "admin": 200},
     ),
     ("/sessions/{id}/complete/", {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 405)}),
-    ("/sessions/{id}/cancel/", {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 405)}),
+    # The cancel page (the emails link to it): only the session's two people.
+    (
+        "/sessions/{id}/cancel/",
+        {"anonymous": LOGIN, "mentee": 200, "mentor": 200, "other_mentee": 404, "admin": 404},
+    ),
     (
         "/admin/sessions/",
         {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 200},
@@ -98,10 +113,13 @@ GET_TABLE = [
 @pytest.mark.parametrize(("url", "outcomes"), GET_TABLE, ids=[row[0] for row in GET_TABLE])
 def test_get_access(url, outcomes, role, people, pending_session):
     path = _url(url, pending_session)
+    expected = outcomes[role]
+    if isinstance(expected, str) and expected != LOGIN:
+        expected = _url(expected, pending_session)
 
     response = client_for(people[role]).get(path)
 
-    _assert_outcome(response, outcomes[role], path)
+    _assert_outcome(response, expected, path)
 
 
 POST_TABLE = [
@@ -198,7 +216,10 @@ def test_refused_post_changes_nothing(role, people, pending_session):
     [
         ("get", "/sessions/999999/"),
         ("post", "/sessions/999999/complete/"),
+        ("get", "/sessions/999999/cancel/"),
         ("post", "/sessions/999999/cancel/"),
+        ("get", "/sessions/999999/reschedule/"),
+        ("post", "/sessions/999999/reschedule/"),
     ],
 )
 def test_unknown_session_is_404_for_a_participant(method, url, mentor):
@@ -219,6 +240,7 @@ def test_unknown_session_is_404_for_a_participant(method, url, mentor):
         ("/admin/sessions/999999/set-status/", {"action": "confirmed", "meeting_link": "x"}),
         ("/admin/sessions/999999/change-link/", {"meeting_link": MEET}),
         ("/admin/sessions/999999/change-link/", {"meeting_link": "javascript:alert(1)"}),
+        ("/sessions/999999/reschedule/", {"start": "2030-01-07T10:00:00+00:00"}),
     ],
 )
 def test_unknown_session_is_404_for_staff(url, data, admin_client, pending_session):
@@ -229,6 +251,13 @@ def test_unknown_session_is_404_for_staff(url, data, admin_client, pending_sessi
     assert response.status_code == 404
     assert list(MentoringSession.objects.values()) == before
     assert messages_of(response) == []
+
+
+def test_an_unknown_session_page_is_404_for_staff(admin_client, pending_session):
+    """Only a session that exists sends an admin on to its admin page."""
+    response = admin_client.get(f"/sessions/{pending_session.pk + 1000}/")
+
+    assert response.status_code == 404
 
 
 def _csrf_client(user) -> Client:

@@ -63,3 +63,41 @@ def test_sessions_from_before_stored_uids_keep_the_uid_their_invites_carry():
         apps.get_model("bookings", "MentoringSession").objects.values_list("pk", "ics_uid")
     )
     assert stored == {session.pk: f"session-{session.pk}@codementorhub" for session in sessions}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_latest")
+def test_reminders_from_before_moves_were_for_their_sessions_current_start():
+    """Until sessions could move, every reminder was for its session's start: the rows
+    written then get it, so a reminder already delivered still covers its lead."""
+    reminder_start, before = _by_name("notifications", "session_reminder_start")
+    # The sessions as they are today (the migration reads their start), the reminders before.
+    sessions_now = MigrationLoader(connection).graph.leaf_nodes("bookings")
+    apps = _migrate(before + sessions_now)
+    User = apps.get_model("accounts", "User")
+    Session = apps.get_model("bookings", "MentoringSession")
+    Reminder = apps.get_model("notifications", "SessionReminder")
+    mentor = User.objects.create(email="jane@example.com", first_name="Jane")
+    mentee = User.objects.create(email="john@example.com", first_name="John")
+    sessions = [
+        Session.objects.create(
+            mentor=mentor, mentee=mentee, start=START + timedelta(days=n), status="confirmed"
+        )
+        for n in range(2)
+    ]
+    for session in sessions:
+        for person, lead in ((mentee, 24), (mentor, 1)):
+            Reminder.objects.create(session=session, recipient=person, lead_hours=lead, sequence=1)
+
+    apps = _migrate([reminder_start])
+
+    stored = sorted(
+        apps.get_model("notifications", "SessionReminder").objects.values_list(
+            "session_id", "recipient_id", "start"
+        )
+    )
+    assert stored == sorted(
+        (session.pk, person.pk, session.start)
+        for session in sessions
+        for person in (mentee, mentor)
+    )

@@ -77,6 +77,7 @@ def test_confirmed_card_shows_the_seed_details_in_the_viewers_zone(mentee, confi
         "Date 2030-01-15 Time 08:00 (America/New_York) Duration 60 minutes Amount $60.00 "
         f"Meeting Link Available Join Google Meet {MEET} "
         "Payment: pending — $60.00 "
+        "Reschedule "
         "Cancel session Reason for cancelling (Jane Smith will see it) Cancel session "
         "You can cancel until 2030-01-14 08:00 (America/New_York), 24 hours before the start."
     )

@@ -10,7 +10,7 @@ in a text part shows up here."""
 import html
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.template.loader import get_template
@@ -23,6 +23,7 @@ from bookings import services
 from bookings.reminders import send_due_reminders
 from mentors import emails as mentor_emails
 from notifications.models import EmailKind, OutboundEmail
+from tests.availability.factories import every_day
 from tests.factories import MentorFactory, SessionFactory, UserFactory
 from tests.helpers import visible_text
 from tests.notifications.conftest import SITE, SUPPORT
@@ -107,6 +108,23 @@ def _refunded(people, clock):
     services.mark_refunded(session, by=people[2], reference="RF-1")
 
 
+def _moved(confirm: bool) -> Callable:
+    """Moved onto START from three hours later, so START is the time every email shows."""
+
+    def build(people, clock):
+        mentee, mentor, admin = people
+        clock.set(START - timedelta(days=2))
+        every_day(mentor, time(0), time(23, 30))
+        session = SessionFactory(
+            mentor=mentor, mentee=mentee, start=START + timedelta(hours=3), notes="Django & ORM"
+        )
+        if confirm:
+            session = services.confirm_session(session, link=MEET, by=admin)
+        services.reschedule_session(session, start=START, by=mentee, reason="Exam <Friday> & co")
+
+    return build
+
+
 def _booked(people, clock):
     session_emails.queue_booked(_session(people))
 
@@ -151,6 +169,8 @@ BUILDERS: dict[str, Callable] = {
     EmailKind.SESSION_COMPLETED: _completed,
     EmailKind.PAYMENT_REFUNDED: _refunded,
     EmailKind.PASSWORD_RESET: _password_reset,
+    EmailKind.SESSION_MOVED: _moved(confirm=True),
+    EmailKind.PENDING_SESSION_MOVED: _moved(confirm=False),
     EmailKind.BOOKING_RECEIVED: _booked,
     EmailKind.NEEDS_CONFIRMATION: _booked,
     EmailKind.SESSION_REQUESTED: _booked,

@@ -70,6 +70,8 @@ def test_confirmation_text_to_the_mentee_is_the_seed_email_in_her_time_zone(conf
         "\n"
         "A calendar invitation is attached. You can also see the session on your dashboard:\n"
         f"{SITE}/sessions/{confirmed_session.pk}/\n"
+        f"Need another time? Choose one here: {SITE}/sessions/{confirmed_session.pk}/reschedule/\n"
+        f"Cannot attend? Cancel it here: {SITE}/sessions/{confirmed_session.pk}/cancel/\n"
         "\n"
         f"Questions? Write to us at {SUPPORT}.\n"
         "\n"

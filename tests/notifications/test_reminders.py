@@ -101,6 +101,8 @@ def test_reminder_to_the_mentee_is_in_his_zone_with_the_link(confirmed):
         "Please join the meeting 5 minutes before the scheduled time.\n"
         "\n"
         f"See the session: {SITE}/sessions/{confirmed.pk}/\n"
+        f"Need another time? Choose one here: {SITE}/sessions/{confirmed.pk}/reschedule/\n"
+        f"Cannot attend? Cancel it here: {SITE}/sessions/{confirmed.pk}/cancel/\n"
         "\n"
         "Questions? Write to us at no-reply@codementorhub.test.\n"
         "\n"
@@ -399,7 +401,11 @@ def test_a_reminder_recorded_meanwhile_by_another_worker_rolls_back_ours(
     def queue_then_collide(session, person, **kwargs):
         email = real_queue(session, person, **kwargs)
         SessionReminder.objects.create(
-            session=session, recipient=person, lead_hours=24, sequence=session.ics_sequence
+            session=session,
+            recipient=person,
+            lead_hours=24,
+            sequence=session.ics_sequence,
+            start=session.start,
         )
         return email
 
@@ -417,7 +423,11 @@ def test_the_record_is_unique_per_session_recipient_lead_and_revision(confirmed)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         SessionReminder.objects.create(
-            session=confirmed, recipient=confirmed.mentee, lead_hours=24, sequence=1
+            session=confirmed,
+            recipient=confirmed.mentee,
+            lead_hours=24,
+            sequence=1,
+            start=confirmed.start,
         )
 
 

@@ -265,6 +265,27 @@ def test_cancel(world):
     _fuzz_fields(client, f"/sessions/{world.session.pk}/cancel/", base, error_message)
 
 
+def test_reschedule(world):
+    """Moving the session (docs/PRODUCT.md §2.7): a bad time or reason is the page again
+    with why (400), and changes nothing."""
+    client = CsrfClient(world.users["mentee"])
+    base = {"start": world.slot, "reason": "A clash at work."}
+
+    _fuzz_fields(client, f"/sessions/{world.session.pk}/reschedule/", base, status_400)
+
+
+def test_reschedule_page_query_parameters(world):
+    client = CsrfClient(world.users["mentee"])
+    path = f"/sessions/{world.session.pk}/reschedule/"
+
+    @FUZZ
+    @given(params=st.dictionaries(st.sampled_from(["from", "start"]), VALUE))
+    def run(params):
+        _get_changes_nothing(client, path, params)
+
+    run()
+
+
 def test_admin_set_status(world):
     client = CsrfClient(world.users["admin"])
     path = f"/admin/sessions/{world.session.pk}/set-status/"
@@ -367,6 +388,7 @@ NUL_FORMS = [
     ("mentor", "/mentor/availability/weekly/", {"weekday": "0", "start_time": "18:00"}),
     ("mentor", "/mentor/availability/exceptions/", {"date": "{day}", "kind": "off"}),
     ("mentee", "/sessions/{session}/cancel/", {"reason": "Something came up."}),
+    ("mentee", "/sessions/{session}/reschedule/", {"start": "{slot}", "reason": "A clash."}),
     ("admin", "/admin/sessions/{session}/set-status/", {"action": "confirmed"}),
     ("admin", "/admin/sessions/{session}/set-status/", {"action": "cancelled", "reason": "x"}),
     ("admin", "/admin/sessions/{session}/change-link/", {"meeting_link": MEET}),

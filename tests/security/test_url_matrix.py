@@ -143,7 +143,8 @@ MATRIX = {
     ),
     "session_detail": (
         lambda w: {"pk": w.session.pk},
-        _row(LOGIN, 200, 200, 404, 404),
+        # An admin outside the session is sent to its admin page.
+        _row(LOGIN, 200, 200, 404, "/admin/sessions/{session}/"),
         None,
         _members(405),
     ),
@@ -155,9 +156,16 @@ MATRIX = {
     ),
     "session_cancel": (
         lambda w: {"pk": w.session.pk},
-        _members(405),
+        # The page the emails link to; only its POST cancels.
+        _row(LOGIN, 200, 200, 404, 404),
         lambda w, r: {"reason": "Something came up."},
         _row(LOGIN, S, S, 404, 404),
+    ),
+    "session_reschedule": (
+        lambda w: {"pk": w.session.pk},
+        _row(LOGIN, 200, 200, 404, 200),
+        lambda w, r: {"start": w.slot, "reason": "Clash at work."},
+        _row(LOGIN, S, S, 404, S),
     ),
     "session_feedback": (
         lambda w: {"pk": w.session.pk},
@@ -394,7 +402,7 @@ def test_the_methods_read_from_the_rows_are_the_expected_ones():
     """Guards `served` against a misreading: a page, a form, an action, Django's admin."""
     assert served("home") == {"GET", "HEAD"}
     assert served("account") == {"GET", "HEAD", "POST"}
-    assert served("session_cancel") == {"POST"}
+    assert served("session_cancel") == {"GET", "HEAD", "POST"}
     assert served("logout") == {"POST"}
     assert served("admin:index") == {"GET", "HEAD", "POST"}
 

@@ -224,3 +224,13 @@ class RescheduleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
         error_messages={"max_length": "The reason can be at most 500 characters."},
     )
+    # The session's start as the page showed it: a move chosen while looking at a time
+    # someone has changed since is refused (docs/PRODUCT.md §2.7). Optional.
+    seen = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def clean_seen(self) -> datetime | None:
+        try:
+            seen = datetime.fromisoformat(self.cleaned_data["seen"])
+        except ValueError:
+            return None
+        return None if timezone.is_naive(seen) else seen

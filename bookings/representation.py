@@ -1,5 +1,5 @@
 """A session as other systems read it: the JSON API's resource and the `data` of every
-webhook event (docs/PRODUCT.md §10.2), one function so that the two never differ.
+webhook event (docs/PRODUCT.md §10.1, planned), one function so that the two never differ.
 
 Instants are ISO 8601 in UTC; money is a decimal string beside its currency; a person is
 their id and full name (never their email: a mentor's API client has no business with the

@@ -1,7 +1,8 @@
 """The reschedule page /sessions/<id>/reschedule/: pick another of the mentor's free times
 for the same session (docs/PRODUCT.md §2.7)."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from availability.slots import free_slots
 from bookings import rescheduling, selectors, services
 from bookings.forms import RescheduleForm
-from bookings.slot_days import Day, page_of_days, slots_by_day
+from bookings.slot_days import page_of_days, slots_by_day
 
 
 @login_required
@@ -27,8 +28,10 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     bound = request.POST if request.method == "POST" else None
     form = RescheduleForm(bound)
     if form.is_bound and form.is_valid():
-        start = form.cleaned_data["start"]
+        start, seen = form.cleaned_data["start"], form.cleaned_data["seen"]
         try:
+            if seen and seen != session.start:
+                raise services.RescheduleError(services.MOVED_MEANWHILE)
             services.reschedule_session(
                 session, start=start, by=request.user, reason=form.cleaned_data["reason"]
             )
@@ -56,6 +59,21 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "bookings/reschedule.html", context, status=status)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One time on the page, in the viewer's zone: a radio button, or the current time."""
+
+    value: str  # the instant in ISO 8601 with its offset, as posted
+    time: str  # "14:30"
+    current: bool
+
+
+@dataclass(frozen=True)
+class ShownDay:
+    date: date
+    choices: list[Choice]
+
+
 def _days(session, raw_from, chosen: str, is_open: bool):
     """The mentor's free times for the session's length, its own time left out of the busy
     ones (the times the service accepts), seven days at a time; the current time is put in
@@ -66,13 +84,19 @@ def _days(session, raw_from, chosen: str, is_open: bool):
     slots = free_slots(session.mentor, duration_minutes=session.duration_minutes, moving=own)
     all_days = slots_by_day([slot for slot in slots if slot != session.start])
     days, earlier, later = page_of_days(all_days, raw_from, chosen)
-    current_day = timezone.localdate(session.start)
-    for index, day in enumerate(days):
+    zone = timezone.get_current_timezone()
+    current_day = session.start.astimezone(zone).date()
+    shown = []
+    for day in days:
+        instants = day.instants
         if day.date == current_day:
-            current = (session.start.isoformat(), session.start)
-            slots_of_day = sorted([*day.slots, current], key=lambda slot: slot[1])
-            days[index] = Day(day.date, slots_of_day)
-    return days, earlier, later
+            instants = sorted([*instants, session.start])
+        choices = [
+            Choice(value, f"{instant.astimezone(zone):%H:%M}", instant == session.start)
+            for value, instant in ((instant.isoformat(), instant) for instant in instants)
+        ]
+        shown.append(ShownDay(day.date, choices))
+    return shown, earlier, later
 
 
 def _heading(session, user) -> str:

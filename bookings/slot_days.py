@@ -3,6 +3,7 @@ free times at a time (the booking page and the reschedule page)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -12,15 +13,22 @@ class Day:
     """One day of free slots, in the viewer's time zone."""
 
     date: date
-    slots: list[tuple[str, datetime]]  # (form value: the UTC instant in ISO 8601, instant)
+    instants: list[datetime]
+
+    @cached_property
+    def slots(self) -> list[tuple[str, datetime]]:
+        """(form value: the UTC instant in ISO 8601, instant), made only for the days a page
+        shows (a mentor's horizon holds hundreds of slots; a page, seven days)."""
+        return [(instant.isoformat(), instant) for instant in self.instants]
 
 
 def slots_by_day(slots: list[datetime]) -> list[Day]:
     """Group instants by their date in the active (viewer's) time zone."""
-    days: dict[date, list[tuple[str, datetime]]] = {}
+    zone = timezone.get_current_timezone()
+    days: dict[date, list[datetime]] = {}
     for slot in slots:
-        days.setdefault(timezone.localdate(slot), []).append((slot.isoformat(), slot))
-    return [Day(day, day_slots) for day, day_slots in days.items()]
+        days.setdefault(slot.astimezone(zone).date(), []).append(slot)
+    return [Day(day, instants) for day, instants in days.items()]
 
 
 DAYS_PER_PAGE = 7

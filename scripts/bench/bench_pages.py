@@ -242,6 +242,105 @@ class PendingSessions:
         return path, {"action": "confirmed", "meeting_link": link}
 
 
+def give_hours(mentor_id: int) -> None:
+    """seed_demo gives weekly hours to the demo mentors, not to the bulk ones: a mentor of
+    the reschedule rows without any gets every day 09:00–17:00 (their zone), so that there
+    are free times to list and to move to (their sessions still hold their times)."""
+    from datetime import time
+
+    from availability.models import WeeklyAvailability
+
+    if not WeeklyAvailability.objects.filter(mentor_id=mentor_id).exists():
+        WeeklyAvailability.objects.bulk_create(
+            WeeklyAvailability(
+                mentor_id=mentor_id, weekday=day, start_time=time(9), end_time=time(17)
+            )
+            for day in range(7)
+        )
+
+
+def movable(**people):
+    """The first pending or confirmed session of these people that starts more than two days
+    ahead (outside the mentee's cut-off), its mentor given hours."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.models import MentoringSession, Status
+
+    session = (
+        MentoringSession.objects.filter(
+            status__in=(Status.PENDING, Status.CONFIRMED),
+            start__gt=timezone.now() + timedelta(days=2),
+            **people,
+        )
+        .select_related("mentor", "mentee")
+        .order_by("start", "id")
+        .first()
+    )
+    if session is None:
+        fail(f"no session of {people} to move: re-seed the database.")
+    give_hours(session.mentor_id)
+    return session
+
+
+class BackAndForth:
+    """Each reschedule POST moves one session of the busy mentor (by the mentor: no limit of
+    moves) to the other of two free times, so every request really moves it; checked after
+    by its audit rows."""
+
+    def __init__(self) -> None:
+        from datetime import timedelta
+
+        from availability.slots import free_slots
+        from bookings import services
+        from bookings.models import SessionEvent
+
+        self.session = movable(mentor__email=BUSY_MENTOR)
+        session = self.session
+        own = (session.start, session.start + timedelta(minutes=session.duration_minutes))
+        times = []
+        for slot in free_slots(
+            session.mentor, duration_minutes=session.duration_minutes, moving=own
+        ):
+            try:
+                services.check_mentee_free(
+                    session.mentee, slot, session.duration_minutes, moving=session
+                )
+            except services.BookingError:
+                continue
+            if slot != session.start:
+                times.append(slot)
+            if len(times) == 2:
+                break
+        if len(times) < 2:
+            fail("the busy mentor's session has fewer than two free times to move to.")
+        self.times, self.current = times, session.start
+        self.moves = SessionEvent.objects.filter(
+            session=session, action=SessionEvent.Action.RESCHEDULE
+        ).count()
+        self.sent = 0
+
+    def next_form(self):
+        from django.urls import reverse
+
+        target = self.times[1] if self.current == self.times[0] else self.times[0]
+        self.current = target
+        self.sent += 1
+        path = reverse("session_reschedule", args=[self.session.pk])
+        return path, {"start": target.isoformat(), "reason": "Benchmark"}
+
+    def check_all_moved(self) -> None:
+        """A refused move answers 400 (the request fails at once); make sure of it anyway."""
+        from bookings.models import SessionEvent
+
+        moves = SessionEvent.objects.filter(
+            session=self.session, action=SessionEvent.Action.RESCHEDULE
+        ).count()
+        if moves - self.moves != self.sent:
+            fail(f"only {moves - self.moves} of {self.sent} reschedule POSTs moved the session.")
+
+
 def deep_page_path() -> str:
     """The page "Next" reaches after 80% of the sessions: its cursor (common/keyset.py) is
     the row before it in the dashboard's default order (pending first, then the others)."""
@@ -288,6 +387,8 @@ def page_table(args) -> dict[str, Page]:
         MentoringSession.objects.filter(mentor__email=BUSY_MENTOR).order_by("start", "id").first()
     )
     confirms = PendingSessions(1 + args.warmup + args.requests)
+    to_move = movable(mentee__email=BUSY_MENTEE)
+    moves = BackAndForth()
     check_search_sizes(name_of(BUSY_MENTEE))
     pages = [
         Page("floor (25 rows, 1 indexed query)", staff, "/bench/floor/"),
@@ -312,8 +413,10 @@ def page_table(args) -> dict[str, Page]:
         Page("/sessions/<id>/ (mentor)", mentor, f"/sessions/{busy_session.pk}/"),
         Page("/ home (top mentors, next free times)", mentee, "/"),
         Page("confirm POST", staff, "", post=confirms.next_form),
+        Page("reschedule page (mentee)", mentee, f"/sessions/{to_move.pk}/reschedule/"),
+        Page("reschedule POST (mentor)", mentor, "", post=moves.next_form),
     ]
-    return {page.name: page for page in pages}, confirms
+    return {page.name: page for page in pages}, (confirms, moves)
 
 
 def _query(**params) -> str:
@@ -516,13 +619,14 @@ def main() -> None:
         from bookings.models import MentoringSession
 
         total = MentoringSession.objects.count()
-        pages, confirms = page_table(args)
+        pages, (confirms, moves) = page_table(args)
         print(
             f"measuring {len(pages)} pages: {args.warmup} warm-up + {args.requests} "
             f"requests each, {total} sessions"
         )
         measure(list(pages.values()), warmup=args.warmup, rounds=args.requests)
         confirms.check_all_confirmed()
+        moves.check_all_moved()
         proofs = confirm_under_smtp(args)
         print(f"\n{machine()}")
         print(f"{total} sessions; median and p95 of server time per request (ms)\n")

@@ -179,6 +179,23 @@ def test_a_time_someone_took_meanwhile_is_refused(session, mentor, mentee, other
     assert _state(session) == before
 
 
+def test_a_time_chosen_while_someone_moved_the_session_is_refused(session, mentee, mentor):
+    """The page sends the start it showed; a move made since wins."""
+    page = client_for(mentee).get(_url(session)).content.decode()
+    assert f'<input type="hidden" name="seen" value="{START.isoformat()}">' in page
+    services.reschedule_session(session, start=LATER, by=mentor, now=timezone.now())
+    before = _state(session)
+
+    response = client_for(mentee).post(
+        _url(session),
+        {"start": (LATER + timedelta(hours=1)).isoformat(), "seen": START.isoformat()},
+    )
+
+    assert response.status_code == 400
+    assert _errors(response.content.decode()) == services.MOVED_MEANWHILE
+    assert _state(session) == before
+
+
 def test_a_reason_over_500_characters_is_refused(session, mentee):
     before = _state(session)
 
@@ -337,7 +354,7 @@ def test_the_length_stays_the_sessions(mentor, mentee):
 
     html = client_for(mentee).get(_url(session)).content.decode()
 
-    assert "Free 90-minute times" in html
+    assert "Jane Smith's free 90-minute times" in visible_text(html)
     # The last start on the 16th that leaves 90 minutes before 23:30 in Berlin is 22:00
     # (21:00 UTC); the next is 00:00 on the 17th.
     radios = _radios(html)

@@ -403,6 +403,7 @@ def test_the_methods_read_from_the_rows_are_the_expected_ones():
     assert served("home") == {"GET", "HEAD"}
     assert served("account") == {"GET", "HEAD", "POST"}
     assert served("session_cancel") == {"GET", "HEAD", "POST"}
+    assert served("session_reschedule") == {"GET", "HEAD", "POST"}
     assert served("logout") == {"POST"}
     assert served("admin:index") == {"GET", "HEAD", "POST"}
 

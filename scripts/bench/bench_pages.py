@@ -559,7 +559,7 @@ def print_pages(pages: dict[str, Page], *, floor: Page, django_admin: Page) -> N
 # The targets (docs/benchmarks.md): readable code within these beats cryptic code within less.
 FLOOR_TARGET = 2.5  # × the floor's median
 DJANGO_ADMIN_TARGET = 0.3  # × Django admin's changelist, for the admin dashboard
-QUERIES_TARGET = 8
+QUERIES_TARGET = 8  # for a page (GET); a POST locks and checks what it changes: reported only
 
 
 def print_targets(pages: dict[str, Page], *, floor: Page, django_admin: Page) -> bool:
@@ -569,11 +569,13 @@ def print_targets(pages: dict[str, Page], *, floor: Page, django_admin: Page) ->
         if page is floor or page is django_admin:
             continue
         ratio = page.median / floor.median
-        good = ratio <= FLOOR_TARGET and page.queries <= QUERIES_TARGET
+        is_page = page.post is None
+        good = ratio <= FLOOR_TARGET and (page.queries <= QUERIES_TARGET or not is_page)
         ok &= good
+        queries = f"(≤ {QUERIES_TARGET})" if is_page else "(a POST: no target)"
         print(
             f"  {'ok  ' if good else 'MISS'} {page.name}: {ratio:.2f} × floor "
-            f"(≤ {FLOOR_TARGET}), {page.queries} queries (≤ {QUERIES_TARGET})"
+            f"(≤ {FLOOR_TARGET}), {page.queries} queries {queries}"
         )
         if page.name.startswith("admin dashboard"):
             admin_ratio = page.median / django_admin.median

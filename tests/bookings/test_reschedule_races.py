@@ -1,11 +1,13 @@
-"""Moving a session while others act on the same time (PostgreSQL only; SQLite serialises
-every writer). Each round, threads released together by a barrier: exactly one wins."""
+"""Moving a session while others act on the same time, on both databases. Each round,
+threads released together by a barrier: exactly one wins. PostgreSQL: row locks between
+concurrent connections, and the no-overlap constraints. SQLite: every writing transaction
+starts IMMEDIATE (config/settings.py), so the writers queue for the database's lock and each
+checks what the one before it wrote."""
 
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
 import pytest
-from django.db import connection
 
 from bookings import services
 from bookings.models import MentoringSession, SessionEvent
@@ -14,14 +16,7 @@ from tests.availability.factories import every_day
 from tests.concurrency import run_together
 from tests.factories import MentorProfileFactory, SessionFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="Races need row locks between real concurrent connections: PostgreSQL only "
-        "(SQLite serialises every writer; set DATABASE_URL=postgres://…).",
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ROUNDS = 5
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)

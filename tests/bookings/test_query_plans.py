@@ -155,10 +155,11 @@ def test_confirm_locks_the_session_and_checks_for_a_clash_in_one_indexed_read(
         assert "USING INDEX session_mentor_start (mentor_id=? AND start>? AND start<?)" in plan
 
 
-def test_each_person_has_one_index_of_sessions_that_begins_with_them(db):
+def test_each_person_has_two_indexes_of_sessions_that_begin_with_them(db):
     """The mentor and mentee keys have no index of their own (bookings/migrations/0008):
-    the (person, start, id) indexes serve every lookup by person, and one index less is
-    written on each change of a session."""
+    the (person, start, id) indexes serve every lookup by person ("My Sessions", clashes),
+    and one index less is written on each change of a session. The (person, rank, start,
+    id) indexes (0015) serve a search: its people's sessions in the dashboard's order."""
     constraints = connection.introspection.get_constraints(connection.cursor(), TABLE)
     leading = sorted(
         (name, info["columns"])
@@ -169,6 +170,8 @@ def test_each_person_has_one_index_of_sessions_that_begins_with_them(db):
     )
 
     assert leading == [
+        ("session_mentee_rank_start", ["mentee_id", "dashboard_rank", "start", "id"]),
         ("session_mentee_start", ["mentee_id", "start", "id"]),
+        ("session_mentor_rank_start", ["mentor_id", "dashboard_rank", "start", "id"]),
         ("session_mentor_start", ["mentor_id", "start", "id"]),
     ]

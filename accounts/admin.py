@@ -2,12 +2,25 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 
-from accounts.models import MentorProfile, User
+from accounts.models import MentorProfile, SkillOptions, User
 from common.email_addresses import EmailAddressField
 
 
+class RecountsSkillOptions:
+    """Deleting a person or a mentor profile here deletes the profile without saving it:
+    the directory's skill filter is counted again (accounts.models.SkillOptions)."""
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        SkillOptions.refresh()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        SkillOptions.refresh()
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(RecountsSkillOptions, BaseUserAdmin):
     ordering = ["email"]
     # The model's rule checks it anyway; this makes the message the one every form shows.
     formfield_overrides = {models.EmailField: {"form_class": EmailAddressField}}
@@ -25,7 +38,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(MentorProfile)
-class MentorProfileAdmin(admin.ModelAdmin):
+class MentorProfileAdmin(RecountsSkillOptions, admin.ModelAdmin):
     list_display = ["user", "headline", "hourly_rate", "status"]
     list_filter = ["status"]
     list_select_related = ["user"]

@@ -1,11 +1,13 @@
 import zoneinfo
+from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models.functions import Lower
 
 from common.email_addresses import validate_email_address
 
@@ -64,6 +66,20 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def save(self, **kwargs) -> None:
+        """Every change of a person's names or of whether the account is active is copied
+        onto their mentor profile here, whoever makes it (the account page, Django's admin),
+        since the directory sorts and filters by those copies (MentorProfile.follow_user)."""
+        adding = self._state.adding
+        super().save(**kwargs)
+        fields = kwargs.get("update_fields")
+        fields = MentorProfile.USER_FIELDS if fields is None else set(fields)
+        if adding or not fields & MentorProfile.USER_FIELDS:
+            return  # a new person has no mentor profile yet
+        profile = MentorProfile.objects.filter(user=self).first()
+        if profile is not None and (changed := profile.follow_user(self)):
+            profile.save(update_fields=changed)
+
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         try:
@@ -120,6 +136,21 @@ class MentorProfile(models.Model):
     # reviews the average is 0, below any real one (1–5).
     rating_avg = models.FloatField(default=0, editable=False)
     rating_count = models.PositiveIntegerField(default=0, editable=False)
+    # Copies of the user's names and active flag (written by MentorProfile.save when the
+    # profile is created and by User.save when they change: follow_user), so that the
+    # directory's order and count come from the `mentor_directory` index, not the users.
+    user_first_name = models.CharField(max_length=150, default="", editable=False)
+    user_last_name = models.CharField(max_length=150, default="", editable=False)
+    user_is_active = models.BooleanField(default=True, editable=False)
+    # What the directory's search and skill filter compare with (`search_text` and
+    # `skill_key` below), written by save from the fields they are made of.
+    search_text = models.TextField(default="", editable=False)
+    skill_key = models.CharField(max_length=600, default="", editable=False)
+
+    USER_FIELDS = frozenset({"first_name", "last_name", "is_active"})
+    SEARCHED_FIELDS = frozenset({"user_first_name", "user_last_name", "headline", "skills"})
+    # What changes the directory's skill filter (SkillOptions).
+    LISTING_FIELDS = frozenset({"skills", "status", "user_is_active"})
 
     class Meta:
         constraints = [
@@ -141,10 +172,51 @@ class MentorProfile(models.Model):
                 name="mentor_rating",
                 condition=models.Q(status=ApplicationStatus.APPROVED),
             ),
+            # The directory (docs/PRODUCT.md §8.2): the listed mentors in its order, so a
+            # page is a walk of this index and the count a scan of it.
+            models.Index(
+                models.F("rating_avg").desc(),
+                models.F("rating_count").desc(),
+                Lower("user_last_name"),
+                Lower("user_first_name"),
+                "id",
+                name="mentor_directory",
+                condition=models.Q(status=ApplicationStatus.APPROVED, user_is_active=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.headline}"
+
+    def save(self, **kwargs) -> None:
+        if self._state.adding or kwargs.get("update_fields") is None:
+            self.follow_user(self.user)  # new, or all saved (Django's admin may change user)
+        self.set_search_keys()
+        fields = kwargs.get("update_fields")
+        if fields is not None and self.SEARCHED_FIELDS & set(fields):
+            kwargs["update_fields"] = {*fields, "search_text", "skill_key"}
+        super().save(**kwargs)
+        if fields is None or self.LISTING_FIELDS & set(fields):
+            SkillOptions.refresh()
+
+    def set_search_keys(self) -> None:
+        self.search_text = search_text(
+            self.user_first_name, self.user_last_name, self.headline, self.skills
+        )
+        self.skill_key = skill_key(self.skills)
+
+    def follow_user(self, user: User) -> list[str]:
+        """Copy the user's fields the directory reads (see user_first_name); the names of
+        the profile's fields that changed."""
+        copies = {
+            "user_first_name": user.first_name,
+            "user_last_name": user.last_name,
+            "user_is_active": user.is_active,
+        }
+        changed = [field for field, value in copies.items() if getattr(self, field) != value]
+        for field in changed:
+            setattr(self, field, copies[field])
+        return changed
 
     @property
     def is_approved(self) -> bool:
@@ -159,3 +231,64 @@ def is_mentor(user) -> bool:
     """Whether `user` has an approved mentor profile (and so mentor pages and sessions)."""
     profile = getattr(user, "mentor_profile", None)
     return bool(profile and profile.is_approved)
+
+
+MAX_SKILL_OPTIONS = 60
+
+
+def search_text(first_name: str, last_name: str, headline: str, skills: str) -> str:
+    """What the directory's search looks for a word in: the names, headline and skills,
+    lower-cased, one per line (a word, having no spaces, never spans two of them)."""
+    return "\n".join((first_name, last_name, headline, skills)).lower()
+
+
+def skill_key(skills: str) -> str:
+    """ "Python, Machine  learning" → ",python,machine learning,": a whole skill, lower-cased,
+    matches ",<skill>," (the directory's skill filter)."""
+    return ",".join(["", *(" ".join(skill.split()).lower() for skill in skills.split(",")), ""])
+
+
+def most_named_skills(skill_lists, limit: int = MAX_SKILL_OPTIONS) -> list[str]:
+    """The `limit` skills named most often in `skill_lists` (comma-separated, in the order
+    of the mentors' ids), ignoring case; each spelled as the first mentor to name it spells
+    it, ties kept in that order; sorted by name."""
+    counts: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    for skills in skill_lists:
+        for skill in skills.split(","):
+            skill = " ".join(skill.split())
+            if skill:
+                key = skill.casefold()
+                counts[key] += 1
+                spelling.setdefault(key, skill)
+    top = [key for key, _n in counts.most_common(limit)]
+    return sorted((spelling[key] for key in top), key=str.casefold)
+
+
+class SkillOptions(models.Model):
+    """The directory's skill filter (docs/PRODUCT.md §8.2): the skills listed mentors name
+    most often, one row, written by `refresh` whenever a profile's skills or listing change
+    (MentorProfile.save, User.save, deleting in Django's admin), so that a directory page
+    reads 60 names instead of counting every listed mentor's skills."""
+
+    names = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return ", ".join(self.names)
+
+    @classmethod
+    def current(cls) -> list[str]:
+        return cls.objects.filter(pk=1).values_list("names", flat=True).first() or []
+
+    @classmethod
+    def refresh(cls) -> None:
+        with transaction.atomic():
+            # The row lock queues writers: each counts after the one before has committed.
+            options, _created = cls.objects.select_for_update().get_or_create(pk=1)
+            listed = MentorProfile.objects.filter(
+                status=ApplicationStatus.APPROVED, user_is_active=True
+            )
+            options.names = most_named_skills(
+                listed.order_by("id").values_list("skills", flat=True).iterator()
+            )
+            options.save(update_fields=["names"])

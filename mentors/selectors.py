@@ -5,7 +5,6 @@ mentors.services.refresh_rating), so a page of mentors costs one query however m
 are, and the best rated come first from an index.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,23 +17,22 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat, Lower, Replace
+from django.db.models.functions import Lower
 
-from accounts.models import ApplicationStatus, MentorProfile
+from accounts.models import ApplicationStatus, MentorProfile, SkillOptions
 from availability.slots import first_free_starts
 from bookings.models import MentoringSession, Status
 from mentors.models import Feedback
-from mentors.validation import SKILL_SEPARATOR
 
 MAX_SEARCH_WORDS = 5
-MAX_SKILL_OPTIONS = 60
 FEATURED_MENTORS = 3
 
 
 def _listed() -> QuerySet[MentorProfile]:
-    """Approved mentors whose account is active: the only ones listed or bookable."""
+    """Approved mentors whose account is active: the only ones listed or bookable (the
+    profile's copy of the user's active flag: the `mentor_directory` index's condition)."""
     return MentorProfile.objects.filter(
-        status=ApplicationStatus.APPROVED, user__is_active=True
+        status=ApplicationStatus.APPROVED, user_is_active=True
     ).select_related("user")
 
 
@@ -44,50 +42,33 @@ class DirectoryFilters:
     skill: str = ""
 
 
-def _skill_key():
-    # ", Python, Django," → ",python,django,": a whole skill matches ",<skill>,".
-    spaced = Replace(Lower("skills"), Value(SKILL_SEPARATOR), Value(","))
-    return Concat(Value(","), spaced, Value(","))
-
-
 def directory(filters: DirectoryFilters) -> QuerySet[MentorProfile]:
     """Listed mentors matching the search and skill, in a stable order: best rated first
-    (mentors without ratings last), then more ratings, then last name, first name, id."""
+    (mentors without ratings last), then more ratings, then last name, first name, id.
+    The names are the profile's copies of the user's, so the `mentor_directory` index
+    gives this order and the count without reading the users; the search and the skill
+    filter compare with text the profile keeps for them (accounts.models.search_text,
+    skill_key), one LIKE per mentor."""
     profiles = _listed()
     for word in filters.q.split()[:MAX_SEARCH_WORDS]:
-        profiles = profiles.filter(
-            Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-            | Q(headline__icontains=word)
-            | Q(skills__icontains=word)
-        )
+        # Names, headline and skills, lower-cased (accounts.models.search_text).
+        profiles = profiles.filter(search_text__contains=word.lower())
     if filters.skill:
         skill = " ".join(filters.skill.split()).lower()
-        profiles = profiles.annotate(skill_key=_skill_key()).filter(
-            skill_key__contains=f",{skill},"
-        )
+        profiles = profiles.filter(skill_key__contains=f",{skill},")
     return profiles.order_by(
         F("rating_avg").desc(),
         F("rating_count").desc(),
-        Lower("user__last_name"),
-        Lower("user__first_name"),
+        Lower("user_last_name"),
+        Lower("user_first_name"),
         "id",
     )
 
 
 def skill_options() -> list[str]:
-    """The skills listed mentors name most often (the directory's skill filter)."""
-    counts: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
-    for skills in _listed().values_list("skills", flat=True):
-        for skill in skills.split(","):
-            skill = " ".join(skill.split())
-            if skill:
-                key = skill.casefold()
-                counts[key] += 1
-                spelling.setdefault(key, skill)
-    top = [key for key, _n in counts.most_common(MAX_SKILL_OPTIONS)]
-    return sorted((spelling[key] for key in top), key=str.casefold)
+    """The skills listed mentors name most often (the directory's skill filter), as
+    accounts.models.SkillOptions keeps them."""
+    return SkillOptions.current()
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ SMTP_DELAY_SECONDS = 5.0
 BUSY_MENTOR = "bulk-mentor1@mentors.example.com"
 BUSY_MENTEE = "bulk-mentee1@mentees.example.com"
 LINK = "https://meet.google.com/{}-{}-{}"
+COMMON_WORD = "mentor"  # seed_demo's bulk headlines: "<skill> mentor"
+COMMON_SKILL = "Python"
 
 
 def fail(message: str) -> None:
@@ -372,8 +374,22 @@ def check_search_sizes(name: str) -> None:
     print(f"search rows: {name!r} matches {full} people, {name.split()[0]!r} over {CAP}")
 
 
+def check_directory_rows() -> None:
+    """The directory rows measure what they say: many mentors match each of them."""
+    from mentors.selectors import DirectoryFilters, directory, skill_options
+
+    if COMMON_SKILL not in skill_options():
+        fail(f"{COMMON_SKILL!r} is not among the directory's skill options: reseed.")
+    for filters in (DirectoryFilters(q=COMMON_WORD), DirectoryFilters(skill=COMMON_SKILL)):
+        matches, listed = directory(filters).count(), directory(DirectoryFilters()).count()
+        if matches * 10 < listed:
+            fail(f"{filters} matches {matches} of {listed} listed mentors: reseed.")
+        print(f"directory rows: {filters} matches {matches} of {listed} listed mentors")
+
+
 def page_table(args) -> dict[str, Page]:
     from django.contrib import admin
+    from django.test import Client
 
     from bookings.models import MentoringSession
     from bookings.selectors import ADMIN_PAGE_SIZE as PAGE_SIZE
@@ -390,6 +406,7 @@ def page_table(args) -> dict[str, Page]:
     to_move = movable(mentee__email=BUSY_MENTEE)
     moves = BackAndForth()
     check_search_sizes(name_of(BUSY_MENTEE))
+    check_directory_rows()
     pages = [
         Page("floor (25 rows, 1 indexed query)", staff, "/bench/floor/"),
         Page("Django admin changelist", staff, "/django-admin/bookings/mentoringsession/"),
@@ -412,6 +429,13 @@ def page_table(args) -> dict[str, Page]:
         Page(f"/dashboard/ mentor ({_count(mentee=False)} sessions)", mentor, "/dashboard/"),
         Page("/sessions/<id>/ (mentor)", mentor, f"/sessions/{busy_session.pk}/"),
         Page("/ home (top mentors, next free times)", mentee, "/"),
+        # The directory (anonymous): its first page, a word in most headlines, a skill
+        # about one mentor in four names (seed_demo gives each three of its 12 skills).
+        Page("/mentors/ (directory)", Client(), "/mentors/"),
+        Page(f"/mentors/?q={COMMON_WORD}", Client(), "/mentors/?" + _query(q=COMMON_WORD)),
+        Page(
+            f"/mentors/?skill={COMMON_SKILL}", Client(), "/mentors/?" + _query(skill=COMMON_SKILL)
+        ),
         Page("confirm POST", staff, "", post=confirms.next_form),
         Page("reschedule page (mentee)", mentee, f"/sessions/{to_move.pk}/reschedule/"),
         Page("reschedule POST (mentor)", mentor, "", post=moves.next_form),

@@ -65,6 +65,17 @@ def test_directory_queries_with_search_skill_and_page(db, count, mentee, django_
     assert response.content.decode().count("data-mentor-id=") == count
 
 
+def test_directory_queries_with_more_mentors_than_a_page(db, django_assert_num_queries):
+    mentors = _rated_mentors(30, ratings_each=1)
+
+    for params in ({}, {"q": "engineer"}, {"skill": "python", "page": "3"}):
+        with django_assert_num_queries(DIRECTORY_QUERIES):
+            response = Client().get("/mentors/", params)
+        shown = 6 if params.get("page") else 12
+        assert response.content.decode().count("data-mentor-id=") == shown
+    assert len(mentors) == 30
+
+
 @pytest.mark.parametrize("count", [1, 3])
 def test_profile_queries(db, count, django_assert_num_queries):
     """The real free times: the mentor's weekly hours, exceptions and booked sessions are

@@ -12,7 +12,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts.models import BOOKABLE_MINUTES, ApplicationStatus, MentorProfile, User
+from accounts.models import (
+    BOOKABLE_MINUTES,
+    ApplicationStatus,
+    MentorProfile,
+    SkillOptions,
+    User,
+)
 from availability.models import WeeklyAvailability
 from bookings.models import MentoringSession, PaymentStatus, Status
 from bookings.selectors import ACTIVE
@@ -444,20 +450,24 @@ class Command(BaseCommand):
             ]
             bulk_insert(User, new)
             if kind == "mentor" and new:
-                users = User.objects.filter(email__in=[u.email for u in new]).only("id")
-                bulk_insert(
-                    MentorProfile,
-                    [
-                        MentorProfile(
-                            user=u,
-                            headline=f"{SKILLS[u.id % len(SKILLS)]} mentor",
-                            skills=", ".join(random.sample(SKILLS, 3)),
-                            hourly_rate=Decimal(40 + (u.id % 8) * 10),
-                            status=ApplicationStatus.APPROVED,
-                        )
-                        for u in users
-                    ],
+                users = User.objects.filter(email__in=[u.email for u in new]).only(
+                    "id", *MentorProfile.USER_FIELDS
                 )
+                profiles = [
+                    MentorProfile(
+                        user=u,
+                        headline=f"{SKILLS[u.id % len(SKILLS)]} mentor",
+                        skills=", ".join(random.sample(SKILLS, 3)),
+                        hourly_rate=Decimal(40 + (u.id % 8) * 10),
+                        status=ApplicationStatus.APPROVED,
+                    )
+                    for u in users
+                ]
+                for profile in profiles:  # what MentorProfile.save would write
+                    profile.follow_user(profile.user)
+                    profile.set_search_keys()
+                bulk_insert(MentorProfile, profiles)
+                SkillOptions.refresh()  # bulk_insert saves no profile: count them now
             created += len(new)
         return mentors + mentees
 

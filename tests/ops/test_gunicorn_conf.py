@@ -153,10 +153,12 @@ def _server_env(tmp_path: Path, **variables: str) -> dict[str, str]:
     with closing(sqlite3.connect(tmp_path / "gunicorn.sqlite3")) as database:
         database.execute("PRAGMA journal_mode=WAL")
     env.update(
-        DJANGO_DEBUG="true",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
-        PYTHONUNBUFFERED="1",
-        **variables,
+        {
+            "DJANGO_DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
+            "PYTHONUNBUFFERED": "1",
+            **variables,
+        }
     )
     return env
 

@@ -1,0 +1,105 @@
+"""The database restarted under a running site (docs/PRODUCT.md §6.2): while it is away,
+every page answers the plain 503 page, never a traceback; when it is back, the same
+gunicorn answers again, with no restart.
+
+Real processes on 127.0.0.1: a PostgreSQL server of the test's own (tests/pg_cluster.py,
+so the machine's server is not disturbed) and gunicorn with the production settings
+(DEBUG off, hashed static files)."""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT
+from tests.ops.test_gunicorn_conf import _children
+from tests.ops.test_slow_clients import gunicorn
+from tests.pg_cluster import private_postgres
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "a-test-only-secret-key-that-is-long-enough-for-check-deploy-0123",
+    "DJANGO_SECURE_SSL_REDIRECT": "false",
+}
+
+
+def _manage(database_url: str, *args: str) -> None:
+    env = {**os.environ, **PRODUCTION, "DATABASE_URL": database_url}
+    subprocess.run(
+        [sys.executable, "manage.py", *args, "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+
+
+def _get(port: int, path: str) -> tuple[int, dict[str, str], str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def site_on_its_own_database(tmp_path):
+    with private_postgres() as database:
+        _manage(database.url, "migrate")
+        _manage(database.url, "collectstatic")
+        with gunicorn(tmp_path, DATABASE_URL=database.url, **PRODUCTION) as port:
+            yield database, port
+
+
+def test_pages_answer_503_while_the_database_is_away_and_recover_without_a_restart(
+    site_on_its_own_database,
+):
+    database, port = site_on_its_own_database
+    status, _, body = _get(port, "/mentors/")
+    assert status == 200, body
+    workers = _children(_gunicorn_master(port))
+
+    database.stop()
+    away = [_get(port, "/mentors/") for _ in range(3)]
+    health_status, _, health = _get(port, "/healthz")
+
+    for status, headers, body in away:
+        assert (status, headers["Retry-After"]) == (503, "30")
+        assert "<h1>Back in a moment</h1>" in body
+        assert "Traceback" not in body and "OperationalError" not in body
+    assert health_status == 503
+    assert json.loads(health)["database"] == "error"
+
+    database.start()
+    status, _, body = _get(port, "/mentors/")
+
+    assert status == 200
+    assert "<h1>Back in a moment</h1>" not in body
+    # The same worker processes answered: nothing was restarted to recover.
+    assert _children(_gunicorn_master(port)) == workers
+
+
+def _gunicorn_master(port: int) -> int:
+    """The pid of the gunicorn listening on `port` (its command line names the port)."""
+    for cmdline in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            words = open(f"/proc/{cmdline}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if f"127.0.0.1:{port}".encode() in words and any(b"gunicorn" in w for w in words):
+            parent = int(open(f"/proc/{cmdline}/stat").read().rsplit(")", 1)[1].split()[1])
+            if f"127.0.0.1:{port}".encode() not in _cmdline(parent):
+                return int(cmdline)
+    raise AssertionError(f"no gunicorn on port {port}")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        return b""

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from accounts.models import BOOKABLE_MINUTES, CHOOSE_A_SESSION_LENGTH, ApplicationStatus
@@ -147,4 +147,4 @@ def book(request: HttpRequest, payload: BookingIn):
         if str(refused) == services.SLOT_TAKEN:
             raise Problem(409, str(refused)) from None
         raise invalid(_FIELD_OF.get(str(refused), "start"), str(refused)) from None
-    return 201, session_data(session)
+    return Status(201, session_data(session))

@@ -5,11 +5,11 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
-from api.problems import CONTENT_TYPE, problem
+from api.problems import CONTENT_TYPE, not_found, problem
 
 
 class ApiResponsesMiddleware:
-    """Under /api/: a 405 from the router (a known path, another method) becomes a problem
+    """Under /api/: a 404 or a 405 from the router (a known path, another method) becomes a problem
     that keeps its `Allow` header, and no response is stored by any cache (each holds one
     person's data, chosen by their token)."""
 
@@ -20,7 +20,10 @@ class ApiResponsesMiddleware:
         response = self.get_response(request)
         if not request.path.startswith("/api/"):
             return response
-        if response.status_code == 405 and response.get("Content-Type") != CONTENT_TYPE:
+        is_problem = response.get("Content-Type") == CONTENT_TYPE
+        if response.status_code == 404 and not is_problem:
+            response = not_found()  # e.g. /api/v1/ itself, which the router answers so
+        elif response.status_code == 405 and not is_problem:
             allowed = response.get("Allow", "")
             response = problem(
                 405,

@@ -24,7 +24,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
-from accounts.services import email_change_token
+from accounts.services import create_api_token, email_change_token
 from availability.models import WeeklyAvailability
 from tests.conftest import MEET, client_for
 from tests.factories import PASSWORD, MentorFactory
@@ -46,6 +46,10 @@ def named_patterns(patterns=None, prefix="", namespace=""):
             yield from named_patterns(entry.url_patterns, route, inner)
         elif isinstance(entry, URLPattern) and entry.name:
             if route.startswith("django-admin/") and route != "django-admin/":
+                continue
+            # The JSON API answers tokens, not logins: its own matrix, over every route of
+            # its OpenAPI document, is tests/api/test_access.py.
+            if route.startswith("api/"):
                 continue
             yield f"{namespace}{entry.name}", route
 
@@ -73,6 +77,12 @@ def _mentor_only(mentor_outcome):
 def _login_data(w, role):
     user = w.users[role] or w.users["mentee"]
     return {"username": user.email, "password": PASSWORD}
+
+
+def _mentee_token(w):
+    """The mentee's one API token (made on first use: the same token on every call)."""
+    mentee = w.users["mentee"]
+    return mentee.api_tokens.first() or create_api_token(mentee, "Slack bot").token
 
 
 def _account_data(w, role):
@@ -117,6 +127,19 @@ MATRIX = {
         _row(LOGIN, 200, 404, 404, 404),
         None,
         _row(LOGIN, "/account/", 404, 404, 404),
+    ),
+    "api_tokens": (
+        None,
+        _members(200),
+        lambda w, r: {"name": "Slack bot"},
+        _members(201),  # the page that shows the new token, once
+    ),
+    # The mentee's token: only the mentee can revoke it.
+    "api_token_revoke": (
+        lambda w: {"pk": _mentee_token(w).pk},
+        _members(405),
+        None,
+        _row(LOGIN, "/account/api-tokens/", 404, 404, 404),
     ),
     "password_reset": (
         None,

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestInvalid
 from ninja.openapi.docs import Swagger
+from ninja.parser import Parser
 
 from api import mentors, sessions
 from api.auth import TokenAuth
@@ -22,6 +23,21 @@ class Docs(Swagger):
     template = "api/docs.html"
 
 
+class NotAnObject(ValueError):
+    """A body that is JSON, but not an object (a list, a string, a number, null)."""
+
+
+class JsonObjects(Parser):
+    """Every body the API reads is one JSON object; anything else is refused whole (400)
+    before its fields are looked at."""
+
+    def parse_body(self, request: HttpRequest):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise NotAnObject("The request body must be a JSON object.")
+        return data
+
+
 api = NinjaAPI(
     title="CodeMentorHub API",
     version="1",
@@ -31,6 +47,7 @@ api = NinjaAPI(
         "`Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
     ),
     auth=TokenAuth(),
+    parser=JsonObjects(),
     urls_namespace="api",
     docs=Docs(settings={"tryItOutEnabled": False}),
     docs_url="/docs",
@@ -67,7 +84,9 @@ def request_invalid(request: HttpRequest, error: RequestInvalid) -> HttpResponse
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     if isinstance(error, AuthenticationError):
         return unauthorized()
-    if error.status_code == 400:
+    if error.status_code == 400:  # the body could not be read (the framework wraps the reason)
+        if isinstance(error.__cause__, NotAnObject):
+            return problem(400, str(error.__cause__))
         return problem(400, "The request body is not valid JSON.")
     return problem(error.status_code, str(error))
 

@@ -163,3 +163,24 @@ def test_the_rate_limit_is_per_token_counted_in_the_database(mentee, settings, c
     assert ApiClient(other.raw).get("/api/v1/sessions/").status_code == 200
     clock.advance(timedelta(seconds=40))
     assert first.get("/api/v1/sessions/").status_code == 200
+
+
+def test_seed_demo_prints_a_working_admin_token_and_revokes_the_last_one(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def seed() -> str:
+        out = StringIO()
+        call_command("seed_demo", password="demo1234", stdout=out)
+        (line,) = [line for line in out.getvalue().splitlines() if "API token" in line]
+        return line.rsplit(" ", 1)[-1]
+
+    first = seed()
+    second = seed()
+
+    assert ApiClient(first).get("/api/v1/sessions/").status_code == 401
+    response = ApiClient(second).get("/api/v1/sessions/")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) > 0  # the admin sees the demo sessions
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 1

@@ -295,7 +295,7 @@ class SkillOptions(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal API token (docs/PRODUCT.md §10.1): it acts with exactly its owner's rights.
+    """A personal API token (docs/PRODUCT.md §11): it acts with exactly its owner's rights.
 
     Only the SHA-256 of the token is kept: the token itself is shown once, when it is
     created, and cannot be read back. A token carries 256 random bits, so a plain hash (no

@@ -140,7 +140,7 @@ def reset_password(user: User, password: str) -> User:
     return user
 
 
-# --- Personal API tokens (docs/PRODUCT.md §10.1) ------------------------------------------
+# --- Personal API tokens (docs/PRODUCT.md §11) ------------------------------------------
 
 API_TOKEN_PREFIX = "cmh_"
 # What the tokens page shows of a token: enough to tell tokens apart, too little to use.

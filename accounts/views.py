@@ -149,7 +149,7 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """The person's API tokens (docs/PRODUCT.md §10.1): a new one is shown once, on the
+    """The person's API tokens (docs/PRODUCT.md §11): a new one is shown once, on the
     page that answers its creation (never kept in the session or anywhere else)."""
     form = ApiTokenForm(request.POST or None)
     created = None

@@ -1,5 +1,5 @@
 """Who is asking: a personal API token in `Authorization: Bearer <token>`, and nothing else
-(docs/PRODUCT.md §10.1). No session cookie is read, so a page open in the same browser
+(docs/PRODUCT.md §11). No session cookie is read, so a page open in the same browser
 cannot be made to act through the API: that is why the API needs no CSRF token.
 
 Each request with a live token counts against the token's rate limit

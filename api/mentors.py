@@ -1,6 +1,6 @@
 """/api/v1/mentors/ (the directory and each mentor's free times) and /api/v1/bookings (a
 mentee books a free time), through the directory's selector, the free-time computation and
-the booking service the pages use (docs/PRODUCT.md §7, §8.2, §10.1)."""
+the booking service the pages use (docs/PRODUCT.md §7, §8.2, §11.1)."""
 
 import math
 from datetime import UTC, datetime, timedelta

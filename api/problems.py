@@ -1,4 +1,4 @@
-"""Errors as RFC 9457 problem details (docs/PRODUCT.md §10.1): `application/problem+json`
+"""Errors as RFC 9457 problem details (docs/PRODUCT.md §11): `application/problem+json`
 with `type`, `title`, `status`, `detail`, and `errors` (a list of messages per field) where
 fields were refused. `type` is "about:blank": the status says what kind of problem it is,
 `title` is the status's own phrase, `detail` says what happened in the product's words."""

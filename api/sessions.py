@@ -1,6 +1,6 @@
 """/api/v1/sessions/: read the sessions one may see, and change them through the same
 service functions, with the same rules of who may do what, as the pages
-(docs/PRODUCT.md §10.1). A session one may not see answers 404, as one that does not exist;
+(docs/PRODUCT.md §11). A session one may not see answers 404, as one that does not exist;
 an action one's role does not allow on a session one can see answers 403; a change the
 session's state refuses answers 409 with the words the pages show."""
 

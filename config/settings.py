@@ -272,7 +272,7 @@ if MENTEE_PENDING_LIMIT > MENTEE_PENDING_LIMIT_TOTAL:
 # minutes (bookings.services.count_booking_attempt, ops/ratelimit.py).
 BOOKING_MAX_ATTEMPTS = 10
 BOOKING_THROTTLE_MINUTES = 10
-# Requests one API token may make within any minute (docs/PRODUCT.md §10.1), counted in the
+# Requests one API token may make within any minute (docs/PRODUCT.md §11), counted in the
 # database for every web process (ops/ratelimit.py); beyond it 429 with Retry-After.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1, maximum=100_000)
 CURRENCY = env_str("CURRENCY", "USD")

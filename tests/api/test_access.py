@@ -1,4 +1,4 @@
-"""The API's access matrix (docs/PRODUCT.md §10.1): every route of the OpenAPI document ×
+"""The API's access matrix (docs/PRODUCT.md §11): every route of the OpenAPI document ×
 every persona, with the exact status. A route added to the API without a row here fails
 `test_every_route_of_the_document_has_a_row`.
 

@@ -1,4 +1,4 @@
-"""Fuzzing every route of the API (docs/PRODUCT.md §10.1): bodies of any JSON shape (wrong
+"""Fuzzing every route of the API (docs/PRODUCT.md §11): bodies of any JSON shape (wrong
 types, missing and extra fields, huge numbers, unicode, NUL, lone surrogates), bodies that
 are not JSON at all, query parameters of any text, ids of any text.
 

@@ -1,4 +1,4 @@
-"""GET /api/v1/sessions/ pages by keyset (docs/PRODUCT.md §10.1): following `next` from the
+"""GET /api/v1/sessions/ pages by keyset (docs/PRODUCT.md §11): following `next` from the
 first page lists every session one may see exactly once, soonest first by (start, id), and
 `next` is null on the last page; a page costs the same queries whatever the data."""
 

@@ -1,4 +1,4 @@
-"""Every write of the API is the page's write (docs/PRODUCT.md §10.1): the same service
+"""Every write of the API is the page's write (docs/PRODUCT.md §11): the same service
 function, so the same session fields, audit rows and queued emails. Each test does the
 change through the page, records what was written, rolls it back, does it through the API,
 and compares; and a refused change answers 409 with the words the page shows."""

@@ -1,4 +1,4 @@
-"""Personal API tokens (docs/PRODUCT.md §10.1): made, named and revoked at
+"""Personal API tokens (docs/PRODUCT.md §11): made, named and revoked at
 /account/api-tokens/; shown once; only a hash stored; "last used" recorded at most once a
 minute; a revoked token, or one whose owner is inactive, is refused; a limit per token."""
 

@@ -49,7 +49,8 @@ api = NinjaAPI(
     auth=TokenAuth(),
     parser=JsonObjects(),
     urls_namespace="api",
-    docs=Docs(settings={"tryItOutEnabled": False}),
+    # No deep links: they put a link inside each operation's button (nested controls).
+    docs=Docs(settings={"tryItOutEnabled": False, "deepLinking": False}),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

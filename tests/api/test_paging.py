@@ -53,7 +53,9 @@ def in_order(sessions) -> list[int]:
 
 
 @pytest.fixture
-def people(db):
+def people(without_overlap_guards):
+    """Mentors and mentees for make_sessions, whose sessions may overlap (sessions at one
+    instant walk the order's tie-break; PostgreSQL's no-overlap constraints are off)."""
     return [MentorFactory() for _ in range(3)], [UserFactory() for _ in range(2)]
 
 

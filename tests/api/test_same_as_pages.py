@@ -3,6 +3,7 @@ function, so the same session fields, audit rows and queued emails. Each test do
 change through the page, records what was written, rolls it back, does it through the API,
 and compares; and a refused change answers 409 with the words the page shows."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -45,13 +46,18 @@ def written() -> dict:
     return {
         "sessions": list(sessions),
         "events": list(events),
-        "emails": list(emails),
+        "emails": [{**email, "body_text": _no_ids(email["body_text"])} for email in emails],
         "payments": list(Payment.objects.order_by("amount").values("status", "amount")),
     }
 
 
 class Undo(Exception):
     """Rolls back what the page wrote, once it has been recorded."""
+
+
+def _no_ids(text: str) -> str:
+    """A new session's id in its links: rolled back, PostgreSQL does not give it again."""
+    return re.sub(r"sessions/[0-9]+/", "sessions/<id>/", text)
 
 
 def through_both(page, api) -> tuple[dict, dict, object]:

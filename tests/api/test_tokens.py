@@ -184,3 +184,19 @@ def test_seed_demo_prints_a_working_admin_token_and_revokes_the_last_one(db):
     assert response.status_code == 200
     assert len(response.json()["results"]) > 0  # the admin sees the demo sessions
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_djangos_admin_lists_tokens_without_their_hash(mentee):
+    from accounts.models import User
+
+    new = create_api_token(mentee, "Slack bot")
+    root = User.objects.create_superuser("root@example.com", "a-long-password-42")
+    client = client_for(root)
+
+    listing = client.get("/django-admin/accounts/apitoken/").content.decode()
+    change = client.get(f"/django-admin/accounts/apitoken/{new.token.pk}/change/")
+
+    assert new.token.prefix in listing
+    assert change.status_code == 200
+    assert new.token.token_hash not in change.content.decode()
+    assert client.get("/django-admin/accounts/apitoken/add/").status_code == 403

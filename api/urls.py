@@ -1,6 +1,7 @@
 """The JSON API at /api/v1/ (docs/API.md): django-ninja builds the routes and the OpenAPI
 document from the views' types; every error leaves as a problem (api/problems.py)."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -90,6 +91,11 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
             return problem(400, str(error.__cause__))
         return problem(400, "The request body is not valid JSON.")
     return problem(error.status_code, str(error))
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    return problem(400, "The request body is too large.")
 
 
 @api.exception_handler(Problem)

@@ -206,3 +206,15 @@ def test_invalid_fields_are_422_with_errors_per_field(fuzz_world):
     assert set(errors) == {"mentor", "start", "duration_minutes", "notes"}
     assert errors["notes"] == ["Text cannot contain NUL characters."]
     assert json.loads(response.content)["title"] == "Unprocessable Content"
+
+
+def test_a_body_over_the_size_limit_is_400(fuzz_world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = _clients(fuzz_world)["mentee"]
+    before = product_state()
+
+    response = client.post("/api/v1/bookings", {"notes": "x" * 2000})
+
+    assert response.status_code == 400
+    assert problem_of(response)["detail"] == "The request body is too large."
+    assert product_state() == before

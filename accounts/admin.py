@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 
-from accounts.models import MentorProfile, SkillOptions, User
+from accounts.models import ApiToken, MentorProfile, SkillOptions, User
 from common.email_addresses import EmailAddressField
 
 
@@ -43,3 +43,18 @@ class MentorProfileAdmin(RecountsSkillOptions, admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["user"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "headline"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Data repair: find a person's tokens by name or first characters, e.g. one reported
+    leaked. Tokens are made only by their owners (the token is shown to them alone), and
+    revoked on the tokens page; here they can be deleted."""
+
+    list_display = ["name", "owner", "prefix", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["name", "prefix", "owner__email"]
+    readonly_fields = ["owner", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -298,3 +298,16 @@ class OutboxPasswordResetForm(LimitedForm, PasswordResetForm):
         rate = ratelimit.Rate(scope="password_reset_email", limit=1, window=interval)
         if allow(rate, email=email) and user is not None:
             queue_emails([outgoing])
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: its name, so its owner can tell it from others."""
+
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        strip=True,
+        help_text="What will use it, e.g. “HR sync” or “Slack bot”.",
+        error_messages={"required": "Give the token a name."},
+        validators=[_refuse_control_characters],
+    )

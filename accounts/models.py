@@ -292,3 +292,31 @@ class SkillOptions(models.Model):
                 listed.order_by("id").values_list("skills", flat=True).iterator()
             )
             options.save(update_fields=["names"])
+
+
+class ApiToken(models.Model):
+    """A personal API token (docs/PRODUCT.md §11): it acts with exactly its owner's rights.
+
+    Only the SHA-256 of the token is kept: the token itself is shown once, when it is
+    created, and cannot be read back. A token carries 256 random bits, so a plain hash (no
+    salt, no slow hash) is enough and lets a request find its token by one index lookup.
+    `prefix` (the first characters) lets its owner tell tokens apart in lists."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=16, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "created_at"], name="api_token_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,12 +1,15 @@
 """Changes to a person's own account (docs/PRODUCT.md §1.3)."""
 
+import hashlib
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from common.urls import absolute_url
 from notifications.emails import email_to, queue_emails
 from notifications.models import EmailKind
@@ -135,3 +138,71 @@ def reset_password(user: User, password: str) -> User:
         user.save(update_fields=["password"])
         throttle.clear_account(user.email)
     return user
+
+
+# --- Personal API tokens (docs/PRODUCT.md §11) ------------------------------------------
+
+API_TOKEN_PREFIX = "cmh_"
+# What the tokens page shows of a token: enough to tell tokens apart, too little to use.
+API_TOKEN_VISIBLE = len(API_TOKEN_PREFIX) + 6
+# A token's "last used" is written at most this often: a write on every request would
+# make each read of the API a write too.
+API_TOKEN_LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def api_token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    token: ApiToken
+    raw: str  # shown once, never stored
+
+
+def create_api_token(owner: User, name: str) -> NewApiToken:
+    """A new token named `name` (already validated) for `owner`: 256 random bits behind the
+    "cmh_" prefix. Only its SHA-256 and its first characters are stored."""
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        owner=owner, name=name, token_hash=api_token_hash(raw), prefix=raw[:API_TOKEN_VISIBLE]
+    )
+    return NewApiToken(token=token, raw=raw)
+
+
+def revoke_api_token(owner: User, token_id: int) -> ApiToken:
+    """Revoke one of `owner`'s tokens; from now on it authenticates nothing. Raises
+    LookupError for a token that is not theirs (the page answers 404). Revoking a revoked
+    token changes nothing."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(owner=owner, pk=token_id).first()
+        if token is None:
+            raise LookupError("No such token.")
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+    return token
+
+
+def authenticate_api_token(raw: str) -> ApiToken | None:
+    """The live token `raw` names, with its owner; None when it names no token, a revoked
+    one, or one whose owner's account is inactive. Records when it was last used (at most
+    once every API_TOKEN_LAST_USED_EVERY)."""
+    if not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("owner")
+        .filter(token_hash=api_token_hash(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.owner.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= API_TOKEN_LAST_USED_EVERY:
+        # A plain UPDATE with its own condition: parallel requests write it once at most.
+        stale = now - API_TOKEN_LAST_USED_EVERY
+        ApiToken.objects.filter(pk=token.pk).filter(
+            models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=stale)
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token

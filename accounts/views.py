@@ -6,11 +6,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import (
     AccountForm,
+    ApiTokenForm,
     EmailAuthenticationForm,
     OutboxPasswordResetForm,
     SignupForm,
@@ -23,7 +25,9 @@ from accounts.services import (
     AccountError,
     EmailChangeLinkError,
     confirm_email_change,
+    create_api_token,
     read_email_change_link,
+    revoke_api_token,
     update_account,
 )
 
@@ -140,3 +144,38 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     except AccountError as error:
         return render(request, "registration/email_change.html", {"refusal": error}, status=409)
     return render(request, "registration/email_change.html", {"change": change})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The person's API tokens (docs/PRODUCT.md §11): a new one is shown once, on the
+    page that answers its creation (never kept in the session or anywhere else)."""
+    form = ApiTokenForm(request.POST or None)
+    created = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            created = create_api_token(request.user, form.cleaned_data["name"])
+            form = ApiTokenForm()
+            status = 201
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "created": created,
+        "tokens": request.user.api_tokens.all(),
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+    return render(request, "registration/api_tokens.html", context, status=status)
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        token = revoke_api_token(request.user, pk)
+    except LookupError:
+        raise Http404("No such token.") from None
+    messages.success(request, f"The token “{token.name}” was revoked; it no longer works.")
+    return redirect("api_tokens")

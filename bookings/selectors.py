@@ -496,3 +496,59 @@ def session_audit_trail(session: MentoringSession) -> QuerySet[SessionEvent]:
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+# --- The JSON API's sessions (docs/PRODUCT.md §10.1) -------------------------------------
+
+API_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class SessionQuery:
+    """A page of the API's session list: its filters and where it starts."""
+
+    status: str = ""
+    start_after: datetime | None = None  # sessions starting at or after this instant
+    start_before: datetime | None = None  # … and before this one
+    after: Cursor | None = None  # the row the page starts after, in (start, id) order
+
+
+def sessions_visible_to(user) -> QuerySet[MentoringSession]:
+    """Every session for an admin; a person's own, as mentee or mentor, for anyone else."""
+    sessions = _base()
+    return sessions if user.is_staff else sessions.filter(Q(mentor=user) | Q(mentee=user))
+
+
+def session_visible_to(user, session_id: int) -> MentoringSession | None:
+    """The session with its people if `user` may see it (see sessions_visible_to); None
+    otherwise (the API answers 404, as for a session that does not exist)."""
+    return sessions_visible_to(user).filter(pk=session_id).first()
+
+
+def _filtered(sessions: QuerySet[MentoringSession], query: SessionQuery):
+    if query.status:
+        sessions = sessions.filter(status=query.status)
+    if query.start_after is not None:
+        sessions = sessions.filter(start__gte=query.start_after)
+    if query.start_before is not None:
+        sessions = sessions.filter(start__lt=query.start_before)
+    return sessions
+
+
+def api_session_page(user, query: SessionQuery, *, size: int = API_PAGE_SIZE) -> KeysetPage:
+    """One page of the sessions `user` may see, soonest first by (start, id), after the
+    query's cursor. An admin's page is one range of the (start, id) index, or of (status,
+    start, id) with a status: one query at any depth. A person's page merges two such
+    ranges, as mentor and as mentee (each from its own (person, start, id) index): two
+    queries, since one `mentor OR mentee` condition would walk every session instead."""
+    if user.is_staff:
+        return keyset_page(_filtered(_base(), query), size=size, after=query.after)
+    legs = [
+        keyset_page(_filtered(_base().filter(**{role: user}), query), size=size, after=query.after)
+        for role in ("mentor", "mentee")
+    ]
+    rows = sorted(
+        {row.pk: row for leg in legs for row in leg.rows}.values(), key=lambda r: (r.start, r.pk)
+    )
+    has_next = len(rows) > size or any(leg.has_next for leg in legs)
+    return KeysetPage(rows[:size], has_next=has_next, has_previous=query.after is not None)

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",  # django-ninja's Swagger UI files (static/ninja/), for /api/v1/docs
+    "api",
     "accounts",
     "bookings",
     "mentors",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "api.middleware.ApiResponsesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -269,6 +272,9 @@ if MENTEE_PENDING_LIMIT > MENTEE_PENDING_LIMIT_TOTAL:
 # minutes (bookings.services.count_booking_attempt, ops/ratelimit.py).
 BOOKING_MAX_ATTEMPTS = 10
 BOOKING_THROTTLE_MINUTES = 10
+# Requests one API token may make within any minute (docs/PRODUCT.md §11), counted in the
+# database for every web process (ops/ratelimit.py); beyond it 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1, maximum=100_000)
 CURRENCY = env_str("CURRENCY", "USD")
 # Payment provider for new bookings: a registered name ("offline") or a dotted class path.
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "offline")

@@ -18,10 +18,13 @@ urlpatterns = [
     path("accounts/login/", account_views.EmailLoginView.as_view(), name="login"),
     path("accounts/", include("accounts.urls")),
     path("account/", account_views.account, name="account"),
+    path("account/api-tokens/", account_views.api_tokens, name="api_tokens"),
+    path("account/api-tokens/<id:pk>/revoke/", account_views.revoke_token, name="api_token_revoke"),
     path("account/email/<str:token>/", account_views.confirm_email, name="account_email_confirm"),
     path("", include("bookings.urls")),
     path("", include("mentors.urls")),
     path("", include("availability.urls")),
     path("", include("notifications.urls")),
+    path("api/", include("api.urls")),
     path("django-admin/", admin.site.urls),
 ]

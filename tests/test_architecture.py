@@ -15,6 +15,7 @@ from tests.helpers import ROOT
 # Top to bottom. Apps in one layer are independent of each other.
 LAYERS: list[set[str]] = [
     {"config"},
+    {"api"},
     {"mentors"},
     {"bookings"},
     {"availability", "payments"},

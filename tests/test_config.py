@@ -91,6 +91,16 @@ def test_empty_variable_counts_as_unset(monkeypatch):
         ),
         ("SIGNUP_LIMIT_PER_HOUR", "0", "SIGNUP_LIMIT_PER_HOUR must be between 1 and 1000; got 0."),
         (
+            "API_RATE_LIMIT_PER_MINUTE",
+            "0",
+            "API_RATE_LIMIT_PER_MINUTE must be between 1 and 100000; got 0.",
+        ),
+        (
+            "API_RATE_LIMIT_PER_MINUTE",
+            "many",
+            "API_RATE_LIMIT_PER_MINUTE must be a whole number; got 'many'.",
+        ),
+        (
             "PASSWORD_RESET_LIMIT_PER_HOUR",
             "many",
             "PASSWORD_RESET_LIMIT_PER_HOUR must be a whole number; got 'many'.",

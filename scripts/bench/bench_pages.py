@@ -98,6 +98,9 @@ def configure_environment() -> str:
     os.environ["DJANGO_DEBUG"] = "false"  # production settings: the figures that matter
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    # The API rows send more than a token may in a minute; each request is still counted
+    # against its limit (the cost measured), it is only never refused.
+    os.environ["API_RATE_LIMIT_PER_MINUTE"] = "100000"
     (ROOT / "var").mkdir(exist_ok=True)
     return url
 
@@ -355,6 +358,32 @@ def deep_page_path() -> str:
     return f"/admin/sessions/?after={Cursor(1, row.start, row.pk).token}"
 
 
+def api_client_for(email: str):
+    """A client that sends a new API token of the person's (the API reads no cookie)."""
+    from django.test import Client
+
+    from accounts.models import User
+    from accounts.services import create_api_token
+
+    raw = create_api_token(User.objects.get(email=email), "bench").raw
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    # A token's first request also creates its rate-limit row and records "last used":
+    # the queries counted below are those of every later request.
+    client.get("/api/v1/sessions/")
+    return client
+
+
+def deep_api_path() -> str:
+    """The API's session list at 80% of the sessions: the cursor of the row before it in
+    the list's (start, id) order (common/keyset.py), as its `next` would name it."""
+    from bookings.models import MentoringSession
+    from common.keyset import Cursor
+
+    position = MentoringSession.objects.count() * 4 // 5
+    row = MentoringSession.objects.order_by("start", "id")[position]
+    return f"/api/v1/sessions/?cursor={Cursor(0, row.start, row.pk).token}"
+
+
 def name_of(email: str) -> str:
     from accounts.models import User
 
@@ -399,6 +428,7 @@ def page_table(args) -> dict[str, Page]:
         fail(f"Django admin shows {changelist.list_per_page} per page, the dashboard {PAGE_SIZE}.")
     staff = client_for("admin@example.com")
     mentor, mentee = client_for(BUSY_MENTOR), client_for(BUSY_MENTEE)
+    api = api_client_for("admin@example.com")
     busy_session = (
         MentoringSession.objects.filter(mentor__email=BUSY_MENTOR).order_by("start", "id").first()
     )
@@ -436,6 +466,9 @@ def page_table(args) -> dict[str, Page]:
         Page(
             f"/mentors/?skill={COMMON_SKILL}", Client(), "/mentors/?" + _query(skill=COMMON_SKILL)
         ),
+        Page("API /api/v1/sessions/ (admin token)", api, "/api/v1/sessions/"),
+        Page("API /api/v1/sessions/ page at 80%", api, deep_api_path()),
+        Page("API /api/v1/sessions/<id>", api, f"/api/v1/sessions/{busy_session.pk}"),
         Page("confirm POST", staff, "", post=confirms.next_form),
         Page("reschedule page (mentee)", mentee, f"/sessions/{to_move.pk}/reschedule/"),
         Page("reschedule POST (mentor)", mentor, "", post=moves.next_form),
@@ -582,6 +615,7 @@ def print_pages(pages: dict[str, Page], *, floor: Page, django_admin: Page) -> N
 
 # The targets (docs/benchmarks.md): readable code within these beats cryptic code within less.
 FLOOR_TARGET = 2.5  # × the floor's median
+API_FLOOR_TARGET = 2.0  # × the floor's median, for the JSON API's reads (no template)
 DJANGO_ADMIN_TARGET = 0.3  # × Django admin's changelist, for the admin dashboard
 QUERIES_TARGET = 8  # for a page (GET); a POST locks and checks what it changes: reported only
 
@@ -594,12 +628,13 @@ def print_targets(pages: dict[str, Page], *, floor: Page, django_admin: Page) ->
             continue
         ratio = page.median / floor.median
         is_page = page.post is None
-        good = ratio <= FLOOR_TARGET and (page.queries <= QUERIES_TARGET or not is_page)
+        target = API_FLOOR_TARGET if page.name.startswith("API") else FLOOR_TARGET
+        good = ratio <= target and (page.queries <= QUERIES_TARGET or not is_page)
         ok &= good
         queries = f"(≤ {QUERIES_TARGET})" if is_page else "(a POST: no target)"
         print(
             f"  {'ok  ' if good else 'MISS'} {page.name}: {ratio:.2f} × floor "
-            f"(≤ {FLOOR_TARGET}), {page.queries} queries {queries}"
+            f"(≤ {target}), {page.queries} queries {queries}"
         )
         if page.name.startswith("admin dashboard"):
             admin_ratio = page.median / django_admin.median

@@ -13,6 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import ApplicationStatus
+from accounts.services import create_api_token
 from availability.models import AvailabilityException, ExceptionKind, WeeklyAvailability
 from availability.slots import free_slots
 from bookings.models import MentoringSession
@@ -83,6 +84,7 @@ def world(mentee, mentor, other_mentee, admin_user, pending_session) -> World:
         next_attempt_at=timezone.now(),
     )
     beat("security-tests")  # a live worker, so /healthz answers 200
+    create_api_token(mentee, "Slack bot")  # the mentee's API token, for its revoke URL
     slot = free_slots(mentor, duration_minutes=60)[0].isoformat()
     return World(
         users={

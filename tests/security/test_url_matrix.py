@@ -47,6 +47,10 @@ def named_patterns(patterns=None, prefix="", namespace=""):
         elif isinstance(entry, URLPattern) and entry.name:
             if route.startswith("django-admin/") and route != "django-admin/":
                 continue
+            # The JSON API answers tokens, not logins: its own matrix, over every route of
+            # its OpenAPI document, is tests/api/test_access.py.
+            if route.startswith("api/"):
+                continue
             yield f"{namespace}{entry.name}", route
 
 
@@ -73,6 +77,11 @@ def _mentor_only(mentor_outcome):
 def _login_data(w, role):
     user = w.users[role] or w.users["mentee"]
     return {"username": user.email, "password": PASSWORD}
+
+
+def _mentee_token(w):
+    """The mentee's API token (the world's)."""
+    return w.users["mentee"].api_tokens.get()
 
 
 def _account_data(w, role):
@@ -117,6 +126,19 @@ MATRIX = {
         _row(LOGIN, 200, 404, 404, 404),
         None,
         _row(LOGIN, "/account/", 404, 404, 404),
+    ),
+    "api_tokens": (
+        None,
+        _members(200),
+        lambda w, r: {"name": "Slack bot"},
+        _members(201),  # the page that shows the new token, once
+    ),
+    # The mentee's token: only the mentee can revoke it.
+    "api_token_revoke": (
+        lambda w: {"pk": _mentee_token(w).pk},
+        _members(405),
+        None,
+        _row(LOGIN, "/account/api-tokens/", 404, 404, 404),
     ),
     "password_reset": (
         None,

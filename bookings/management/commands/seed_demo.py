@@ -19,6 +19,7 @@ from accounts.models import (
     SkillOptions,
     User,
 )
+from accounts.services import create_api_token, revoke_api_token
 from availability.models import WeeklyAvailability
 from bookings.models import MentoringSession, PaymentStatus, Status
 from bookings.selectors import ACTIVE
@@ -27,6 +28,7 @@ from ops.jobs import analyze
 from payments.services import bulk_create_for_sessions
 
 MAX_SESSIONS = 1_000_000
+DEMO_TOKEN_NAME = "Demo token"
 BULK_MENTOR_DOMAIN = "mentors.example.com"
 BULK_MENTEE_DOMAIN = "mentees.example.com"
 # A benchmark needs one heavy mentor and one heavy mentee; it finds them by these emails.
@@ -282,6 +284,7 @@ class Command(BaseCommand):
             self._core_sessions(mentor, mentee)
             others = self._demo_people(hashed)
             self._weekday_hours()
+            api_token = self._demo_api_token(admin)
         busy = self._bulk_sessions(hashed, sessions) if sessions else None
         analyze()  # fresh planner statistics after a bulk load (ops/jobs.py says why)
         self.stdout.write(
@@ -291,11 +294,20 @@ class Command(BaseCommand):
         self.stdout.write(f"  mentor: mentor@example.com / {password}")
         self.stdout.write(f"  mentee: mentee@example.com / {password}")
         self.stdout.write(f"  ({others} more demo mentors and mentees share the same password)")
+        self.stdout.write(f"  API token of the admin (shown this once): {api_token}")
         if busy is not None:
             self.stdout.write(
                 f"Benchmark accounts: mentor {BUSY_MENTOR_EMAIL} ({busy[0]} sessions), "
                 f"mentee {BUSY_MENTEE_EMAIL} ({busy[1]} sessions)."
             )
+
+    def _demo_api_token(self, admin: User) -> str:
+        """A new API token for the admin, to try the API with (docs/API.md); the one an
+        earlier run made is revoked, since only its hash was kept and it cannot be shown
+        again."""
+        for token in admin.api_tokens.filter(name=DEMO_TOKEN_NAME, revoked_at__isnull=True):
+            revoke_api_token(admin, token.pk)
+        return create_api_token(admin, DEMO_TOKEN_NAME).raw
 
     def _weekday_hours(self) -> None:
         """Mon–Fri 09:00–17:00 (each mentor's own zone) for demo mentors without any hours

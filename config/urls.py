@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("mentors.urls")),
     path("", include("availability.urls")),
     path("", include("notifications.urls")),
+    path("", include("webhooks.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -50,6 +50,7 @@ class Channel:
     model: type[DeliveryRow]
     task = None
     noun = "row"  # in log lines: "email 12", "webhook delivery 7"
+    related: tuple[str, ...] = ()  # read with the claimed rows (select_related)
 
     def max_attempts(self) -> int:
         raise NotImplementedError
@@ -133,13 +134,11 @@ def claim(channel: Channel, ids: Sequence[int]) -> tuple[list[DeliveryRow], list
     marked skipped without an attempt. Returns (to send, skipped); rows that are not due,
     or that another worker holds right now, are in neither."""
     now = timezone.now()
+    claimable = channel.model.objects.select_for_update(skip_locked=True, of=("self",))
+    if channel.related:  # (select_related() without names would follow every key)
+        claimable = claimable.select_related(*channel.related)
     with transaction.atomic():
-        rows = list(
-            channel.model.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=list(ids))
-            .filter(_due(now))
-            .order_by("pk")
-        )
+        rows = list(claimable.filter(pk__in=list(ids)).filter(_due(now)).order_by("pk"))
         to_send, skipped = [], []
         for row in rows:
             if reason := channel.out_of_date_reason(row, now):
@@ -288,14 +287,14 @@ def relay() -> int:
     query, taking no write lock. Several workers relay side by side: SKIP LOCKED gives each
     row to one of them, and a row that got two tasks anyway is still sent once (`claim`)."""
     waiting = [
-        _unrelayed(channel).values_list(
-            Value(channel.name, output_field=models.CharField()), flat=True
-        )
+        _unrelayed(channel)
+        .order_by()
+        .values_list(Value(channel.name, output_field=models.CharField()), flat=True)
         for channel in channels()
     ]
     if not waiting:
         return 0
-    names = set(waiting[0].union(*waiting[1:]) if len(waiting) > 1 else waiting[0][:1])
+    names = set(waiting[0].union(*waiting[1:]).order_by() if len(waiting) > 1 else waiting[0][:1])
     handed_over = 0
     for channel in channels():
         if channel.name not in names:

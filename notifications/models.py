@@ -22,6 +22,7 @@ class EmailKind(models.TextChoices):
     PENDING_SESSION_MOVED = "pending_session_moved", "Pending session moved (to admins)"
     EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Email change: confirm the new address"
     EMAIL_CHANGE_NOTICE = "email_change_notice", "Email change: notice to the old address"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled (to admins)"
 
 
 class DeliveryState(models.TextChoices):
@@ -55,6 +56,11 @@ class DeliveryRow(models.Model):
     next_attempt_at = models.DateTimeField(db_index=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The django-tasks-db task last queued to deliver this row, so the sweep can tell a row
+    # whose task is still waiting from one whose task was lost (notifications.delivery).
+    # NULL on a new row until the worker's relay queues its first task.
+    task_id = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -88,11 +94,6 @@ class OutboundEmail(DeliveryRow):
     # The session's revision (its ics_sequence) when this email was written: a reminder
     # written for an older revision is out of date (notifications.reminders).
     session_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    # The django-tasks-db task last queued to deliver this row, so the sweep can tell a row
-    # whose task is still waiting from one whose task was lost (notifications.delivery).
-    # NULL on a new row until the worker's relay queues its first task.
-    task_id = models.UUIDField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"config"},
     {"mentors"},
     {"bookings"},
-    {"availability", "payments"},
+    {"availability", "payments", "webhooks"},
     {"accounts"},
     {"notifications"},
     {"ops"},

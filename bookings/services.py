@@ -100,7 +100,7 @@ def _audit(session, *, actor, action, from_status, old_link: str, note="") -> No
 
 def _announce(session: MentoringSession, event: str) -> None:
     """The change, to every webhook endpoint that asked for `event`: one insert, inside the
-    change's transaction (docs/PRODUCT.md §8.3)."""
+    change's transaction (docs/PRODUCT.md §11.2)."""
     webhooks.queue_event(event, session_data(session))
 
 

@@ -227,7 +227,7 @@ EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1, ma
 EMAIL_SEND_TIMEOUT = _email_timeout
 EMAIL_LEASE_SECONDS = env_int("EMAIL_LEASE_SECONDS", 300, minimum=5, maximum=86400)
 
-# --- Webhooks (docs/PRODUCT.md §8.3) ---------------------------------------------------
+# --- Webhooks (docs/PRODUCT.md §11.7) --------------------------------------------------
 # Endpoints on private, loopback, link-local or reserved addresses, and plain http, are
 # refused unless this is true (a receiver on this machine in tests and demos; an intranet).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)

@@ -1,5 +1,5 @@
 """The staff pages for webhooks (/admin/webhooks/): endpoints, their secrets (shown once),
-their delivery log and Resend (docs/PRODUCT.md §8.3)."""
+their delivery log and Resend (docs/PRODUCT.md §11.1, §11.4)."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse

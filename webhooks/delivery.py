@@ -2,7 +2,7 @@
 per Standard Webhooks, POST it with urllib3 to the address checked a moment before (the
 IP pinned, TLS still checked against the host name), and say which failures are retried.
 
-Sent by the worker only, never inside a request (docs/PRODUCT.md §8.3)."""
+Sent by the worker only, never inside a request (docs/PRODUCT.md §11.4)."""
 
 import logging
 from collections.abc import Sequence

@@ -1,4 +1,4 @@
-"""Webhook endpoints and the deliveries queued for them (docs/PRODUCT.md §8.3)."""
+"""Webhook endpoints and the deliveries queued for them (docs/PRODUCT.md §11)."""
 
 import base64
 import secrets

@@ -1,4 +1,4 @@
-"""Every write on webhook endpoints and deliveries (docs/PRODUCT.md §8.3): queuing an event
+"""Every write on webhook endpoints and deliveries (docs/PRODUCT.md §11): queuing an event
 inside the caller's transaction, the admins' changes to endpoints, Resend, and an endpoint's
 health as the worker learns it."""
 

@@ -1,4 +1,4 @@
-"""The staff pages at /admin/webhooks/ (docs/PRODUCT.md §8.3): who may see them, the secret
+"""The staff pages at /admin/webhooks/ (docs/PRODUCT.md §11): who may see them, the secret
 shown once, edits, enabling, deleting, the delivery log and Resend. (Every URL's access for
 every role is also in tests/security/test_url_matrix.py.)"""
 

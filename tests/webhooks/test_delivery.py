@@ -1,6 +1,6 @@
 """Webhook delivery in this process, to a real HTTP receiver on 127.0.0.1
 (tests/webhook_receiver.py): signatures, exactly once across an outage, which answers are
-retried and which fail at once, timeouts, the endpoint's health (docs/PRODUCT.md §8.3)."""
+retried and which fail at once, timeouts, the endpoint's health (docs/PRODUCT.md §11)."""
 
 import json
 from collections import Counter

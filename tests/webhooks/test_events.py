@@ -1,5 +1,5 @@
 """Which changes queue which events, with what body, in which transaction
-(docs/PRODUCT.md §8.3). The session starts 2030-01-15 13:00 UTC; the mentor is available
+(docs/PRODUCT.md §11). The session starts 2030-01-15 13:00 UTC; the mentor is available
 every day 00:00–23:30 in their zone; the clock stands two days before the start."""
 
 import json

@@ -1,4 +1,4 @@
-"""Private addresses (docs/PRODUCT.md §8.3): common/netguard.py, the endpoint form at save,
+"""Private addresses (docs/PRODUCT.md §11): common/netguard.py, the endpoint form at save,
 and the delivery at connect — including a name whose answer changes between the two."""
 
 import socket

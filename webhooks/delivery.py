@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "CodeMentorHub-Webhooks/1"
 # What is read of an answer's body at most (it is not used; reading a little lets the
 # connection be reused).
-MAX_ANSWER_BYTES = 64 * 1024
+MAX_ANSWER_BYTES = 4 * 1024
 
 
 class EndpointAnswered(Exception):
@@ -118,7 +118,12 @@ def post(delivery: WebhookDelivery, connections: Connections) -> int:
         delivery.response_code = answer.status
         answer.read(MAX_ANSWER_BYTES)
     finally:
-        answer.release_conn() if answer.length_remaining in (0, None) else answer.close()
+        # Back to the pool only when the answer was read to its end; else the connection
+        # holds unread bytes and is closed instead.
+        if answer.length_remaining == 0:
+            answer.release_conn()
+        else:
+            answer.close()
     if not 200 <= answer.status < 300:
         raise EndpointAnswered(answer.status)
     return answer.status

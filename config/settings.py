@@ -227,6 +227,11 @@ EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1, ma
 EMAIL_SEND_TIMEOUT = _email_timeout
 EMAIL_LEASE_SECONDS = env_int("EMAIL_LEASE_SECONDS", 300, minimum=5, maximum=86400)
 
+# New deliveries (emails, webhooks) the worker's relay hands over per task: 1 = a task per
+# row; more = one claim and one connection for several rows. All rows of a task are leased
+# at once, so keep it × the send timeout below the lease (EMAIL_LEASE_SECONDS, …).
+DELIVERY_TASK_BATCH = env_int("DELIVERY_TASK_BATCH", 1, minimum=1, maximum=100)
+
 # --- Webhooks (docs/PRODUCT.md §11.7) --------------------------------------------------
 # Endpoints on private, loopback, link-local or reserved addresses, and plain http, are
 # refused unless this is true (a receiver on this machine in tests and demos; an intranet).

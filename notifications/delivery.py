@@ -306,7 +306,13 @@ def relay() -> int:
                 .order_by("pk")
                 .values_list("pk", flat=True)[:RELAY_BATCH]
             )
-            enqueue_deliveries([channel.model(pk=pk) for pk in ids])
+            rows = [channel.model(pk=pk) for pk in ids]
+            size = settings.DELIVERY_TASK_BATCH
+            if size > 1:
+                for start in range(0, len(rows), size):
+                    enqueue_batch(channel, rows[start : start + size])
+            else:
+                enqueue_deliveries(rows)
         handed_over += len(ids)
     return handed_over
 
@@ -401,6 +407,25 @@ def enqueue_deliveries(rows: Sequence[DeliveryRow], *, run_after=None) -> None:
     target = channel.task.using(run_after=run_after) if run_after else channel.task
     for row in rows:
         row.task_id = _as_uuid(target.enqueue(row.pk).id)
+    channel.model.objects.bulk_update(rows, ["task_id"])
+
+
+@task(queue_name=QUEUE)
+def deliver_rows(channel_name: str, row_ids: list[int]) -> dict[str, int]:
+    """Deliver several rows of one channel in one claim and over one connection (the relay
+    queues these when DELIVERY_TASK_BATCH > 1); the count of each outcome."""
+    outcomes: dict[str, int] = {}
+    for outcome in deliver_batch(_channels[channel_name], row_ids).values():
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def enqueue_batch(channel: Channel, rows: Sequence[DeliveryRow]) -> None:
+    """One task for several new rows of `channel`, its id recorded on each of them (the
+    sweep reads it as it reads a row's own task). Inside the caller's transaction."""
+    task_id = _as_uuid(deliver_rows.enqueue(channel.name, [row.pk for row in rows]).id)
+    for row in rows:
+        row.task_id = task_id
     channel.model.objects.bulk_update(rows, ["task_id"])
 
 

@@ -491,6 +491,8 @@ class EmailChannel(Channel):
     name = "email"
     model = OutboundEmail
     noun = "email"
+    # The freshness rules read the email's session: read with the claim, not once per row.
+    related = ("session",)
 
     def max_attempts(self) -> int:
         return settings.EMAIL_MAX_ATTEMPTS

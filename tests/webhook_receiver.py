@@ -8,7 +8,8 @@
   and before any answer, until `release()` (a slow receiver: the client's timeout fires;
   a worker killed mid-request: `wait_held()` says when it is inside);
 - records every request (`requests`), and which ones it answered 2xx (`delivered`,
-  `delivered_ids()` counts them by `webhook-id`).
+  `delivered_ids()` counts them by `webhook-id`). An answer is recorded just after it was
+  sent, so the client may have it a moment before: `wait_delivered(n)` first.
 
 Every wait waits on a condition with a timeout; nothing sleeps.
 """

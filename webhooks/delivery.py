@@ -101,7 +101,8 @@ def post(delivery: WebhookDelivery, connections: Connections) -> int:
     address = netguard.check_url(endpoint.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_HOSTS)
     default_port = port == (443 if parts.scheme == "https" else 80)
     headers = signed_headers(delivery, endpoint.secret, timezone.now())
-    headers["host"] = parts.hostname if default_port else f"{parts.hostname}:{port}"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6
+    headers["host"] = host if default_port else f"{host}:{port}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     pool = connections.pool(parts.scheme, address, port, parts.hostname)
     answer = pool.urlopen(

@@ -179,5 +179,5 @@ def test_the_delivery_connects_to_the_address_it_checked(monkeypatch, receiver, 
     assert send_due_webhooks() == {"sent": 1}
 
     assert resolver.lookups == 1
-    [request] = receiver.delivered
+    [request] = receiver.wait_delivered(1)
     assert request.headers["host"] == f"hooks.test:{receiver.port}"

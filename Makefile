@@ -87,7 +87,7 @@ bench: install
 
 # Delivery throughput with 1 and 2 workers on PostgreSQL (README, "Benchmarks").
 bench-email: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(RUN) scripts/bench/bench_email.py --create-database --emails $(BENCH_EMAILS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(RUN) scripts/bench/bench_email.py --create-database --emails $(BENCH_EMAILS) --webhooks
 
 # 50 users for 60 s against gunicorn + PostgreSQL + the worker (README, "Load test").
 load: install

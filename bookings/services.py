@@ -29,11 +29,14 @@ from bookings.models import (
     SessionEvent,
     Status,
 )
+from bookings.representation import session_data
 from bookings.selectors import confirmed_clash, mentee_clash, waiting_requests
 from ops import ratelimit
 from payments import services as payments
 from payments.models import Payment
 from payments.services import PaymentError
+from webhooks import services as webhooks
+from webhooks.models import WebhookEvent
 
 
 class SessionActionError(Exception):
@@ -93,6 +96,12 @@ def _audit(session, *, actor, action, from_status, old_link: str, note="") -> No
         new_link=session.get_meeting_link,
         note=note,
     )
+
+
+def _announce(session: MentoringSession, event: str) -> None:
+    """The change, to every webhook endpoint that asked for `event`: one insert, inside the
+    change's transaction (docs/PRODUCT.md §12.2)."""
+    webhooks.queue_event(event, session_data(session))
 
 
 def _next_invite(session: MentoringSession) -> list[str]:
@@ -164,6 +173,7 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
             old_link=old_link,
         )
         emails.queue_session_confirmed(session)
+        _announce(session, WebhookEvent.SESSION_CONFIRMED)
     return session
 
 
@@ -192,6 +202,7 @@ def change_meeting_link(session: MentoringSession, *, link: str, by) -> Mentorin
             old_link=old_link,
         )
         emails.queue_link_changed(session, old_link=old_link)
+        _announce(session, WebhookEvent.SESSION_LINK_CHANGED)
     return session
 
 
@@ -217,6 +228,7 @@ def complete_session(session: MentoringSession, *, by) -> MentoringSession:
             old_link=session.get_meeting_link,
         )
         emails.queue_session_completed(session)
+        _announce(session, WebhookEvent.SESSION_COMPLETED)
     return session
 
 
@@ -254,6 +266,7 @@ def cancel_session(session: MentoringSession, *, by, reason: str = "") -> Mentor
             note=reason,
         )
         emails.queue_session_cancelled(session, was_confirmed=had_invite)
+        _announce(session, WebhookEvent.SESSION_CANCELLED)
     return session
 
 
@@ -493,6 +506,7 @@ def book_session(
             )
             payments.create_for_session(session)
             emails.queue_booked(session)
+            _announce(session, WebhookEvent.SESSION_BOOKED)
     except IntegrityError as error:
         refusal = _refusal_for(error, mentee, start, duration_minutes)
         if refusal is None:
@@ -643,6 +657,7 @@ def reschedule_session(
                 note=note,
             )
             emails.queue_session_moved(session, old_start=old_start, by=by, reason=reason)
+            _announce(session, WebhookEvent.SESSION_RESCHEDULED)
     except IntegrityError as error:
         constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
         if constraint in (NO_OVERLAP_CONSTRAINT, MENTEE_NO_OVERLAP_CONSTRAINT):

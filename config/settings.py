@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "availability",
     "payments",
     "notifications",
+    "webhooks",
     "ops",
 ]
 
@@ -228,6 +229,27 @@ EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1, ma
 # taken over and the email goes out twice.
 EMAIL_SEND_TIMEOUT = _email_timeout
 EMAIL_LEASE_SECONDS = env_int("EMAIL_LEASE_SECONDS", 300, minimum=5, maximum=86400)
+
+# New deliveries (emails, webhooks) the worker's relay hands over per task: 1 = a task per
+# row; more = one claim and one connection for several rows. All rows of a task are leased
+# at once, so keep it × the send timeout below the lease (EMAIL_LEASE_SECONDS, …).
+DELIVERY_TASK_BATCH = env_int("DELIVERY_TASK_BATCH", 1, minimum=1, maximum=100)
+
+# --- Webhooks (docs/PRODUCT.md §12.7) --------------------------------------------------
+# Endpoints on private, loopback, link-local or reserved addresses, and plain http, are
+# refused unless this is true (a receiver on this machine in tests and demos; an intranet).
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+# Seconds to connect, and between bytes of the answer, before an attempt counts as failed.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+# Attempts before a delivery is failed, the first retry's delay (doubling, capped at 6 h):
+# 15 attempts from 30 s span about a day, when a still-failing endpoint is disabled.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 15, minimum=1, maximum=50)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1, maximum=3600)
+# How long a worker may hold a delivery it is sending before another takes it over: well
+# above the timeout (a system check warns otherwise).
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 120, minimum=5, maximum=86400)
+# An endpoint whose deliveries have failed without a success for this long is disabled.
+WEBHOOK_DISABLE_AFTER_HOURS = 24
 
 # Reminders before a confirmed session, in hours before its start (comma-separated).
 SESSION_REMINDER_HOURS = sorted(

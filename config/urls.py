@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("availability.urls")),
     path("", include("notifications.urls")),
     path("api/", include("api.urls")),
+    path("", include("webhooks.urls")),
     path("django-admin/", admin.site.urls),
 ]

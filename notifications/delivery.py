@@ -1,37 +1,445 @@
-"""Delivery of outbox rows: claim with a lease, send, record; retry with backoff.
+"""The one delivery engine: claim rows with a lease, send them, record the outcome; retry
+with backoff; relay new rows to the task queue; sweep up rows whose task was lost.
 
-Exactly-once in practice: a row is claimed in a short transaction (state → sending, with a
+Every kind of outgoing message is a table of `DeliveryRow`s and a `Channel` that knows how to
+send a batch of them and which failures are worth retrying. This module's own channel is
+email (`EMAIL`); a higher app registers its channel from its `AppConfig.ready()` (webhooks),
+so the engine never imports it.
+
+Exactly-once in practice: rows are claimed in a short transaction (state → sending, with a
 lease), sent outside any transaction, then marked sent. A worker killed between sending and
-marking leaves the row `sending` until its lease expires; the sweep then queues it again, so
-that one email may arrive twice — the only duplicate the design allows (docs/ARCHITECTURE.md).
+marking leaves a row `sending` until its lease expires; the sweep then queues it again, so
+that one message may arrive twice — the only duplicate the design allows
+(docs/ARCHITECTURE.md).
 
-An email whose content went out of date while it waited (a reminder for a session cancelled
-or re-linked since it was written) is marked skipped at its turn instead of being sent.
+A row whose content went out of date while it waited (a reminder for a session cancelled or
+re-linked since it was written) is marked skipped at its turn instead of being sent.
 """
 
 import logging
 import random
 import smtplib
 import uuid
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from notifications import freshness
-from notifications.models import EmailState, OutboundEmail
+from notifications.models import DeliveryRow, DeliveryState, EmailState, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
 
 class PermanentFailure(Exception):
-    """The server refused the message for good (5xx, refused recipient)."""
+    """The receiver refused the message for good (a 5xx SMTP reply, a refused recipient)."""
+
+
+class Channel:
+    """One kind of delivery row and how to send it. Subclasses set `name`, `model` and `task`
+    (a django task taking one row id) and implement `send_batch` and `is_permanent`."""
+
+    name: str
+    model: type[DeliveryRow]
+    task = None
+    noun = "row"  # in log lines: "email 12", "webhook delivery 7"
+    related: tuple[str, ...] = ()  # read with the claimed rows (select_related)
+
+    def max_attempts(self) -> int:
+        raise NotImplementedError
+
+    def retry_base_seconds(self) -> int:
+        raise NotImplementedError
+
+    def lease_seconds(self) -> int:
+        raise NotImplementedError
+
+    def out_of_date_reason(self, row: DeliveryRow, now: datetime) -> str:
+        """Why the row must not be sent now (it is then marked skipped), or ""."""
+        return ""
+
+    def send_batch(self, rows: Sequence[DeliveryRow]) -> list[Exception | None]:
+        """Send the rows (claimed, outside any transaction), reusing one connection where
+        the transport has one; one result per row, in order: None when it was delivered,
+        else the error. Raises nothing: a row's failure is its own."""
+        raise NotImplementedError
+
+    def is_permanent(self, error: Exception) -> bool:
+        """True when retrying cannot help."""
+        raise NotImplementedError
+
+    def outcome_fields(self, row: DeliveryRow) -> dict[str, object]:
+        """Extra columns recorded with the outcome (what `send_batch` learnt on the row)."""
+        return {}
+
+    def after_outcome(self, rows: Sequence[DeliveryRow], outcomes: Sequence[str]) -> None:
+        """Called once per batch after every outcome is recorded (webhooks: endpoint health)."""
+
+    def describe(self, row: DeliveryRow) -> str:
+        return f"{self.noun} {row.pk}"
+
+
+_channels: dict[str, Channel] = {}
+
+
+def register(channel: Channel) -> None:
+    """Deliver `channel`'s rows with this engine (relay, sweep, claims); idempotent by name."""
+    _channels[channel.name] = channel
+
+
+def channels() -> list[Channel]:
+    return list(_channels.values())
+
+
+def channel_of(row_or_model) -> Channel:
+    model = row_or_model if isinstance(row_or_model, type) else type(row_or_model)
+    for channel in _channels.values():
+        if channel.model is model:
+            return channel
+    raise LookupError(f"no delivery channel for {model.__name__}")
+
+
+# --- Retry timing ---------------------------------------------------------------------------
+
+
+def backoff_delay(attempts: int, base_seconds: int | None = None) -> timedelta:
+    """Delay before retry n: base·2^(n-1) (capped at 6 h), jittered to 50–100 % of it so
+    rows that failed together (a receiver down) do not all come back in the same second.
+    The base is the email channel's unless given."""
+    if base_seconds is None:
+        base_seconds = settings.EMAIL_RETRY_BASE_SECONDS
+    delay = base_seconds * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(delay, 6 * 3600) * random.uniform(0.5, 1.0))
+
+
+# --- Claim, send, record --------------------------------------------------------------------
+
+
+def _due(now: datetime) -> Q:
+    return Q(state=DeliveryState.QUEUED, next_attempt_at__lte=now) | Q(
+        state=DeliveryState.SENDING, lease_expires_at__lt=now
+    )
+
+
+def claim(channel: Channel, ids: Sequence[int]) -> tuple[list[DeliveryRow], list[DeliveryRow]]:
+    """Take the due rows among `ids` for sending (state → sending, attempts + 1, a lease of
+    their own each), in one short transaction; rows whose content went out of date are
+    marked skipped without an attempt. Returns (to send, skipped); rows that are not due,
+    or that another worker holds right now, are in neither."""
+    now = timezone.now()
+    claimable = channel.model.objects.select_for_update(skip_locked=True, of=("self",))
+    if channel.related:  # (select_related() without names would follow every key)
+        claimable = claimable.select_related(*channel.related)
+    with transaction.atomic():
+        rows = list(claimable.filter(pk__in=list(ids)).filter(_due(now)).order_by("pk"))
+        to_send, skipped = [], []
+        for row in rows:
+            if reason := channel.out_of_date_reason(row, now):
+                row.state = DeliveryState.SKIPPED
+                row.last_error = reason
+                row.lease_expires_at = None
+                row.save(update_fields=["state", "last_error", "lease_expires_at"])
+                skipped.append(row)
+            else:
+                to_send.append(row)
+        if to_send:
+            lease = now + timedelta(seconds=channel.lease_seconds())
+            channel.model.objects.filter(pk__in=[row.pk for row in to_send]).update(
+                state=DeliveryState.SENDING, attempts=F("attempts") + 1, lease_expires_at=lease
+            )
+            for row in to_send:
+                row.state = DeliveryState.SENDING
+                row.attempts += 1
+                row.lease_expires_at = lease
+    return to_send, skipped
+
+
+# Rows claimed and sent together at most. Every row of a batch is leased at the claim, so a
+# batch's sends must all fit in one lease: keep BATCH × a send's timeout below the lease.
+DELIVERY_BATCH = 20
+
+
+def deliver_batch(channel: Channel, ids: Sequence[int]) -> dict[int, str]:
+    """Send the due rows among `ids` in one batch (one connection); returns each claimed
+    row's resulting state by id (for logs and tests). Rows not due are left out."""
+    to_send, skipped = claim(channel, ids)
+    outcomes: dict[int, str] = {}
+    for row in skipped:
+        logger.info("skipped %s: %s", channel.describe(row), row.last_error)
+        outcomes[row.pk] = DeliveryState.SKIPPED
+    if not to_send:
+        return outcomes
+    try:
+        results = channel.send_batch(to_send)
+    except Exception as error:
+        # A channel should report per row; if it raised anyway, no row may stay `sending`
+        # (it would be claimed again at every lease expiry, for ever, never reaching failed).
+        results = [error] * len(to_send)
+    for row, error in zip(to_send, results, strict=True):
+        if error is None:
+            outcomes[row.pk] = _record_sent(channel, row)
+        else:
+            outcomes[row.pk] = _record_failure(channel, row, error)
+    channel.after_outcome(to_send, [outcomes[row.pk] for row in to_send])
+    return outcomes
+
+
+def _still_held(channel: Channel, row: DeliveryRow) -> models.QuerySet:
+    """The row, only while this claim still holds it: a send that outlived its lease must not
+    overwrite what the worker that took over has recorded (sent, or a newer attempt)."""
+    return channel.model.objects.filter(
+        pk=row.pk, state=DeliveryState.SENDING, attempts=row.attempts
+    )
+
+
+def _record_sent(channel: Channel, row: DeliveryRow) -> str:
+    sent_at = timezone.now()
+    if not _still_held(channel, row).update(
+        state=DeliveryState.SENT,
+        sent_at=sent_at,
+        last_error="",
+        lease_expires_at=None,
+        **channel.outcome_fields(row),
+    ):
+        logger.warning(
+            "%s was sent after its lease passed to another worker", channel.describe(row)
+        )
+        return "lost lease"
+    row.state, row.sent_at, row.last_error, row.lease_expires_at = (
+        DeliveryState.SENT,
+        sent_at,
+        "",
+        None,
+    )
+    logger.info("sent %s", channel.describe(row))
+    return DeliveryState.SENT
+
+
+def _record_failure(channel: Channel, row: DeliveryRow, error: Exception) -> str:
+    message = f"{type(error).__name__}: {error}"[:2000]
+    permanent = channel.is_permanent(error)
+    extra = channel.outcome_fields(row)
+    row.last_error = message
+    if permanent or row.attempts >= channel.max_attempts():
+        if not _still_held(channel, row).update(
+            state=DeliveryState.FAILED, last_error=message, lease_expires_at=None, **extra
+        ):
+            return "lost lease"
+        row.state = DeliveryState.FAILED
+        logger.error(
+            "%s failed for good after %s attempts: %s",
+            channel.describe(row),
+            row.attempts,
+            message,
+        )
+        return DeliveryState.FAILED
+    retry_at = timezone.now() + backoff_delay(row.attempts, channel.retry_base_seconds())
+    with transaction.atomic():
+        if not _still_held(channel, row).update(
+            state=DeliveryState.QUEUED,
+            last_error=message,
+            next_attempt_at=retry_at,
+            lease_expires_at=None,
+            **extra,
+        ):
+            return "lost lease"
+        enqueue_delivery(row, run_after=retry_at)
+    row.state = DeliveryState.QUEUED
+    logger.warning(
+        "%s attempt %s failed, retry at %s: %s",
+        channel.describe(row),
+        row.attempts,
+        retry_at,
+        message,
+    )
+    return DeliveryState.QUEUED
+
+
+def deliver_row(channel: Channel, row_id: int) -> str:
+    """Send one row if it is due; its resulting state, or "skipped" when it was not ours."""
+    return deliver_batch(channel, [row_id]).get(row_id, "skipped")
+
+
+# --- Relay: new rows to the task queue ------------------------------------------------------
+
+# Rows the relay hands over per round and channel; more wait for the next round (a second
+# later, or at once when a round was full: run_worker).
+RELAY_BATCH = 500
+
+
+def _unrelayed(channel: Channel) -> models.QuerySet:
+    return channel.model.objects.filter(state=DeliveryState.QUEUED, task_id__isnull=True)
+
+
+def relay() -> int:
+    """Give each row written without a delivery task its task; returns how many.
+
+    The web request only writes rows (an email, a webhook call); this runs in the worker
+    (run_worker, every --relay-every seconds) and hands them to the task queue. A round with
+    nothing to do is one read of the channels' partial indexes (`email_unrelayed`, …) in one
+    query, taking no write lock. Several workers relay side by side: SKIP LOCKED gives each
+    row to one of them, and a row that got two tasks anyway is still sent once (`claim`)."""
+    waiting = [
+        _unrelayed(channel)
+        .order_by()
+        .values_list(Value(channel.name, output_field=models.CharField()), flat=True)
+        for channel in channels()
+    ]
+    if not waiting:
+        return 0
+    names = set(waiting[0].union(*waiting[1:]).order_by() if len(waiting) > 1 else waiting[0][:1])
+    handed_over = 0
+    for channel in channels():
+        if channel.name not in names:
+            continue
+        with transaction.atomic():
+            ids = list(
+                _unrelayed(channel)
+                .select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:RELAY_BATCH]
+            )
+            rows = [channel.model(pk=pk) for pk in ids]
+            size = settings.DELIVERY_TASK_BATCH
+            if size > 1:
+                for start in range(0, len(rows), size):
+                    enqueue_batch(channel, rows[start : start + size])
+            else:
+                enqueue_deliveries(rows)
+        handed_over += len(ids)
+    return handed_over
+
+
+# --- Sweep: rows whose task was lost --------------------------------------------------------
+
+LEASE_EXPIRED = (
+    "The worker sending this email stopped before recording the result (lease expired); "
+    "queued again."
+)
+
+
+def sweep() -> int:
+    """Queue delivery again for rows whose task was lost, in every channel. Returns how many.
+
+    - `sending` past its lease: the worker that claimed it was killed (django-tasks-db
+      leaves its task RUNNING for ever and never retries it). The row goes back to `queued`,
+      due now, with a new task — from then on it is an ordinary queued row.
+    - `queued` and overdue by a minute, unless the row's last task (`task_id`) will still
+      run: it is ready, or running since less than a lease (a task running for longer
+      belongs to a killed worker). So a worker that is down for hours does not collect one
+      more task per row per sweep; rows without a recorded task, or whose task is gone or
+      finished, get a new one.
+    """
+    return sum(_sweep(channel) for channel in channels())
+
+
+def _sweep(channel: Channel) -> int:
+    now = timezone.now()
+    live_task = DBTaskResult.objects.filter(pk=OuterRef("task_id")).filter(
+        Q(status=TaskResultStatus.READY)
+        | Q(
+            status=TaskResultStatus.RUNNING,
+            started_at__gte=now - timedelta(seconds=channel.lease_seconds()),
+        )
+    )
+    with transaction.atomic():
+        # One query picks the rows and checks their tasks. SKIP LOCKED: a row being claimed
+        # or swept by another worker right now is that worker's; we look again next round.
+        stale = list(
+            channel.model.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(state=DeliveryState.SENDING, lease_expires_at__lt=now)
+                | Q(state=DeliveryState.QUEUED, next_attempt_at__lt=now - timedelta(minutes=1))
+                & ~Exists(live_task)
+            )
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", "state")[:500]
+        )
+        expired = [pk for pk, state in stale if state == DeliveryState.SENDING]
+        if expired:
+            channel.model.objects.filter(pk__in=expired).update(
+                state=DeliveryState.QUEUED,
+                next_attempt_at=now,
+                lease_expires_at=None,
+                last_error=LEASE_EXPIRED.replace("email", channel.noun),
+            )
+        if stale:
+            enqueue_deliveries([channel.model(pk=pk) for pk, _ in stale])
+    return len(stale)
+
+
+def send_due(channel: Channel) -> dict[str, int]:
+    """Deliver every due row of `channel` now, in this process, one batch (tests, and
+    `manage.py send_queued_emails`)."""
+    due = list(channel.model.objects.filter(_due(timezone.now())).values_list("pk", flat=True))
+    results: dict[str, int] = {}
+    for start in range(0, len(due), DELIVERY_BATCH):
+        for outcome in deliver_batch(channel, due[start : start + DELIVERY_BATCH]).values():
+            results[outcome] = results.get(outcome, 0) + 1
+    return results
+
+
+# --- Tasks ------------------------------------------------------------------------------------
+
+QUEUE = "default"
+
+
+def enqueue_delivery(row: DeliveryRow, *, run_after=None) -> None:
+    """Queue delivery of a row and record the task on the row (the sweep uses it to tell a
+    waiting task from a lost one)."""
+    enqueue_deliveries([row], run_after=run_after)
+
+
+def enqueue_deliveries(rows: Sequence[DeliveryRow], *, run_after=None) -> None:
+    """A delivery task for each row (all of one channel), their ids recorded on the rows in
+    one update. Inside the caller's transaction on purpose: the task rows commit or roll
+    back together with the rows they deliver (a transactional outbox)."""
+    if not rows:
+        return
+    channel = channel_of(rows[0])
+    target = channel.task.using(run_after=run_after) if run_after else channel.task
+    for row in rows:
+        row.task_id = _as_uuid(target.enqueue(row.pk).id)
+    channel.model.objects.bulk_update(rows, ["task_id"])
+
+
+@task(queue_name=QUEUE)
+def deliver_rows(channel_name: str, row_ids: list[int]) -> dict[str, int]:
+    """Deliver several rows of one channel in one claim and over one connection (the relay
+    queues these when DELIVERY_TASK_BATCH > 1); the count of each outcome."""
+    outcomes: dict[str, int] = {}
+    for outcome in deliver_batch(_channels[channel_name], row_ids).values():
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def enqueue_batch(channel: Channel, rows: Sequence[DeliveryRow]) -> None:
+    """One task for several new rows of `channel`, its id recorded on each of them (the
+    sweep reads it as it reads a row's own task). Inside the caller's transaction."""
+    task_id = _as_uuid(deliver_rows.enqueue(channel.name, [row.pk for row in rows]).id)
+    for row in rows:
+        row.task_id = task_id
+    channel.model.objects.bulk_update(rows, ["task_id"])
+
+
+def _as_uuid(task_id) -> uuid.UUID:
+    # django-tasks-db ids are UUIDs. Another backend's id is recorded as a UUID derived from
+    # it: never NULL, which would tell the relay that the row has no task yet (`relay`);
+    # the sweep simply finds no such task row.
+    try:
+        return uuid.UUID(str(task_id))
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, str(task_id))
+
+
+# --- The email channel ----------------------------------------------------------------------
 
 
 def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
@@ -79,195 +487,62 @@ def _classify(error: Exception) -> bool:
     return True
 
 
-def backoff_delay(attempts: int) -> timedelta:
-    """Delay before retry n: base·2^(n-1) (capped at 6 h), jittered to 50–100 % of it so
-    emails that failed together (SMTP down) do not all come back in the same second."""
-    base = settings.EMAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(base, 6 * 3600) * random.uniform(0.5, 1.0))
+class EmailChannel(Channel):
+    name = "email"
+    model = OutboundEmail
+    noun = "email"
+    # The freshness rules read the email's session: read with the claim, not once per row.
+    related = ("session",)
+
+    def max_attempts(self) -> int:
+        return settings.EMAIL_MAX_ATTEMPTS
+
+    def retry_base_seconds(self) -> int:
+        return settings.EMAIL_RETRY_BASE_SECONDS
+
+    def lease_seconds(self) -> int:
+        return settings.EMAIL_LEASE_SECONDS
+
+    def out_of_date_reason(self, row: DeliveryRow, now: datetime) -> str:
+        return freshness.out_of_date_reason(row, now, at_delivery=True)
+
+    def send_batch(self, rows: Sequence[DeliveryRow]) -> list[Exception | None]:
+        """One connection to the mail server for the whole batch. After a failure the
+        connection is closed and the next email opens a fresh one: a refusal may have left
+        the conversation in a state nobody should send into."""
+        mailer = mailers.default
+        results: list[Exception | None] = []
+        try:
+            for email in rows:
+                try:
+                    mailer.open()  # a no-op while it is open
+                    mailer.send_messages([build_message(email)])
+                except Exception as error:
+                    # Anything, not only SMTP errors: a row left in `sending` would be
+                    # claimed again at every lease expiry, for ever, never reaching `failed`.
+                    results.append(error)
+                    _close_quietly(mailer)
+                else:
+                    results.append(None)
+        finally:
+            _close_quietly(mailer)
+        return results
+
+    def is_permanent(self, error: Exception) -> bool:
+        return _classify(error)
+
+    def describe(self, row: DeliveryRow) -> str:
+        return f"email {row.pk} ({row.kind}) to {row.to_email}"
 
 
-def _claim(email_id: int) -> OutboundEmail | None:
-    """Take the row for sending (state → sending, attempts + 1, a lease), or, when its
-    content is out of date, mark it skipped without an attempt; None when it is not ours."""
-    now = timezone.now()
-    with transaction.atomic():
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id)
-            .filter(
-                Q(state=EmailState.QUEUED, next_attempt_at__lte=now)
-                | Q(state=EmailState.SENDING, lease_expires_at__lt=now)
-            )
-            .first()
-        )
-        if email is None:
-            return None
-        if reason := freshness.out_of_date_reason(email, now, at_delivery=True):
-            email.state = EmailState.SKIPPED
-            email.last_error = reason
-            email.lease_expires_at = None
-            email.save(update_fields=["state", "last_error", "lease_expires_at"])
-            return email
-        email.state = EmailState.SENDING
-        email.attempts += 1
-        email.lease_expires_at = now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
-        email.save(update_fields=["state", "attempts", "lease_expires_at"])
-        return email
-
-
-def deliver(email_id: int) -> str:
-    """Send one outbox row if it is due; returns the resulting state (for logs and tests)."""
-    email = _claim(email_id)
-    if email is None:
-        return "skipped"
-    if email.state == EmailState.SKIPPED:
-        logger.info("skipped email %s (%s): %s", email.pk, email.kind, email.last_error)
-        return EmailState.SKIPPED
+def _close_quietly(mailer) -> None:
     try:
-        mailers.default.send_messages([build_message(email)])
-    except Exception as error:
-        # Anything, not only SMTP errors: a row left in `sending` would be claimed again at
-        # every lease expiry, forever, never reaching `failed`.
-        return _record_failure(email, error)
-    if not _still_held(email).update(
-        state=EmailState.SENT, sent_at=timezone.now(), last_error="", lease_expires_at=None
-    ):
-        logger.warning("email %s was sent after its lease passed to another worker", email.pk)
-        return "lost lease"
-    logger.info("sent email %s (%s) to %s", email.pk, email.kind, email.to_email)
-    return EmailState.SENT
+        mailer.close()
+    except Exception:  # the connection is already gone; nothing more to tell
+        logger.debug("closing the mail connection failed", exc_info=True)
 
 
-def _still_held(email: OutboundEmail):
-    """The row, only while this claim still holds it: a send that outlived its lease must not
-    overwrite what the worker that took over has recorded (sent, or a newer attempt)."""
-    return OutboundEmail.objects.filter(
-        pk=email.pk, state=EmailState.SENDING, attempts=email.attempts
-    )
-
-
-def _record_failure(email: OutboundEmail, error: Exception) -> str:
-    message = f"{type(error).__name__}: {error}"[:2000]
-    permanent = _classify(error)
-    if permanent or email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-        if not _still_held(email).update(
-            state=EmailState.FAILED, last_error=message, lease_expires_at=None
-        ):
-            return "lost lease"
-        logger.error(
-            "email %s failed for good after %s attempts: %s", email.pk, email.attempts, message
-        )
-        return EmailState.FAILED
-    retry_at = timezone.now() + backoff_delay(email.attempts)
-    with transaction.atomic():
-        if not _still_held(email).update(
-            state=EmailState.QUEUED,
-            last_error=message,
-            next_attempt_at=retry_at,
-            lease_expires_at=None,
-        ):
-            return "lost lease"
-        enqueue_delivery(email, run_after=retry_at)
-    logger.warning(
-        "email %s attempt %s failed, retry at %s: %s", email.pk, email.attempts, retry_at, message
-    )
-    return EmailState.QUEUED
-
-
-# Rows the relay hands over per round; more wait for the next round (a second later).
-RELAY_BATCH = 500
-
-
-def relay() -> int:
-    """Give each outbox row written without a delivery task its task; returns how many.
-
-    The web request only writes outbox rows (notifications.emails.queue_emails); this runs
-    in the worker (run_worker, every --relay-every seconds) and hands them to the task
-    queue. A round with nothing to do is one read of the `email_unrelayed` partial index,
-    taking no write lock. Several workers relay side by side: SKIP LOCKED gives each row to
-    one of them, and a row that got two tasks anyway is still sent once (`_claim`)."""
-    waiting = OutboundEmail.objects.filter(state=EmailState.QUEUED, task_id__isnull=True)
-    if not waiting.exists():
-        return 0
-    with transaction.atomic():
-        ids = list(
-            waiting.select_for_update(skip_locked=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:RELAY_BATCH]
-        )
-        enqueue_deliveries([OutboundEmail(pk=pk) for pk in ids])
-    return len(ids)
-
-
-LEASE_EXPIRED = (
-    "The worker sending this email stopped before recording the result (lease expired); "
-    "queued again."
-)
-
-
-def sweep() -> int:
-    """Queue delivery again for rows whose task was lost. Returns how many.
-
-    - `sending` past its lease: the worker that claimed it was killed (django-tasks-db
-      leaves its task RUNNING for ever and never retries it). The row goes back to `queued`, due
-      now, with a new task — from then on it is an ordinary queued row.
-    - `queued` and overdue by a minute, unless the row's last task (`task_id`) will still
-      run: it is ready, or running since less than a lease (a task running for longer
-      belongs to a killed worker). So a worker that is down for hours does not collect one
-      more task per row per sweep; rows without a recorded task, or whose task is gone or
-      finished, get a new one.
-    """
-    now = timezone.now()
-    live_task = DBTaskResult.objects.filter(pk=OuterRef("task_id")).filter(
-        Q(status=TaskResultStatus.READY)
-        | Q(
-            status=TaskResultStatus.RUNNING,
-            started_at__gte=now - timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
-        )
-    )
-    with transaction.atomic():
-        # One query picks the rows and checks their tasks. SKIP LOCKED: a row being claimed
-        # or swept by another worker right now is that worker's; we look again next round.
-        stale = list(
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(state=EmailState.SENDING, lease_expires_at__lt=now)
-                | Q(state=EmailState.QUEUED, next_attempt_at__lt=now - timedelta(minutes=1))
-                & ~Exists(live_task)
-            )
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", "state")[:500]
-        )
-        expired = [pk for pk, state in stale if state == EmailState.SENDING]
-        if expired:
-            OutboundEmail.objects.filter(pk__in=expired).update(
-                state=EmailState.QUEUED,
-                next_attempt_at=now,
-                lease_expires_at=None,
-                last_error=LEASE_EXPIRED,
-            )
-        for pk, _ in stale:
-            enqueue_delivery(OutboundEmail(pk=pk))
-    return len(stale)
-
-
-def send_due_emails() -> dict[str, int]:
-    """Deliver every due row now, in this process (tests, and `manage.py send_queued_emails`)."""
-    now = timezone.now()
-    results: dict[str, int] = {}
-    due = OutboundEmail.objects.filter(
-        Q(state=EmailState.QUEUED, next_attempt_at__lte=now)
-        | Q(state=EmailState.SENDING, lease_expires_at__lt=now)
-    ).values_list("pk", flat=True)
-    for pk in list(due):
-        outcome = deliver(pk)
-        results[outcome] = results.get(outcome, 0) + 1
-    return results
-
-
-# --- the delivery task ---------------------------------------------------------------------
-
-QUEUE = "default"
+EMAIL = EmailChannel()
 
 
 @task(queue_name=QUEUE)
@@ -275,27 +550,30 @@ def deliver_email(email_id: int) -> str:
     return deliver(email_id)
 
 
-def enqueue_delivery(email, *, run_after=None) -> None:
-    """Queue delivery of an outbox row and record the task on the row (the sweep uses it to
-    tell a waiting task from a lost one)."""
-    enqueue_deliveries([email], run_after=run_after)
+EMAIL.task = deliver_email
+register(EMAIL)
 
 
-def enqueue_deliveries(emails: list, *, run_after=None) -> None:
-    """A delivery task for each outbox row, their ids recorded on the rows in one update.
-    Inside the caller's transaction on purpose: the task rows commit or roll back together
-    with the email rows (a transactional outbox)."""
-    target = deliver_email.using(run_after=run_after) if run_after else deliver_email
-    for email in emails:
-        email.task_id = _as_uuid(target.enqueue(email.pk).id)
-    OutboundEmail.objects.bulk_update(emails, ["task_id"])
+def deliver(email_id: int) -> str:
+    """Send one outbox email if it is due; returns the resulting state (for logs and tests)."""
+    return deliver_row(EMAIL, email_id)
 
 
-def _as_uuid(task_id) -> uuid.UUID:
-    # django-tasks-db ids are UUIDs. Another backend's id is recorded as a UUID derived from
-    # it: never NULL, which would tell the relay that the row has no task yet (`relay`);
-    # the sweep simply finds no such task row.
-    try:
-        return uuid.UUID(str(task_id))
-    except ValueError:
-        return uuid.uuid5(uuid.NAMESPACE_URL, str(task_id))
+def send_due_emails() -> dict[str, int]:
+    """Deliver every due email now, in this process (tests, and `manage.py
+    send_queued_emails`)."""
+    return send_due(EMAIL)
+
+
+__all__ = [
+    "EMAIL",
+    "Channel",
+    "EmailState",
+    "backoff_delay",
+    "deliver",
+    "deliver_email",
+    "register",
+    "relay",
+    "send_due_emails",
+    "sweep",
+]

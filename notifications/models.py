@@ -22,19 +22,51 @@ class EmailKind(models.TextChoices):
     PENDING_SESSION_MOVED = "pending_session_moved", "Pending session moved (to admins)"
     EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Email change: confirm the new address"
     EMAIL_CHANGE_NOTICE = "email_change_notice", "Email change: notice to the old address"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled (to admins)"
 
 
-class EmailState(models.TextChoices):
+class DeliveryState(models.TextChoices):
+    """Where a delivery row is (an email, a webhook call): the one engine's states
+    (notifications.delivery)."""
+
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
-    # Final, like sent and failed: the email was out of date when its turn came (a reminder
+    # Final, like sent and failed: the row was out of date when its turn came (a reminder
     # for a session cancelled or re-linked since), so it was not sent; last_error says why.
     SKIPPED = "skipped", "Skipped (out of date)"
 
 
-class OutboundEmail(models.Model):
+# An email's states are the engine's.
+EmailState = DeliveryState
+
+
+class DeliveryRow(models.Model):
+    """What the delivery engine (notifications.delivery) keeps on every row it delivers:
+    where the row is, its attempts and last error, when it is due again, the lease of the
+    worker sending it, and the task queued to deliver it. Each kind of row (an email, a
+    webhook call) is its own table with these columns, and a `Channel` that sends it."""
+
+    state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The django-tasks-db task last queued to deliver this row, so the sweep can tell a row
+    # whose task is still waiting from one whose task was lost (notifications.delivery).
+    # NULL on a new row until the worker's relay queues its first task.
+    task_id = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboundEmail(DeliveryRow):
     """The outbox: one row per email per recipient, written in the same transaction as the
     change that causes it. The row is the truth; the worker only delivers what it says."""
 
@@ -58,21 +90,10 @@ class OutboundEmail(models.Model):
     ics_method = models.CharField(max_length=16, blank=True)
     # Stable across retries, so a receiving server (and our tests) can spot a duplicate.
     message_id = models.CharField(max_length=255, unique=True)
-    state = models.CharField(max_length=16, choices=EmailState.choices, default=EmailState.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
     resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     # The session's revision (its ics_sequence) when this email was written: a reminder
     # written for an older revision is out of date (notifications.reminders).
     session_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    # The django-tasks-db task last queued to deliver this row, so the sweep can tell a row
-    # whose task is still waiting from one whose task was lost (notifications.delivery).
-    # NULL on a new row until the worker's relay queues its first task.
-    task_id = models.UUIDField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     {"api"},
     {"mentors"},
     {"bookings"},
-    {"availability", "payments"},
+    {"availability", "payments", "webhooks"},
     {"accounts"},
     {"notifications"},
     {"ops"},

@@ -110,6 +110,17 @@ def test_empty_variable_counts_as_unset(monkeypatch):
             "61",
             "PASSWORD_RESET_EMAIL_INTERVAL_MINUTES must be between 1 and 60; got 61.",
         ),
+        ("WEBHOOK_ALLOW_PRIVATE_HOSTS", "maybe", "WEBHOOK_ALLOW_PRIVATE_HOSTS must be a boolean"),
+        (
+            "WEBHOOK_TIMEOUT_SECONDS",
+            "0",
+            "WEBHOOK_TIMEOUT_SECONDS must be between 1 and 120; got 0.",
+        ),
+        (
+            "WEBHOOK_MAX_ATTEMPTS",
+            "many",
+            "WEBHOOK_MAX_ATTEMPTS must be a whole number; got 'many'.",
+        ),
     ],
 )
 def test_bad_value_stops_start_up_with_a_message_naming_the_variable(name, value, message):

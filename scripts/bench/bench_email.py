@@ -19,6 +19,10 @@ local SMTP sink, with 1 and then 2 workers, on PostgreSQL. A script, not a test.
 
 Prints emails per second for each worker count: over the whole wall time (worker start-up
 included) and between the first and the last email sent (steady state).
+
+With --webhooks, an endpoint on a local HTTP receiver (127.0.0.1, answering 200 at once) also
+gets each confirmation (N/2 webhook deliveries, signed), and the same rounds are run for
+them: webhooks per second through the same engine, each webhook-id checked exactly once.
 """
 
 import argparse
@@ -33,6 +37,7 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -109,10 +114,10 @@ class Sink:
             self.message_ids.append(match.group(1) if match else b"")
         return "250 Message accepted for delivery"
 
-    def take(self) -> list[bytes]:
+    def take(self) -> list[str]:
         with self.lock:
             taken, self.message_ids = self.message_ids, []
-        return taken
+        return [message_id.decode() for message_id in taken]
 
 
 def start_sink():
@@ -126,6 +131,38 @@ def start_sink():
     controller = Controller(sink, hostname="127.0.0.1", port=port, server_hostname="sink.test")
     controller.start()
     return sink, controller, port
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver that answers 200 at once and records each webhook-id."""
+
+    protocol_version = "HTTP/1.1"
+    lock = threading.Lock()
+    ids: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        with self.lock:
+            self.ids.append(self.headers.get("webhook-id", ""))
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+    @classmethod
+    def take(cls) -> list[str]:
+        with cls.lock:
+            taken, cls.ids = cls.ids, []
+        return taken
+
+
+def start_receiver() -> tuple[ThreadingHTTPServer, int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
 
 
 # --- the data ------------------------------------------------------------------------------
@@ -174,18 +211,23 @@ def create_confirmed_sessions(count: int) -> None:
         services.confirm_session(session, link="https://meet.google.com/abc-defg-hij", by=admin)
 
 
-def requeue_all() -> int:
-    """Every outbox row back to queued without a task, as the web request writes it: the
-    workers' relays queue their delivery tasks (notifications.delivery.relay)."""
+def requeue_all(model) -> int:
+    """Every row of `model` (emails, or webhook deliveries) back to queued without a task,
+    as the web request writes it: the workers' relays queue their delivery tasks
+    (notifications.delivery.relay). Every other kind of row is marked sent, so a round
+    measures one kind only."""
     from django.db import transaction
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from notifications.models import EmailState, OutboundEmail
+    from webhooks.models import WebhookDelivery
 
     with transaction.atomic():
         DBTaskResult.objects.all().delete()
-        OutboundEmail.objects.update(
+        for other in {OutboundEmail, WebhookDelivery} - {model}:
+            other.objects.update(state=EmailState.SENT, task_id=None)
+        model.objects.update(
             state=EmailState.QUEUED,
             attempts=0,
             last_error="",
@@ -194,19 +236,20 @@ def requeue_all() -> int:
             next_attempt_at=timezone.now(),
             task_id=None,
         )
-        return OutboundEmail.objects.count()
+        return model.objects.count()
 
 
 # --- one round ---------------------------------------------------------------------------
 
 
-def run_round(workers: int, total: int, env: dict[str, str], sink: Sink, timeout: float) -> dict:
+def run_round(workers: int, total: int, env: dict[str, str], kind: "Kind", timeout: float) -> dict:
     from django.db.models import Count, Max, Min
 
-    from notifications.models import EmailState, OutboundEmail
+    from notifications.models import EmailState
 
-    requeue_all()
-    sink.take()
+    model = kind.model
+    requeue_all(model)
+    kind.take()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     processes = []
     logs = []
@@ -225,7 +268,7 @@ def run_round(workers: int, total: int, env: dict[str, str], sink: Sink, timeout
         )
     try:
         while True:
-            sent = OutboundEmail.objects.filter(state=EmailState.SENT).count()
+            sent = model.objects.filter(state=EmailState.SENT).count()
             if sent >= total:
                 break
             if time.monotonic() - started > timeout:
@@ -246,11 +289,11 @@ def run_round(workers: int, total: int, env: dict[str, str], sink: Sink, timeout
                 process.wait()
         for log in logs:
             log.close()
-    window = OutboundEmail.objects.aggregate(first=Min("sent_at"), last=Max("sent_at"))
+    window = model.objects.aggregate(first=Min("sent_at"), last=Max("sent_at"))
     steady = (window["last"] - window["first"]).total_seconds()
-    states = dict(OutboundEmail.objects.values_list("state").annotate(n=Count("pk")))
-    received = Counter(sink.take())
-    expected = set(OutboundEmail.objects.values_list("message_id", flat=True))
+    states = dict(model.objects.values_list("state").annotate(n=Count("pk")))
+    received = Counter(kind.take())
+    expected = set(model.objects.values_list(kind.id_field, flat=True))
     return {
         "workers": workers,
         "wall": wall,
@@ -258,9 +301,16 @@ def run_round(workers: int, total: int, env: dict[str, str], sink: Sink, timeout
         "steady_per_second": (total - 1) / steady if steady > 0 else float("inf"),
         "received": sum(received.values()),
         "duplicates": sum(n - 1 for n in received.values() if n > 1),
-        "missing": len(expected - {m.decode() for m in received}),
+        "missing": len(expected - set(received)),
         "states": states,
     }
+
+
+class Kind:
+    """What a round delivers: its rows, the column a receiver sees, and what it received."""
+
+    def __init__(self, name: str, model, id_field: str, take) -> None:
+        self.name, self.model, self.id_field, self.take = name, model, id_field, take
 
 
 # --- the machine ---------------------------------------------------------------------------
@@ -301,6 +351,11 @@ def main() -> None:
     parser.add_argument(
         "--any-database", action="store_true", help="allow a database whose name lacks 'bench'"
     )
+    parser.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="also deliver one webhook per confirmation to a local receiver, and time those",
+    )
     args = parser.parse_args()
     if args.emails < 2 or args.emails % 2:
         fail("--emails must be an even number ≥ 2 (two emails per confirmed session).")
@@ -323,6 +378,7 @@ def main() -> None:
         create_database(url)
 
     sink, controller, port = start_sink()
+    receiver, receiver_port = start_receiver()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -339,6 +395,7 @@ def main() -> None:
         EMAIL_USE_TLS="false",
         EMAIL_HOST_USER="",
         EMAIL_HOST_PASSWORD="",
+        WEBHOOK_ALLOW_PRIVATE_HOSTS="true",
     )
     try:
         manage("migrate", "--noinput", "-v", "0", env=env)
@@ -349,13 +406,32 @@ def main() -> None:
 
         django.setup()
 
+        from notifications.models import OutboundEmail
+        from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+        if args.webhooks:
+            WebhookEndpoint.objects.create(
+                url=f"http://127.0.0.1:{receiver_port}/hooks", events=",session.confirmed,"
+            )
         began = time.monotonic()
         create_confirmed_sessions(args.emails // 2)
         print(f"queued {args.emails} emails in {time.monotonic() - began:.1f} s")
         facts = machine()
-        results = [run_round(n, args.emails, env, sink, args.timeout) for n in counts]
+        kinds = [Kind("emails", OutboundEmail, "message_id", sink.take)]
+        if args.webhooks:
+            kinds.append(Kind("webhooks", WebhookDelivery, "msg_id", Receiver.take))
+        rounds = [
+            (
+                kind,
+                kind.model.objects.count(),
+                run_round(n, kind.model.objects.count(), env, kind, args.timeout),
+            )
+            for kind in kinds
+            for n in counts
+        ]
     finally:
         controller.stop()
+        receiver.shutdown()
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print()
@@ -369,21 +445,21 @@ def main() -> None:
         f"HTML and .ics each) → SMTP sink on 127.0.0.1:{port}"
     )
     print(
-        f"{'workers':>7}  {'wall time':>9}  {'emails/s':>8}  {'steady emails/s':>15}  "
+        f"{'kind':>8}  {'workers':>7}  {'wall time':>9}  {'per s':>8}  {'steady per s':>12}  "
         f"{'received':>8}  {'duplicates':>10}  {'missing':>7}"
     )
-    for r in results:
+    for kind, _, r in rounds:
         print(
-            f"{r['workers']:>7}  {r['wall']:>8.2f}s  {r['per_second']:>8.1f}  "
-            f"{r['steady_per_second']:>15.1f}  {r['received']:>8}  {r['duplicates']:>10}  "
+            f"{kind.name:>8}  {r['workers']:>7}  {r['wall']:>8.2f}s  {r['per_second']:>8.1f}  "
+            f"{r['steady_per_second']:>12.1f}  {r['received']:>8}  {r['duplicates']:>10}  "
             f"{r['missing']:>7}"
         )
     print(
-        "wall time: from starting the workers until every email is sent (start-up included); "
-        "steady: between the first and the last email sent."
+        "wall time: from starting the workers until every row is sent (start-up included); "
+        "steady: between the first and the last row sent."
     )
-    if any(r["duplicates"] or r["missing"] or r["received"] != args.emails for r in results):
-        fail("some emails were lost or sent twice: see above.")
+    if any(r["duplicates"] or r["missing"] or r["received"] != total for _, total, r in rounds):
+        fail("some messages were lost or sent twice: see above.")
 
 
 if __name__ == "__main__":

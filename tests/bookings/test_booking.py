@@ -891,8 +891,8 @@ def test_booking_page_queries(count, django_assert_num_queries, mentee, other_me
 # transaction); then the booking's transaction (2 markers): the profile and the mentee
 # locked (2), their requests waiting for confirmation counted (1), the mentee's clash (1),
 # windows, exceptions, sessions (3), the session, its audit row, its payment (3), the
-# admins (1) and the emails (1).
-BOOKING_POST_QUERIES = 21
+# admins (1), the emails (1) and the webhook deliveries (1, however many endpoints).
+BOOKING_POST_QUERIES = 22
 
 
 @pytest.mark.django_db

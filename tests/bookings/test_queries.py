@@ -44,9 +44,9 @@ MENTEE_DASHBOARD_QUERIES = 5
 # past as a mentor
 MENTOR_DASHBOARD_QUERIES = 5
 # session + user, BEGIN (a savepoint in tests); the session locked with its people and its
-# clash check, its update, the audit row, both emails in one insert; COMMIT. No task: the
-# worker's relay queues those.
-CONFIRM_QUERIES = 8
+# clash check, its update, the audit row, both emails in one insert, the webhook deliveries
+# in one insert (however many endpoints); COMMIT. No task: the worker's relay queues those.
+CONFIRM_QUERIES = 9
 # at most 10 upcoming and 10 past cards (paging: tests/bookings/test_dashboard_scale.py)
 DASHBOARD_CARDS = 20
 

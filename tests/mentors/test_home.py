@@ -206,6 +206,7 @@ def test_the_compact_menu_holds_the_same_links_as_the_link_row(who, mentee, admi
             "/admin/sessions/",
             "/admin/mentors/",
             "/admin/emails/",
+            "/admin/webhooks/",
         ],
     }
     assert links == expected[who]

@@ -27,6 +27,8 @@ from tests.availability.factories import every_day
 from tests.factories import MentorFactory, SessionFactory, UserFactory
 from tests.helpers import visible_text
 from tests.notifications.conftest import SITE, SUPPORT
+from webhooks.models import WebhookEndpoint
+from webhooks.services import record_endpoint_health
 
 MEET = "https://meet.google.com/abc-defg-hij"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
@@ -142,6 +144,15 @@ def _password_reset(people, clock):
     Client().post("/accounts/password_reset/", {"email": people[0].email})
 
 
+def _webhook_disabled(people, clock):
+    """An endpoint failing since the catalogue's start, failing again a day later."""
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/in?a=1&b=2", events=",session.booked,", failing_since=START
+    )
+    clock.set(START + timedelta(hours=25))
+    record_endpoint_health(endpoint.pk, ok=False)
+
+
 def _email_change(people, clock):
     update_account(
         people[0], first_name="Priya", last_name="Shah", email="priya@new.example", time_zone="UTC"
@@ -178,6 +189,7 @@ BUILDERS: dict[str, Callable] = {
     EmailKind.SESSION_REMINDER: _session_reminder,
     EmailKind.EMAIL_CHANGE_CONFIRM: _email_change,
     EmailKind.EMAIL_CHANGE_NOTICE: _email_change,
+    EmailKind.WEBHOOK_DISABLED: _webhook_disabled,
     EmailKind.APPLICATION_APPROVED: _application(ApplicationStatus.APPROVED),
     EmailKind.APPLICATION_REJECTED: _application(
         ApplicationStatus.REJECTED, "Please add links to your work & experience."
@@ -264,7 +276,11 @@ def test_times_are_in_the_recipients_zone_with_the_zone_named(kind, people, cloc
 
 
 # Kinds about a session whose subject names no time ("Thank you for your session…").
-SUBJECT_WITHOUT_A_TIME = {EmailKind.SESSION_COMPLETED, EmailKind.PAYMENT_REFUNDED}
+SUBJECT_WITHOUT_A_TIME = {
+    EmailKind.SESSION_COMPLETED,
+    EmailKind.PAYMENT_REFUNDED,
+    EmailKind.WEBHOOK_DISABLED,
+}
 
 
 @pytest.mark.parametrize("kind", sorted(set(EmailKind.values) - TIMELESS - SUBJECT_WITHOUT_A_TIME))

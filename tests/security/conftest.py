@@ -20,6 +20,7 @@ from bookings.models import MentoringSession
 from notifications.models import EmailKind, OutboundEmail
 from ops.heartbeat import beat
 from tests.factories import MentorProfileFactory, UserFactory
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ROLES = ("anonymous", "mentee", "mentor", "other_mentee", "admin")
 
@@ -56,6 +57,8 @@ class World:
     email: OutboundEmail
     slot: str
     uidb64: str
+    webhook: WebhookEndpoint
+    webhook_delivery: WebhookDelivery
 
 
 @pytest.fixture
@@ -83,6 +86,17 @@ def world(mentee, mentor, other_mentee, admin_user, pending_session) -> World:
         message_id="<security-matrix@example.com>",
         next_attempt_at=timezone.now(),
     )
+    webhook = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/in", events=",session.confirmed,"
+    )
+    webhook_delivery = WebhookDelivery.objects.create(
+        endpoint=webhook,
+        event_type="session.confirmed",
+        payload="{}",
+        msg_id="msg_security_matrix",
+        state="failed",
+        next_attempt_at=timezone.now(),
+    )
     beat("security-tests")  # a live worker, so /healthz answers 200
     create_api_token(mentee, "Slack bot")  # the mentee's API token, for its revoke URL
     slot = free_slots(mentor, duration_minutes=60)[0].isoformat()
@@ -101,6 +115,8 @@ def world(mentee, mentor, other_mentee, admin_user, pending_session) -> World:
         email=email,
         slot=slot,
         uidb64=urlsafe_base64_encode(force_bytes(mentee.pk)),
+        webhook=webhook,
+        webhook_delivery=webhook_delivery,
     )
 
 

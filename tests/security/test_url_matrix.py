@@ -285,6 +285,34 @@ MATRIX = {
         None,
         _staff("/admin/emails/"),
     ),
+    "admin_webhooks": (None, _staff(200), None, _staff(405)),
+    "admin_webhook_create": (None, _staff(200), None, _staff(400)),
+    "admin_webhook_detail": (lambda w: {"pk": w.webhook.pk}, _staff(200), None, _staff(400)),
+    "admin_webhook_rotate": (lambda w: {"pk": w.webhook.pk}, _staff(405), None, _staff(200)),
+    "admin_webhook_enable": (
+        lambda w: {"pk": w.webhook.pk},
+        _staff(405),
+        None,
+        _staff("/admin/webhooks/{webhook}/"),
+    ),
+    "admin_webhook_disable": (
+        lambda w: {"pk": w.webhook.pk},
+        _staff(405),
+        None,
+        _staff("/admin/webhooks/{webhook}/"),
+    ),
+    "admin_webhook_delete": (
+        lambda w: {"pk": w.webhook.pk},
+        _staff(200),
+        None,
+        _staff("/admin/webhooks/"),
+    ),
+    "admin_webhook_resend": (
+        lambda w: {"pk": w.webhook_delivery.pk},
+        _staff(405),
+        None,
+        _staff("/admin/webhooks/{webhook}/"),
+    ),
     "admin:index": (
         None,
         _row(*[DJANGO_ADMIN_LOGIN] * 4, 200),
@@ -321,6 +349,7 @@ def _ids(world) -> dict:
         "session": world.session.pk,
         "uidb64": world.uidb64,
         "mentor": world.users["mentor"].pk,
+        "webhook": world.webhook.pk,
     }
 
 

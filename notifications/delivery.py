@@ -19,14 +19,16 @@ re-linked since it was written) is marked skipped at its turn instead of being s
 import logging
 import random
 import smtplib
+import threading
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
@@ -184,11 +186,34 @@ def deliver_batch(channel: Channel, ids: Sequence[int]) -> dict[int, str]:
         results = [error] * len(to_send)
     for row, error in zip(to_send, results, strict=True):
         if error is None:
-            outcomes[row.pk] = _record_sent(channel, row)
+            outcomes[row.pk] = _until_recorded(channel, lambda row=row: _record_sent(channel, row))
         else:
-            outcomes[row.pk] = _record_failure(channel, row, error)
+            outcomes[row.pk] = _until_recorded(
+                channel, lambda row=row, error=error: _record_failure(channel, row, error)
+            )
     channel.after_outcome(to_send, [outcomes[row.pk] for row in to_send])
     return outcomes
+
+
+def _until_recorded(channel: Channel, record: Callable[[], str]) -> str:
+    """Record a sent (or failed) row, trying again while the database is away.
+
+    The message has gone out: forgetting that would send it again once the lease expires.
+    So a write refused because the database cannot be reached (restarting, network down) is
+    tried again, on a new connection, for as long as the row's lease holds; after that
+    another worker may have taken the row, and the error is raised (docs/PRODUCT.md §6.2)."""
+    deadline = time.monotonic() + channel.lease_seconds()
+    pause = 0.2
+    while True:
+        try:
+            return record()
+        except (OperationalError, InterfaceError):
+            if time.monotonic() + pause > deadline:
+                raise
+            logger.warning("the database is away; recording a delivery again in %.1f s", pause)
+            connection.close()
+            threading.Event().wait(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def _still_held(channel: Channel, row: DeliveryRow) -> models.QuerySet:

@@ -320,10 +320,7 @@ def session_for_participant(user, session_id: int) -> MentoringSession | None:
 def session_for_mover(user, session_id: int) -> MentoringSession | None:
     """The session if `user` is its mentee or mentor, or an admin (any session); None
     otherwise (the reschedule page answers 404). With `mentee_moves`."""
-    sessions = with_mentee_moves(_base())
-    if not user.is_staff:
-        sessions = sessions.filter(Q(mentor=user) | Q(mentee=user))
-    return sessions.filter(pk=session_id).first()
+    return with_mentee_moves(sessions_visible_to(user)).filter(pk=session_id).first()
 
 
 def session_exists(session_id: int) -> bool:
@@ -498,7 +495,7 @@ def session_audit_trail(session: MentoringSession) -> QuerySet[SessionEvent]:
     )
 
 
-# --- The JSON API's sessions (docs/PRODUCT.md §10.1) -------------------------------------
+# --- The JSON API's sessions (docs/PRODUCT.md §11) ----------------------------------------
 
 API_PAGE_SIZE = 25
 

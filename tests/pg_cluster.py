@@ -5,12 +5,13 @@ test's database) goes on undisturbed."""
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.helpers import free_port
 
 
 def _bin_dir() -> Path | None:
@@ -22,17 +23,11 @@ def _version(path: str) -> int:
     return int(Path(path).parts[-3])
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class PrivatePostgres:
     def __init__(self, bin_dir: Path, root: Path):
         self.bin_dir = bin_dir
         self.data = root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *command: str) -> None:

@@ -7,7 +7,6 @@ import os
 import re
 import runpy
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 from gunicorn.config import Config
 
-from tests.helpers import ROOT, run_python
+from tests.helpers import ROOT, free_port, run_python
 
 CONF = ROOT / "gunicorn.conf.py"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -163,12 +162,6 @@ def _server_env(tmp_path: Path, **variables: str) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _children(pid: int) -> set[int]:
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -182,7 +175,7 @@ def _children(pid: int) -> set[int]:
 
 
 def test_gunicorn_started_with_web_concurrency_2_runs_two_workers(tmp_path):
-    port = _free_port()
+    port = free_port()
     command = [
         str(GUNICORN),
         "config.wsgi:application",

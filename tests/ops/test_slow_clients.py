@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
-from tests.ops.test_gunicorn_conf import CONF, GUNICORN, _free_port, _server_env
+from tests.helpers import ROOT, free_port
+from tests.ops.test_gunicorn_conf import CONF, GUNICORN, _server_env
 
 HOST = "codementorhub.example.com"
 THREADS = 2
@@ -35,7 +35,7 @@ UNFINISHED = f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nX-Slow: ".encode()
 def gunicorn(tmp_path: Path, **variables: str) -> Iterator[int]:
     """gunicorn with the project's settings (and these environment variables), one worker
     of THREADS threads; its port."""
-    port = _free_port()
+    port = free_port()
     env = _server_env(
         tmp_path,
         GUNICORN_WORKERS="1",
@@ -91,7 +91,7 @@ def nginx(tmp_path: Path, upstream: int) -> Iterator[int]:
         check=True,
         capture_output=True,
     )
-    plain, tls = _free_port(), _free_port()
+    plain, tls = free_port(), free_port()
     block = _documented_block()
     block = _replace_once(block, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};")
     block = _replace_once(block, "listen 80;", f"listen 127.0.0.1:{plain};")

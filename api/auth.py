@@ -6,7 +6,6 @@ Each request with a live token counts against the token's rate limit
 (API_RATE_LIMIT_PER_MINUTE), in the database like every limit (ops/ratelimit.py), so every
 web process shares the count."""
 
-import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -35,12 +34,12 @@ class TokenAuth(HttpBearer):
         try:
             ratelimit.attempt(_rate(), f"token:{found.pk}")
         except ratelimit.RateLimited as refused:
-            wait = max(1, math.ceil(refused.retry_after.total_seconds()))
+            wait = ratelimit.retry_after_header(refused.retry_after)
             raise Problem(
                 429,
                 f"Too many requests with this token: at most "
                 f"{settings.API_RATE_LIMIT_PER_MINUTE} a minute. Try again in {wait} seconds.",
-                headers={"Retry-After": str(wait)},
+                headers={"Retry-After": wait},
             ) from None
         owner = found.owner
         request.user = owner

@@ -2,7 +2,6 @@
 mentee books a free time), through the directory's selector, the free-time computation and
 the booking service the pages use (docs/PRODUCT.md §7, §8.2, §11.1)."""
 
-import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from availability.slots import free_slots
 from bookings import services
 from bookings.representation import session_data
 from mentors import selectors
+from ops import ratelimit
 
 router = Router(tags=["mentors and booking"])
 
@@ -46,7 +46,7 @@ def _mentor(profile) -> dict:
         "id": profile.user_id,
         "name": profile.user.get_full_name(),
         "headline": profile.headline,
-        "skills": [skill.strip() for skill in profile.skills.split(",") if skill.strip()],
+        "skills": profile.skill_list,
         "hourly_rate": money(profile.hourly_rate),
         "currency": settings.CURRENCY,
         "default_session_minutes": profile.default_session_minutes,
@@ -128,7 +128,9 @@ def book(request: HttpRequest, payload: BookingIn):
     which an admin confirms. Counts as one of your booking attempts, as the page does."""
     mentor = (
         get_user_model()
-        .objects.filter(pk=payload.mentor, mentor_profile__status=ApplicationStatus.APPROVED)
+        .objects.filter(
+            pk=payload.mentor, is_active=True, mentor_profile__status=ApplicationStatus.APPROVED
+        )
         .first()
     )
     if mentor is None:
@@ -139,8 +141,8 @@ def book(request: HttpRequest, payload: BookingIn):
             mentor, request.user, payload.start, payload.duration_minutes, payload.notes
         )
     except services.TooManyBookingAttempts as refused:
-        wait = max(1, math.ceil(refused.retry_after.total_seconds()))
-        raise Problem(429, str(refused), headers={"Retry-After": str(wait)}) from None
+        wait = ratelimit.retry_after_header(refused.retry_after)
+        raise Problem(429, str(refused), headers={"Retry-After": wait}) from None
     except services.PendingLimitReached as refused:
         raise Problem(409, str(refused)) from None
     except services.BookingError as refused:

@@ -1,6 +1,5 @@
 """The booking page /mentors/<id>/book/: pick a free slot, book it."""
 
-import math
 from decimal import Decimal
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from availability.slots import free_slots
 from bookings import cancellation, services
 from bookings.forms import BookingForm
 from bookings.slot_days import page_of_days, slots_by_day
+from ops import ratelimit
 
 
 def _duration(raw, default: int) -> int:
@@ -36,6 +36,7 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
     mentor = get_object_or_404(
         get_user_model().objects.select_related("mentor_profile"),
         pk=pk,
+        is_active=True,
         mentor_profile__status=ApplicationStatus.APPROVED,
     )
     profile = mentor.mentor_profile
@@ -81,7 +82,7 @@ def book_session(request: HttpRequest, pk: int) -> HttpResponse:
     }
     response = render(request, "bookings/book.html", context, status=_status(form, refusal))
     if isinstance(refusal, services.TooManyBookingAttempts):
-        response["Retry-After"] = str(math.ceil(refusal.retry_after.total_seconds()))
+        response["Retry-After"] = ratelimit.retry_after_header(refusal.retry_after)
     return response
 
 

@@ -471,7 +471,7 @@ def book_session(
         with transaction.atomic():
             profile = (
                 MentorProfile.objects.select_for_update()
-                .filter(user_id=mentor.pk, status=ApplicationStatus.APPROVED)
+                .filter(user_id=mentor.pk, status=ApplicationStatus.APPROVED, user__is_active=True)
                 .first()
             )
             if profile is None:

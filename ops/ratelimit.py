@@ -19,6 +19,7 @@ every key or, when any key has reached the limit, for none. A refused attempt re
 nothing: waiting ends a refusal, retrying does not extend it.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +51,11 @@ class RateLimited(Exception):
         super().__init__(f"too many {rate.scope} attempts for one key: wait {retry_after}")
         self.rate = rate
         self.retry_after = retry_after
+
+
+def retry_after_header(wait: timedelta) -> str:
+    """`wait` as the value of an HTTP `Retry-After` header: whole seconds, at least 1."""
+    return str(max(1, math.ceil(wait.total_seconds())))
 
 
 def attempt(rate: Rate, key: str) -> None:

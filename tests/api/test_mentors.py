@@ -134,3 +134,18 @@ def test_an_unlisted_mentor_has_no_free_times(api):
 
     assert response.status_code == 404
     problem_of(response)
+
+
+def test_a_deactivated_mentor_cannot_be_booked(api):
+    mentor = MentorFactory()
+    mentor.is_active = False
+    mentor.save()
+
+    response = api.post(
+        "/api/v1/bookings",
+        {"mentor": mentor.pk, "start": "2030-01-15T13:00:00Z", "duration_minutes": 60},
+    )
+
+    assert response.status_code == 422
+    assert problem_of(response)["errors"] == {"mentor": ["No mentor with this id takes bookings."]}
+    assert not mentor.sessions_as_mentor.exists()

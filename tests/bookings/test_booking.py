@@ -413,6 +413,17 @@ def test_booking_an_unapproved_mentor_is_refused(mentor, mentee, status):
 
 
 @pytest.mark.django_db
+def test_booking_a_deactivated_mentor_is_refused(mentor, mentee):
+    mentor.is_active = False
+    mentor.save()
+
+    with pytest.raises(BookingError, match="^This mentor is not taking bookings.$"):
+        book(mentor, mentee)
+
+    assert created() == NOTHING
+
+
+@pytest.mark.django_db
 def test_booking_someone_who_is_not_a_mentor_is_refused(mentee, other_mentee):
     with pytest.raises(BookingError, match="^This mentor is not taking bookings.$"):
         book(other_mentee, mentee)

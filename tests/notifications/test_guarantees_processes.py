@@ -14,15 +14,12 @@ stopped, and their output is printed when a test fails. Nothing sleeps: the test
 the SMTP sink's events, or poll the database until a deadline.
 """
 
-import os
 import signal
-import subprocess
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.tasks import TaskResultStatus
@@ -35,64 +32,13 @@ from notifications.models import EmailState, OutboundEmail
 from tests.conftest import MEET
 from tests.factories import SessionFactory, UserFactory
 from tests.smtp_sink import SMTPSink
-from tests.worker_process import start_worker
+from tests.worker_process import Workers
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 DEADLINE = 40.0  # seconds; a passing run needs a fraction of it
 DELIVERY_TASK = "notifications.delivery.deliver_email"
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
-
-
-class Workers:
-    """Real `manage.py run_worker` processes; each one's output goes to a log file."""
-
-    def __init__(self, smtp_port: int, logs: Path) -> None:
-        self.smtp_port = smtp_port
-        self.logs = logs
-        self.processes: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, *, lease_seconds: int = 5) -> subprocess.Popen:
-        with open(self.logs / f"worker-{name}.log", "wb") as log:
-            process = start_worker(
-                self.smtp_port,
-                interval=0.1,
-                sweep_every=0.5,
-                relay_every=0.1,
-                stdout=log,
-                env={
-                    "EMAIL_TIMEOUT": "10",
-                    "EMAIL_LEASE_SECONDS": str(lease_seconds),
-                    "PYTHONUNBUFFERED": "1",
-                },
-            )
-        self.processes[name] = process
-        return process
-
-    def kill(self, name: str) -> int:
-        """SIGKILL: no handler runs, nothing is cleaned up. Returns the exit status."""
-        process = self.processes[name]
-        os.kill(process.pid, signal.SIGKILL)
-        return process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-    def output(self) -> str:
-        parts = []
-        for name, process in self.processes.items():
-            text = (self.logs / f"worker-{name}.log").read_text(errors="replace")
-            header = f"--- worker {name} (pid {process.pid}, exit {process.poll()}) ---"
-            parts.append(f"{header}\n{text}")
-        return "\n".join(parts)
 
 
 @pytest.fixture
@@ -105,7 +51,7 @@ def sink():
 @pytest.fixture
 def workers(sink, transactional_db, tmp_path, request, pytestconfig):
     """Stopped before the database is flushed and before the sink stops (fixture order)."""
-    pool = Workers(sink.port, tmp_path)
+    pool = Workers(sink.port, tmp_path, {"EMAIL_TIMEOUT": "10", "EMAIL_LEASE_SECONDS": "5"})
     failures_before = request.session.testsfailed
     try:
         yield pool
@@ -252,8 +198,8 @@ def test_e_two_workers_at_once_never_send_the_same_email_twice(sink, workers):
 
     # A lease far longer than any send here, so that only concurrency is on trial (with a
     # lease shorter than a slow SMTP transaction a live send would be taken over: b).
-    workers.start("a", lease_seconds=60)
-    workers.start("b", lease_seconds=60)
+    workers.start("a", EMAIL_LEASE_SECONDS="60")
+    workers.start("b", EMAIL_LEASE_SECONDS="60")
     held = sink.wait_stalled(2)
 
     assert len(set(held)) == 2

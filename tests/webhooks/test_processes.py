@@ -7,9 +7,7 @@ Every test commits for real (transaction=True: the workers must see the rows); t
 are always stopped, and their output is printed when a test fails. Nothing sleeps: the
 tests wait on the receiver's events, or poll the database until a deadline."""
 
-import os
 import signal
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -25,57 +23,13 @@ from tests.factories import SessionFactory, UserFactory
 from tests.smtp_sink import SMTPSink
 from tests.webhook_receiver import Receiver
 from tests.webhooks.conftest import ALL_EVENTS
-from tests.worker_process import start_worker
+from tests.worker_process import Workers
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 DEADLINE = 40.0
 START = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
-
-
-class Workers:
-    def __init__(self, smtp_port: int, logs) -> None:
-        self.smtp_port, self.logs = smtp_port, logs
-        self.processes: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, *, lease_seconds: int) -> None:
-        with open(self.logs / f"worker-{name}.log", "wb") as log:
-            self.processes[name] = start_worker(
-                self.smtp_port,
-                interval=0.1,
-                sweep_every=0.5,
-                relay_every=0.1,
-                stdout=log,
-                env={
-                    "WEBHOOK_ALLOW_PRIVATE_HOSTS": "true",
-                    "WEBHOOK_TIMEOUT_SECONDS": "20",
-                    "WEBHOOK_LEASE_SECONDS": str(lease_seconds),
-                    "PYTHONUNBUFFERED": "1",
-                },
-            )
-
-    def kill(self, name: str) -> int:
-        os.kill(self.processes[name].pid, signal.SIGKILL)
-        return self.processes[name].wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-    def output(self) -> str:
-        return "\n".join(
-            f"--- worker {name} ---\n"
-            + (self.logs / f"worker-{name}.log").read_text(errors="replace")
-            for name in self.processes
-        )
 
 
 @pytest.fixture
@@ -88,7 +42,11 @@ def receiver():
 @pytest.fixture
 def workers(receiver, transactional_db, tmp_path, request, pytestconfig):
     sink = SMTPSink().start()
-    pool = Workers(sink.port, tmp_path)
+    pool = Workers(
+        sink.port,
+        tmp_path,
+        {"WEBHOOK_ALLOW_PRIVATE_HOSTS": "true", "WEBHOOK_TIMEOUT_SECONDS": "20"},
+    )
     failures_before = request.session.testsfailed
     try:
         yield pool
@@ -130,7 +88,7 @@ def test_a_worker_killed_mid_request_loses_nothing(receiver, workers):
     rows = confirm_sessions(3, receiver)
     receiver.hold(1)
 
-    workers.start("first", lease_seconds=5)
+    workers.start("first", WEBHOOK_LEASE_SECONDS="5")
     receiver.wait_held(1)
     in_flight = receiver.requests[0].webhook_id
     claimed = WebhookDelivery.objects.get(msg_id=in_flight)
@@ -138,7 +96,7 @@ def test_a_worker_killed_mid_request_loses_nothing(receiver, workers):
     assert workers.kill("first") == -signal.SIGKILL
     receiver.release()
 
-    workers.start("second", lease_seconds=5)
+    workers.start("second", WEBHOOK_LEASE_SECONDS="5")
     wait_until(all_delivered, "every delivery sent", workers)
 
     # Nothing lost. The one in flight at the kill went again (same webhook-id: a receiver
@@ -156,8 +114,8 @@ def test_two_workers_never_deliver_one_event_twice(receiver, workers):
     rows = confirm_sessions(20, receiver)
     receiver.hold(2)
 
-    workers.start("a", lease_seconds=60)
-    workers.start("b", lease_seconds=60)
+    workers.start("a", WEBHOOK_LEASE_SECONDS="60")
+    workers.start("b", WEBHOOK_LEASE_SECONDS="60")
     receiver.wait_held(2)  # both in the middle of a request at the same moment
     assert WebhookDelivery.objects.filter(state=DeliveryState.SENDING).count() == 2
     receiver.release()

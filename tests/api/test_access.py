@@ -15,6 +15,13 @@ from tests.security.conftest import ROLES
 
 S = "/api/v1/sessions/{id}"
 
+NOTHING_HERE = "There is nothing here, or nothing you may see."
+
+
+def _no_such(template: str) -> str:
+    """What a 404 says of an id that names no row (or none the token's owner may see)."""
+    return "No such mentor." if template.startswith("/api/v1/mentors/") else "No such session."
+
 
 def _row(anonymous, mentee, mentor, other_mentee, admin):
     return dict(zip(ROLES, (anonymous, mentee, mentor, other_mentee, admin), strict=True))
@@ -124,7 +131,7 @@ def test_an_impossible_id_is_a_404_problem(method, template, value, api_clients,
         response = client.send(method, path, {})
 
         assert response.status_code == 404
-        problem_of(response)
+        assert problem_of(response)["detail"] == NOTHING_HERE
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -136,6 +143,8 @@ def test_the_largest_id_is_a_404_for_everyone_with_a_token(method, api_clients, 
         for role, client in api_clients.items():
             response = client.send(method, path, body_of(world) if body_of else None)
             assert response.status_code == (401 if role == "anonymous" else 404), (role, path)
+            if role != "anonymous":
+                assert problem_of(response)["detail"] == _no_such(template)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +155,7 @@ def test_unknown_routes_under_api_are_404_problems(path, method, api_clients):
     response = api_clients["admin"].send(method, path, {})
 
     assert response.status_code == 404
-    problem_of(response)
+    assert problem_of(response)["detail"] == NOTHING_HERE
 
 
 def test_a_session_cookie_alone_is_not_enough(world, client):

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,9 +53,15 @@ def _heading(page: str) -> str:
     return re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1).strip()
 
 
-def _gunicorn_workers() -> set[int]:
-    """The worker processes of the gunicorn this test started (its one child process)."""
-    (master,) = _children(os.getpid())
+def _gunicorn_workers(port: int) -> set[int]:
+    """The worker processes of the gunicorn this test started on `port` (a child of this
+    process; the suite may have others)."""
+    bind = f"127.0.0.1:{port}".encode()
+    (master,) = (
+        pid
+        for pid in _children(os.getpid())
+        if bind in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    )
     return _children(master)
 
 
@@ -73,7 +80,7 @@ def test_pages_answer_503_while_the_database_is_away_and_recover_without_a_resta
     database, port = site_on_its_own_database
     status, _, before = _get(port, "/mentors/")
     assert status == 200, before
-    workers = _gunicorn_workers()
+    workers = _gunicorn_workers(port)
 
     database.stop()
     away = [_get(port, "/mentors/") for _ in range(3)]
@@ -93,4 +100,4 @@ def test_pages_answer_503_while_the_database_is_away_and_recover_without_a_resta
     # The directory again, as it was before (no mentors yet in this new database).
     assert _heading(body) == _heading(before) != "Back in a moment"
     # The same worker processes answered: nothing was restarted to recover.
-    assert _gunicorn_workers() == workers
+    assert _gunicorn_workers(port) == workers

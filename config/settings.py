@@ -231,9 +231,12 @@ EMAIL_SEND_TIMEOUT = _email_timeout
 EMAIL_LEASE_SECONDS = env_int("EMAIL_LEASE_SECONDS", 300, minimum=5, maximum=86400)
 
 # New deliveries (emails, webhooks) the worker's relay hands over per task: 1 = a task per
-# row; more = one claim and one connection for several rows. All rows of a task are leased
-# at once, so keep it × the send timeout below the lease (EMAIL_LEASE_SECONDS, …).
-DELIVERY_TASK_BATCH = env_int("DELIVERY_TASK_BATCH", 1, minimum=1, maximum=100)
+# row; more = one claim for several rows, sent over DELIVERY_CONNECTIONS connections at once
+# (each a thread of the worker, with its own connection to the mail server or endpoint and
+# to the database). All rows of a task are leased at once: a system check warns unless the
+# lease outlasts twice the send timeout × the rows one connection sends per task.
+DELIVERY_TASK_BATCH = env_int("DELIVERY_TASK_BATCH", 20, minimum=1, maximum=100)
+DELIVERY_CONNECTIONS = env_int("DELIVERY_CONNECTIONS", 4, minimum=1, maximum=32)
 
 # --- Webhooks (docs/PRODUCT.md §12.7) --------------------------------------------------
 # Endpoints on private, loopback, link-local or reserved addresses, and plain http, are

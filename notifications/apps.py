@@ -1,3 +1,5 @@
+import math
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
@@ -10,16 +12,36 @@ class NotificationsConfig(AppConfig):
         checks.register(check_lease_outlasts_send, checks.Tags.compatibility)
 
 
-def check_lease_outlasts_send(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """A lease shorter than a slow-but-alive send lets a second worker take the email over
-    while the first is still sending it: the email then goes out twice."""
-    lease, timeout = settings.EMAIL_LEASE_SECONDS, settings.EMAIL_SEND_TIMEOUT
-    if lease > 2 * timeout:
+def rows_per_connection() -> int:
+    """The most rows of one delivery task that one connection sends one after another: all
+    of them are leased when the task starts, so the last must still be within its lease."""
+    return math.ceil(settings.DELIVERY_TASK_BATCH / settings.DELIVERY_CONNECTIONS)
+
+
+def lease_warning(lease_name: str, timeout_name: str, check_id: str) -> list[checks.Warning]:
+    """A lease shorter than slow-but-alive sends lets a second worker take a row over while
+    the first is still sending it: the message then goes out twice."""
+    lease, timeout = getattr(settings, lease_name), getattr(settings, timeout_name)
+    rows = rows_per_connection()
+    if lease > 2 * timeout * rows:
         return []
+    shown_timeout = timeout_name.replace("EMAIL_SEND_TIMEOUT", "EMAIL_TIMEOUT")
+    per_task = (
+        f" × {rows} (the rows a connection sends per task: DELIVERY_TASK_BATCH "
+        f"{settings.DELIVERY_TASK_BATCH} over DELIVERY_CONNECTIONS "
+        f"{settings.DELIVERY_CONNECTIONS})"
+        if rows > 1
+        else ""
+    )
     return [
         checks.Warning(
-            f"EMAIL_LEASE_SECONDS ({lease}) should be more than twice EMAIL_TIMEOUT ({timeout}).",
-            hint="Raise EMAIL_LEASE_SECONDS or lower EMAIL_TIMEOUT.",
-            id="notifications.W001",
+            f"{lease_name} ({lease}) should be more than twice {shown_timeout} ({timeout})"
+            f"{per_task}.",
+            hint=f"Raise {lease_name}, or lower {shown_timeout} or DELIVERY_TASK_BATCH.",
+            id=check_id,
         )
     ]
+
+
+def check_lease_outlasts_send(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return lease_warning("EMAIL_LEASE_SECONDS", "EMAIL_SEND_TIMEOUT", "notifications.W001")

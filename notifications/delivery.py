@@ -22,19 +22,28 @@ import smtplib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import InterfaceError, OperationalError, connection, models, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    models,
+    transaction,
+)
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from notifications import freshness
+from notifications.mime import OutboxMessage
 from notifications.models import DeliveryRow, DeliveryState, EmailState, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -46,7 +55,7 @@ class PermanentFailure(Exception):
 
 class Channel:
     """One kind of delivery row and how to send it. Subclasses set `name`, `model` and `task`
-    (a django task taking one row id) and implement `send_batch` and `is_permanent`."""
+    (a django task taking one row id) and implement `send_each` and `is_permanent`."""
 
     name: str
     model: type[DeliveryRow]
@@ -67,10 +76,13 @@ class Channel:
         """Why the row must not be sent now (it is then marked skipped), or ""."""
         return ""
 
-    def send_batch(self, rows: Sequence[DeliveryRow]) -> list[Exception | None]:
-        """Send the rows (claimed, outside any transaction), reusing one connection where
-        the transport has one; one result per row, in order: None when it was delivered,
-        else the error. Raises nothing: a row's failure is its own."""
+    def send_each(
+        self, rows: Sequence[DeliveryRow]
+    ) -> Iterator[tuple[DeliveryRow, Exception | None]]:
+        """Send the rows (claimed, outside any transaction) one after another over one
+        connection where the transport has one, yielding each row with its result as soon
+        as it is known — None when it was delivered, else the error — so that the engine
+        records it before the next row goes out. A row's failure is its own: raise nothing."""
         raise NotImplementedError
 
     def is_permanent(self, error: Exception) -> bool:
@@ -78,7 +90,7 @@ class Channel:
         raise NotImplementedError
 
     def outcome_fields(self, row: DeliveryRow) -> dict[str, object]:
-        """Extra columns recorded with the outcome (what `send_batch` learnt on the row)."""
+        """Extra columns recorded with the outcome (what `send_each` learnt on the row)."""
         return {}
 
     def after_outcome(self, rows: Sequence[DeliveryRow], outcomes: Sequence[str]) -> None:
@@ -163,14 +175,15 @@ def claim(channel: Channel, ids: Sequence[int]) -> tuple[list[DeliveryRow], list
     return to_send, skipped
 
 
-# Rows claimed and sent together at most. Every row of a batch is leased at the claim, so a
-# batch's sends must all fit in one lease: keep BATCH × a send's timeout below the lease.
+# Rows claimed and sent together at most by `send_due`.
 DELIVERY_BATCH = 20
 
 
 def deliver_batch(channel: Channel, ids: Sequence[int]) -> dict[int, str]:
-    """Send the due rows among `ids` in one batch (one connection); returns each claimed
-    row's resulting state by id (for logs and tests). Rows not due are left out."""
+    """Send the due rows among `ids`, recording each one's outcome as soon as it is known;
+    returns each claimed row's resulting state by id (for logs and tests). Rows not due
+    are left out. In a worker that sends on several connections (`send_on_connections`)
+    the rows are dealt out to them; each connection sends its share one after another."""
     to_send, skipped = claim(channel, ids)
     outcomes: dict[int, str] = {}
     for row in skipped:
@@ -178,21 +191,58 @@ def deliver_batch(channel: Channel, ids: Sequence[int]) -> dict[int, str]:
         outcomes[row.pk] = DeliveryState.SKIPPED
     if not to_send:
         return outcomes
+    shares = [to_send[n::_connections] for n in range(min(_connections, len(to_send)))]
+    if len(shares) == 1:
+        _send_share(channel, to_send, outcomes)
+    else:
+        # Each share on a thread of the worker's pool, each with its own connection to the
+        # receiver and to the database (dict writes from threads are atomic).
+        list(_pool.map(lambda share: _send_in_pool(channel, share, outcomes), shares))
+    channel.after_outcome(to_send, [outcomes[row.pk] for row in to_send])
+    return outcomes
+
+
+def _send_share(channel: Channel, rows: Sequence[DeliveryRow], outcomes: dict[int, str]) -> None:
+    """Send `rows` over one connection, recording each outcome before the next row goes
+    out: a worker killed mid-batch has at most one row per connection sent but not
+    recorded (the duplicate the design allows)."""
     try:
-        results = channel.send_batch(to_send)
+        for row, error in channel.send_each(rows):
+            outcomes[row.pk] = _record(channel, row, error)
     except Exception as error:
         # A channel should report per row; if it raised anyway, no row may stay `sending`
         # (it would be claimed again at every lease expiry, for ever, never reaching failed).
-        results = [error] * len(to_send)
-    for row, error in zip(to_send, results, strict=True):
-        if error is None:
-            outcomes[row.pk] = _until_recorded(channel, lambda row=row: _record_sent(channel, row))
-        else:
-            outcomes[row.pk] = _until_recorded(
-                channel, lambda row=row, error=error: _record_failure(channel, row, error)
-            )
-    channel.after_outcome(to_send, [outcomes[row.pk] for row in to_send])
-    return outcomes
+        for row in rows:
+            if row.pk not in outcomes:
+                outcomes[row.pk] = _record(channel, row, error)
+
+
+def _send_in_pool(channel: Channel, rows: Sequence[DeliveryRow], outcomes: dict[int, str]):
+    close_old_connections()  # this thread's database connection, as a task would
+    _send_share(channel, rows, outcomes)
+
+
+def _record(channel: Channel, row: DeliveryRow, error: Exception | None) -> str:
+    if error is None:
+        return _until_recorded(channel, lambda: _record_sent(channel, row))
+    return _until_recorded(channel, lambda: _record_failure(channel, row, error))
+
+
+# Connections a worker sends on at once, and the threads that hold them: 1 (no threads)
+# unless the worker asked for more (run_worker, DELIVERY_CONNECTIONS).
+_connections = 1
+_pool: ThreadPoolExecutor | None = None
+
+
+def send_on_connections(count: int) -> None:
+    """Send each batch over `count` connections at once in this process (the worker calls
+    this at start). One connection's waits — the mail server's replies, the database's
+    commits — are then another's turn to build and send."""
+    global _connections, _pool
+    if _pool is not None:
+        _pool.shutdown()
+    _connections = max(1, count)
+    _pool = ThreadPoolExecutor(_connections, "delivery") if _connections > 1 else None
 
 
 def _until_recorded(channel: Channel, record: Callable[[], str]) -> str:
@@ -468,7 +518,7 @@ def _as_uuid(task_id) -> uuid.UUID:
 
 
 def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+    message = OutboxMessage(
         subject=email.subject,
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -531,12 +581,13 @@ class EmailChannel(Channel):
     def out_of_date_reason(self, row: DeliveryRow, now: datetime) -> str:
         return freshness.out_of_date_reason(row, now, at_delivery=True)
 
-    def send_batch(self, rows: Sequence[DeliveryRow]) -> list[Exception | None]:
-        """One connection to the mail server for the whole batch. After a failure the
-        connection is closed and the next email opens a fresh one: a refusal may have left
-        the conversation in a state nobody should send into."""
-        mailer = mailers.default
-        results: list[Exception | None] = []
+    def send_each(
+        self, rows: Sequence[DeliveryRow]
+    ) -> Iterator[tuple[DeliveryRow, Exception | None]]:
+        """One connection to the mail server for the rows. After a failure the connection
+        is closed and the next email opens a fresh one: a refusal may have left the
+        conversation in a state nobody should send into."""
+        mailer = mailers.default  # a new backend instance: this connection is ours alone
         try:
             for email in rows:
                 try:
@@ -545,13 +596,12 @@ class EmailChannel(Channel):
                 except Exception as error:
                     # Anything, not only SMTP errors: a row left in `sending` would be
                     # claimed again at every lease expiry, for ever, never reaching `failed`.
-                    results.append(error)
                     _close_quietly(mailer)
+                    yield email, error
                 else:
-                    results.append(None)
+                    yield email, None
         finally:
             _close_quietly(mailer)
-        return results
 
     def is_permanent(self, error: Exception) -> bool:
         return _classify(error)

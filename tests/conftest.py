@@ -12,6 +12,15 @@ from tests.smtp_sink import SMTPSink, smtp_mailers
 MEET = "https://meet.google.com/abc-defg-hij"
 
 
+@pytest.fixture(autouse=True)
+def one_delivery_task_per_row(settings):
+    """Most delivery tests follow one row through its own task (relay, sweep, the task id on
+    the row): they run with DELIVERY_TASK_BATCH = 1, as do the worker processes they start
+    (tests/worker_process.py). The defaults — a task per batch, sent over several
+    connections — have tests of their own: tests/notifications/test_batch_*.py."""
+    settings.DELIVERY_TASK_BATCH = 1
+
+
 @pytest.fixture
 def mentee(db):
     return UserFactory(

@@ -41,6 +41,7 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     message: EmailMessage
+    peer: tuple = ()  # the client's (address, port): one per connection
 
 
 def smtp_mailers(port: int, timeout: float = 5) -> dict:
@@ -96,6 +97,7 @@ class _Handler:
             mail_from=envelope.mail_from,
             rcpt_tos=tuple(envelope.rcpt_tos),
             message=message,
+            peer=tuple(session.peer or ()),
         )
         with sink.changed:
             reply = sink.reply_at_data

@@ -280,6 +280,7 @@ def test_a_lease_shorter_than_a_slow_send_is_warned_about():
         "DJANGO_DEBUG": "true",
         "EMAIL_TIMEOUT": "30",
         "EMAIL_LEASE_SECONDS": "45",
+        "DELIVERY_TASK_BATCH": "1",
     }
     result = run_python("manage.py", "check", env=environment)
 
@@ -287,6 +288,28 @@ def test_a_lease_shorter_than_a_slow_send_is_warned_about():
     assert "EMAIL_LEASE_SECONDS (45) should be more than twice EMAIL_TIMEOUT (30)." in (
         result.stderr + result.stdout
     )
+
+
+def test_a_lease_shorter_than_a_connections_share_of_a_batch_is_warned_about():
+    """Every row of a task is leased when the task starts; one connection sends its share
+    of them one after another, so the last must still be inside its lease."""
+    environment = {
+        **os.environ,
+        "DJANGO_DEBUG": "true",
+        "EMAIL_TIMEOUT": "20",
+        "EMAIL_LEASE_SECONDS": "300",
+        "DELIVERY_TASK_BATCH": "30",
+        "DELIVERY_CONNECTIONS": "3",
+    }
+    result = run_python("manage.py", "check", env=environment)
+
+    assert (
+        "EMAIL_LEASE_SECONDS (300) should be more than twice EMAIL_TIMEOUT (20) × 10 (the rows "
+        "a connection sends per task: DELIVERY_TASK_BATCH 30 over DELIVERY_CONNECTIONS 3)."
+    ) in result.stderr
+    # The defaults (20 rows over 4 connections, 20 s, 300 s) pass.
+    del environment["DELIVERY_TASK_BATCH"], environment["DELIVERY_CONNECTIONS"]
+    assert "W001" not in run_python("manage.py", "check", env=environment).stderr
 
 
 @pytest.mark.django_db

@@ -40,6 +40,9 @@ def start_worker(
         "EMAIL_HOST": HOST,
         "EMAIL_PORT": str(smtp_port),
         "DJANGO_DEBUG": "true",
+        # One task per row, sent inline, unless the test asks for batches (tests/conftest.py).
+        "DELIVERY_TASK_BATCH": "1",
+        "DELIVERY_CONNECTIONS": "1",
         **(env or {}),
     }
     environment.pop("EMAIL_FILE_PATH", None)  # the demo's file mailer would win over SMTP

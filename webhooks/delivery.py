@@ -5,7 +5,7 @@ IP pinned, TLS still checked against the host name), and say which failures are 
 Sent by the worker only, never inside a request (docs/PRODUCT.md §12.4)."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -150,21 +150,21 @@ class WebhookChannel(Channel):
             return "The endpoint is disabled; not sent."
         return ""
 
-    def send_batch(self, rows: Sequence[DeliveryRow]) -> list[Exception | None]:
+    def send_each(
+        self, rows: Sequence[DeliveryRow]
+    ) -> Iterator[tuple[DeliveryRow, Exception | None]]:
         connections = Connections()
-        results: list[Exception | None] = []
         try:
             for delivery in rows:
                 delivery.response_code = None
                 try:
                     post(delivery, connections)
                 except Exception as error:
-                    results.append(error)
+                    yield delivery, error
                 else:
-                    results.append(None)
+                    yield delivery, None
         finally:
             connections.close()
-        return results
 
     def is_permanent(self, error: Exception) -> bool:
         return is_permanent(error)

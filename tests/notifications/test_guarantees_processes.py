@@ -8,6 +8,9 @@ b. A worker killed (SIGKILL) in the middle of sending → after its lease expire
    the email that was in flight at the kill.
 e. Two workers at once never send the same email twice.
 
+Both also with the defaults (bb, ee): a task per batch of rows, sent over several
+connections at once, each row recorded as soon as it is sent.
+
 Select these with `pytest tests/notifications/test_guarantees_processes.py`. Every test
 commits for real (transaction=True: the workers must see the rows); the workers are always
 stopped, and their output is printed when a test fails. Nothing sleeps: the tests wait on
@@ -223,3 +226,64 @@ def test_e_two_workers_at_once_never_send_the_same_email_twice(sink, workers):
     assert {(row.state, row.attempts) for row in OutboundEmail.objects.all()} == {
         (EmailState.SENT, 1)
     }
+
+
+# --- bb, ee. The same with batches sent over several connections ------------------------------
+
+BATCHES = {"DELIVERY_TASK_BATCH": "20", "DELIVERY_CONNECTIONS": "4"}
+
+
+def test_bb_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_the_in_flight_email(
+    sink, workers
+):
+    confirm_sessions(6)
+    rows = list(OutboundEmail.objects.all())
+    assert len(rows) == 12  # one task: 4 connections, 3 rows each
+    sink.stall(1, keep_message=True)
+
+    workers.start("first", **BATCHES)
+    [in_flight] = sink.wait_stalled(1)
+    # The other three connections send their shares and record each email as it goes; the
+    # stalled one holds its in-flight email and the two behind it (claimed, not sent).
+    wait_until(
+        lambda: OutboundEmail.objects.filter(state=EmailState.SENT).count() == 9,
+        "the three other connections' emails sent",
+        workers,
+    )
+    sending = OutboundEmail.objects.filter(state=EmailState.SENDING)
+    assert {(row.attempts) for row in sending} == {1}
+    assert in_flight in {row.message_id for row in sending}
+    assert sending.count() == 3
+    assert len({item.peer for item in sink.snapshot()["received"]}) == 4
+    assert workers.kill("first") == -signal.SIGKILL
+    sink.release()
+
+    workers.start("second", **BATCHES)
+    wait_until(all_sent_and_tasks_done(dead=1), "every email sent", workers)
+
+    # Nothing lost; each Message-ID exactly once, but the in-flight one (the server had
+    # kept it) a second time. The two behind it were never sent before the kill.
+    assert sink.message_ids() == exactly_once(rows) + Counter({in_flight: 1})
+    taken_over = {row.pk for row in sending}
+    assert {
+        (row.pk in taken_over, row.state, row.attempts) for row in OutboundEmail.objects.all()
+    } == {(False, EmailState.SENT, 1), (True, EmailState.SENT, 2)}
+
+
+def test_ee_two_workers_sending_batches_never_send_the_same_email_twice(sink, workers):
+    confirm_sessions(30)
+    rows = list(OutboundEmail.objects.all())
+    assert len(rows) == 60
+
+    # Small batches so that both workers' relays and task loops get some.
+    workers.start("a", EMAIL_LEASE_SECONDS="60", DELIVERY_TASK_BATCH="4", DELIVERY_CONNECTIONS="2")
+    workers.start("b", EMAIL_LEASE_SECONDS="60", DELIVERY_TASK_BATCH="4", DELIVERY_CONNECTIONS="2")
+    wait_until(all_sent_and_tasks_done(), "every email sent", workers)
+
+    assert sink.message_ids() == exactly_once(rows)
+    assert len(sink.snapshot()["received"]) == 60
+    assert {(row.state, row.attempts) for row in OutboundEmail.objects.all()} == {
+        (EmailState.SENT, 1)
+    }
+    tasks = DBTaskResult.objects.filter(task_path="notifications.delivery.deliver_rows")
+    assert sum(task.return_value.get("sent", 0) for task in tasks) == 60

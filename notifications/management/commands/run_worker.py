@@ -1,7 +1,9 @@
 """The background worker: django-tasks-db's `db_worker`, plus two threads:
 
 - the relay (every --relay-every seconds, 1 by default): gives each new outbox row its
-  delivery task (notifications.delivery.relay). Web requests only write outbox rows;
+  delivery task (notifications.delivery.relay), DELIVERY_TASK_BATCH rows per task, which
+  the worker sends over DELIVERY_CONNECTIONS connections at once. Web requests only write
+  outbox rows;
 
 and the periodic jobs (every --sweep-every seconds) — no cron daemon needed. They are the
 setting WORKER_PERIODIC_JOBS, `(name, dotted path)` in the order they run: the apps that own
@@ -25,7 +27,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
-from notifications.delivery import RELAY_BATCH, relay
+from notifications.delivery import RELAY_BATCH, relay, send_on_connections
 from ops.heartbeat import beat, default_worker_id
 
 logger = logging.getLogger("notifications")
@@ -84,6 +86,8 @@ class Command(BaseCommand):
         if sweep_every <= 0 or interval <= 0 or relay_every <= 0:
             self.stderr.write("--sweep-every, --interval and --relay-every must be positive.")
             raise SystemExit(2)
+        # Each delivery task's rows go out over this many connections at once.
+        send_on_connections(settings.DELIVERY_CONNECTIONS)
         stop = threading.Event()
         for loop, every in ((self._jobs_loop, sweep_every), (self._relay_loop, relay_every)):
             threading.Thread(target=loop, args=(stop, every), daemon=True).start()

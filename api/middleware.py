@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
@@ -10,8 +11,9 @@ from api.problems import CONTENT_TYPE, not_found, problem
 
 class ApiResponsesMiddleware:
     """Under /api/: a 404 or a 405 from the router (a known path, another method) becomes a problem
-    that keeps its `Allow` header, and no response is stored by any cache (each holds one
-    person's data, chosen by their token)."""
+    that keeps its `Allow` header; so do the error pages for a failure (500) or a database
+    that cannot be reached (503, keeping its `Retry-After`: config/errors.py); and no response
+    is stored by any cache (each holds one person's data, chosen by their token)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -29,6 +31,20 @@ class ApiResponsesMiddleware:
                 405,
                 f"This address answers {allowed or 'no other method'} only.",
                 headers={"Allow": allowed},
+            )
+        elif response.status_code == 500 and not is_problem:
+            response = problem(
+                500,
+                "Something went wrong. We have been told and will look into it. Please try "
+                f"again in a moment; if it keeps happening, write to {settings.SUPPORT_EMAIL}.",
+            )
+        elif response.status_code == 503 and not is_problem:
+            retry_after = response.get("Retry-After", "")
+            response = problem(
+                503,
+                "CodeMentorHub cannot reach its data just now. A change you were making was "
+                "made whole or not at all: please check, and try again in a minute.",
+                headers={"Retry-After": retry_after} if retry_after else None,
             )
         if not request.path.startswith("/api/v1/docs"):
             patch_cache_control(response, private=True, no_store=True)

@@ -89,6 +89,11 @@ class Channel:
         """True when retrying cannot help."""
         raise NotImplementedError
 
+    def asked_delay(self, error: Exception) -> timedelta | None:
+        """How long the receiver asked us to wait before trying again (an HTTP answer's
+        Retry-After), if it did: the retry then waits at least that long."""
+        return None
+
     def outcome_fields(self, row: DeliveryRow) -> dict[str, object]:
         """Extra columns recorded with the outcome (what `send_each` learnt on the row)."""
         return {}
@@ -315,7 +320,8 @@ def _record_failure(channel: Channel, row: DeliveryRow, error: Exception) -> str
             message,
         )
         return DeliveryState.FAILED
-    retry_at = timezone.now() + backoff_delay(row.attempts, channel.retry_base_seconds())
+    delay = backoff_delay(row.attempts, channel.retry_base_seconds())
+    retry_at = timezone.now() + max(delay, channel.asked_delay(error) or delay)
     with transaction.atomic():
         if not _still_held(channel, row).update(
             state=DeliveryState.QUEUED,

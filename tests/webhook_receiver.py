@@ -3,7 +3,7 @@
 - reserves its port at once but listens only after `start()`: until then, and after
   `stop()`, connections are refused — a receiver that is down;
 - answers 200 unless told otherwise: `answer(500, 500, 410)` queues the statuses of the
-  next requests, one each;
+  next requests, one each (`headers=` adds headers to those answers: Retry-After);
 - holds on demand: `hold(n)` keeps the next n requests waiting after their body has arrived
   and before any answer, until `release()` (a slow receiver: the client's timeout fires;
   a worker killed mid-request: `wait_held()` says when it is inside);
@@ -47,7 +47,7 @@ class Receiver:
         self.url = f"http://{HOST}:{self.port}/hooks"
         self.requests: list[Request] = []
         self.delivered: list[Request] = []
-        self._answers: list[int] = []
+        self._answers: list[tuple[int, dict[str, str]]] = []
         self._hold = 0
         self._held = 0
         self._released = threading.Event()
@@ -80,12 +80,12 @@ class Receiver:
                     body=self.rfile.read(length),
                     client_port=self.client_address[1],
                 )
-                status = receiver._arrived(request)
-                if status is None:  # held, then the client went away or we were released
-                    status = 200
+                status, headers = receiver._arrived(request)
                 body = b"ok" if status < 300 else b"no"
                 try:
                     self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
                     self.send_header("content-length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
@@ -125,9 +125,10 @@ class Receiver:
 
     # --- behaviour ----------------------------------------------------------------------------
 
-    def answer(self, *statuses: int) -> None:
+    def answer(self, *statuses: int, headers: dict[str, str] | None = None) -> None:
+        """The next requests get these statuses, in order (with `headers`, e.g. Retry-After)."""
         with self._changed:
-            self._answers.extend(statuses)
+            self._answers.extend((status, headers or {}) for status in statuses)
 
     def hold(self, count: int = 1) -> None:
         with self._changed:
@@ -137,10 +138,10 @@ class Receiver:
     def release(self) -> None:
         self._released.set()
 
-    def _arrived(self, request: Request) -> int | None:
+    def _arrived(self, request: Request) -> tuple[int, dict[str, str]]:
         with self._changed:
             self.requests.append(request)
-            status = self._answers.pop(0) if self._answers else 200
+            status = self._answers.pop(0) if self._answers else (200, {})
             held = self._hold > 0
             if held:
                 self._hold -= 1

@@ -6,7 +6,8 @@ Sent by the worker only, never inside a request (docs/PRODUCT.md §12.4)."""
 
 import logging
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import urllib3
@@ -29,12 +30,34 @@ USER_AGENT = "CodeMentorHub-Webhooks/1"
 MAX_ANSWER_BYTES = 4 * 1024
 
 
-class EndpointAnswered(Exception):
-    """The endpoint answered with a status other than 2xx."""
+# The longest wait an endpoint's Retry-After may ask for (the longest backoff too).
+MAX_ASKED_DELAY = timedelta(hours=6)
 
-    def __init__(self, status: int) -> None:
+
+class EndpointAnswered(Exception):
+    """The endpoint answered with a status other than 2xx (and how long it asked us to wait
+    before trying again, when it said: Retry-After)."""
+
+    def __init__(self, status: int, asked_delay: timedelta | None = None) -> None:
         super().__init__(f"the endpoint answered HTTP {status}")
         self.status = status
+        self.asked_delay = asked_delay
+
+
+def retry_after(value: str | None) -> timedelta | None:
+    """An answer's Retry-After (RFC 9110 §10.2.3: seconds, or an HTTP date) as a wait of at
+    most MAX_ASKED_DELAY; None when it is missing, malformed or already past."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        delay = timedelta(seconds=int(value[:6]))
+    else:
+        try:
+            delay = parsedate_to_datetime(value) - timezone.now()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if delay <= timedelta(0):
+        return None
+    return min(delay, MAX_ASKED_DELAY)
 
 
 def is_permanent(error: Exception) -> bool:
@@ -126,7 +149,7 @@ def post(delivery: WebhookDelivery, connections: Connections) -> int:
         else:
             answer.close()
     if not 200 <= answer.status < 300:
-        raise EndpointAnswered(answer.status)
+        raise EndpointAnswered(answer.status, retry_after(answer.headers.get("retry-after")))
     return answer.status
 
 
@@ -168,6 +191,9 @@ class WebhookChannel(Channel):
 
     def is_permanent(self, error: Exception) -> bool:
         return is_permanent(error)
+
+    def asked_delay(self, error: Exception) -> timedelta | None:
+        return getattr(error, "asked_delay", None)
 
     def outcome_fields(self, row: DeliveryRow) -> dict[str, object]:
         return {"response_code": row.response_code}

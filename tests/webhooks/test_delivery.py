@@ -135,6 +135,39 @@ def test_a_temporary_answer_is_retried_then_delivered_with_the_same_webhook_id(
     assert first.body == second.body
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [
+        ("600", timedelta(seconds=600)),  # longer than the backoff: honoured
+        ("5", timedelta(seconds=30)),  # shorter: the backoff still applies
+        ("99999999", timedelta(hours=6)),  # at most 6 hours
+        ("soon", timedelta(seconds=30)),  # not a number or a date: the backoff
+    ],
+)
+def test_a_429_waits_at_least_as_long_as_its_retry_after_asks(
+    receiver, clock, no_jitter, confirmed, retry_after, wait
+):
+    receiver.answer(429, headers={"Retry-After": retry_after})
+
+    assert send_due_webhooks() == {"queued": 1}
+    delivery = only_delivery()
+    assert delivery.next_attempt_at == clock.now + wait
+
+    clock.advance(wait - timedelta(seconds=1))
+    assert send_due_webhooks() == {}
+    clock.advance(timedelta(seconds=1))
+    assert send_due_webhooks() == {"sent": 1}
+    assert len(receiver.requests) == 2
+
+
+def test_a_retry_after_given_as_a_date_is_honoured(receiver, clock, no_jitter, confirmed):
+    later = clock.now + timedelta(minutes=15)
+    receiver.answer(503, headers={"Retry-After": later.strftime("%a, %d %b %Y %H:%M:%S GMT")})
+
+    assert send_due_webhooks() == {"queued": 1}
+    assert only_delivery().next_attempt_at == later
+
+
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 422, 301, 302])
 def test_any_other_answer_fails_at_once(receiver, clock, confirmed, status):
     receiver.answer(status)

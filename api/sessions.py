@@ -135,8 +135,7 @@ def cancel(request: HttpRequest, id: int, payload: CancelIn | None = None):
     session = _session(request, id)
     reason = " ".join((payload.reason if payload else "").split())
     if not reason and not request.user.is_staff:
-        message = CancelForm.base_fields["reason"].error_messages["required"]
-        raise Problem(422, message, errors={"reason": [message]})
+        raise invalid("reason", CancelForm.base_fields["reason"].error_messages["required"])
     return _act(lambda: services.cancel_session(session, by=request.user, reason=reason))
 
 

@@ -251,3 +251,29 @@ def test_moving_a_final_session_is_409(open_hours, pending_session, mentee):
         ),
         before,
     )
+
+
+# --- POST /api/v1/sessions/{id}/cancel -------------------------------------------------------
+
+
+def _cancel(user, session, reason: str):
+    path = f"/api/v1/sessions/{session.pk}/cancel"
+    return ApiClient(token_for(user)).post(path, {"reason": reason})
+
+
+def test_cancelling_without_a_reason_is_422_on_reason(clock, pending_session, mentee):
+    before = sessions()
+
+    response = _cancel(mentee, pending_session, " \n\t ")
+
+    assert_refused(
+        response, unprocessable("reason", "Please give a reason for cancelling."), before
+    )
+
+
+def test_an_admin_may_cancel_without_a_reason(clock, pending_session, admin_user):
+    response = _cancel(admin_user, pending_session, "")
+
+    assert response.status_code == 200
+    pending_session.refresh_from_db()
+    assert (pending_session.status, pending_session.cancellation_reason) == (Status.CANCELLED, "")

@@ -112,14 +112,10 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-# A refused booking's message → the field it is about; a taken time and the limit of
-# waiting requests are conflicts with what exists (409), not bad input.
-_FIELD_OF = {
-    CHOOSE_A_SESSION_LENGTH: "duration_minutes",
-    "You cannot book a session with yourself.": "mentor",
-    "This mentor is not taking bookings.": "mentor",
-    "Notes can be at most 2000 characters long.": "notes",
-}
+# Refused bookings that are conflicts with what exists (409): the time was taken meanwhile,
+# or as many requests as one may have are waiting. Any other refusal is about one field of
+# the request (422, on the field the service names).
+_CONFLICTS = ("slot_taken", "pending_limit")
 
 
 @router.post("/bookings", response={201: SessionOut, **ERRORS}, summary="Book a session")
@@ -143,10 +139,8 @@ def book(request: HttpRequest, payload: BookingIn):
     except services.TooManyBookingAttempts as refused:
         wait = ratelimit.retry_after_header(refused.retry_after)
         raise Problem(429, str(refused), headers={"Retry-After": wait}) from None
-    except services.PendingLimitReached as refused:
-        raise Problem(409, str(refused)) from None
     except services.BookingError as refused:
-        if str(refused) == services.SLOT_TAKEN:
+        if refused.code in _CONFLICTS:
             raise Problem(409, str(refused)) from None
-        raise invalid(_FIELD_OF.get(str(refused), "start"), str(refused)) from None
+        raise invalid(refused.field, str(refused)) from None
     return Status(201, session_data(session))

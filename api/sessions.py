@@ -90,13 +90,16 @@ def get_session(request: HttpRequest, id: int):
     return session_data(_session(request, id))
 
 
-def _act(change) -> dict:
-    """Run a service; its refusal is a 409 with its own words, a refused link a 422."""
+def _act(change, *, about_input: tuple[str, ...] = ()) -> dict:
+    """Run a service; its refusal is a 409 with its own words (a 422 on the field it names
+    when its code is one of `about_input`), a refused link a 422."""
     try:
         return session_data(change())
     except MentoringSession.DoesNotExist:
         raise Problem(404, "No such session.") from None
     except services.SessionActionError as error:
+        if error.code in about_input:
+            raise invalid(error.field, str(error)) from None
         raise Problem(409, str(error)) from None
     except ValidationError as error:
         raise Problem(422, error.messages[0], errors={"meeting_link": error.messages}) from None
@@ -132,8 +135,7 @@ def cancel(request: HttpRequest, id: int, payload: CancelIn | None = None):
     session = _session(request, id)
     reason = " ".join((payload.reason if payload else "").split())
     if not reason and not request.user.is_staff:
-        message = CancelForm.base_fields["reason"].error_messages["required"]
-        raise Problem(422, message, errors={"reason": [message]})
+        raise invalid("reason", CancelForm.base_fields["reason"].error_messages["required"])
     return _act(lambda: services.cancel_session(session, by=request.user, reason=reason))
 
 
@@ -150,7 +152,7 @@ def change_link(request: HttpRequest, id: int, payload: ChangeLinkIn):
 
 
 # Refusals about the chosen time itself, rather than about the session's state.
-_NOT_THIS_TIME = (services.NOT_OFFERED, services.SAME_START)
+_NOT_THIS_TIME = ("not_offered", "same_start")
 
 
 @router.post(
@@ -160,13 +162,9 @@ def reschedule(request: HttpRequest, id: int, payload: RescheduleIn):
     """Move a pending or confirmed session to another of the mentor's free times: its
     mentee (until the cut-off, a limited number of times), its mentor or an admin."""
     session = _session(request, id)
-    try:
-        return _act(
-            lambda: services.reschedule_session(
-                session, start=payload.start, by=request.user, reason=payload.reason
-            )
-        )
-    except Problem as refused:
-        if refused.detail in _NOT_THIS_TIME:
-            raise invalid("start", refused.detail) from None
-        raise
+    return _act(
+        lambda: services.reschedule_session(
+            session, start=payload.start, by=request.user, reason=payload.reason
+        ),
+        about_input=_NOT_THIS_TIME,
+    )

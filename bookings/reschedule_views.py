@@ -31,7 +31,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         start, seen = form.cleaned_data["start"], form.cleaned_data["seen"]
         try:
             if seen and seen != session.start:
-                raise services.RescheduleError(services.MOVED_MEANWHILE)
+                raise services.RescheduleError(services.MOVED_MEANWHILE, code="moved_meanwhile")
             services.reschedule_session(
                 session, start=start, by=request.user, reason=form.cleaned_data["reason"]
             )

@@ -40,7 +40,14 @@ from webhooks.models import WebhookEvent
 
 
 class SessionActionError(Exception):
-    """A refused action; the message is written for the person who tried it."""
+    """A refused action; the message is written for the person who tried it. `code` names
+    the refusal for programs (the API chooses its answer by it, never by the words), and
+    `field` is the input it is about ("" when it is about nothing the person sent)."""
+
+    def __init__(self, message: str, *, code: str = "", field: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
 
 
 _STATUS_WORDS = {
@@ -301,7 +308,7 @@ class TooManyBookingAttempts(BookingError):
     """The account tried to book too often lately; `retry_after`: until one more may try."""
 
     def __init__(self, message: str, *, retry_after: timedelta) -> None:
-        super().__init__(message)
+        super().__init__(message, code="too_many_attempts")
         self.retry_after = retry_after
 
 
@@ -331,16 +338,29 @@ def _check_no_confirmed_overlap(session: MentoringSession) -> None:
         )
 
 
-def _mentee_clash_message(mentee, clash: MentoringSession | None) -> str:
+def _mentee_busy(mentee, clash: MentoringSession | None) -> BookingError:
+    """The refusal of a time the mentee already has a session at, named in their zone."""
     if clash is None:  # gone again since the constraint saw it (cancelled meanwhile)
-        return "You already have a session at that time. Please choose another time."
-    zone = mentee.zone
-    begin, end = clash.start.astimezone(zone), clash.end.astimezone(zone)
-    return (
-        f"You already have a session with {clash.mentor.get_full_name()} on "
-        f"{begin:%Y-%m-%d} from {begin:%H:%M} to {end:%H:%M} ({zone.key}) at that time. "
-        "Please choose another time."
-    )
+        message = "You already have a session at that time. Please choose another time."
+    else:
+        zone = mentee.zone
+        begin, end = clash.start.astimezone(zone), clash.end.astimezone(zone)
+        message = (
+            f"You already have a session with {clash.mentor.get_full_name()} on "
+            f"{begin:%Y-%m-%d} from {begin:%H:%M} to {end:%H:%M} ({zone.key}) at that time. "
+            "Please choose another time."
+        )
+    return BookingError(message, code="mentee_busy", field="start")
+
+
+def _not_free(
+    offered: bool, refusal: type[SessionActionError] = BookingError
+) -> SessionActionError:
+    """A time that is not free: taken by someone since it was offered, or never offered at
+    all (off the grid, outside the hours, too long for the window, time off)."""
+    if offered:
+        return refusal(SLOT_TAKEN, code="slot_taken", field="start")
+    return refusal(NOT_OFFERED, code="not_offered", field="start")
 
 
 def check_mentee_free(mentee, start: datetime, duration_minutes: int, *, moving=None) -> None:
@@ -353,7 +373,7 @@ def check_mentee_free(mentee, start: datetime, duration_minutes: int, *, moving=
     end = start + timedelta(minutes=duration_minutes)
     clash = mentee_clash(mentee.pk, start, end, other_than=moving.pk if moving else None)
     if clash is not None:
-        raise BookingError(_mentee_clash_message(mentee, clash))
+        raise _mentee_busy(mentee, clash)
 
 
 def _lock_mentee(mentee) -> None:
@@ -364,13 +384,13 @@ def _lock_mentee(mentee) -> None:
 
 
 def _refusal_for(error: IntegrityError, mentee, start: datetime, duration_minutes: int):
-    """The booking's message for a violated no-overlap constraint; None for any other."""
+    """The booking's refusal for a violated no-overlap constraint; None for any other."""
     constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
     if constraint == NO_OVERLAP_CONSTRAINT:
-        return BookingError(SLOT_TAKEN)
+        return _not_free(offered=True)
     if constraint == MENTEE_NO_OVERLAP_CONSTRAINT:
         end = start + timedelta(minutes=duration_minutes)
-        return BookingError(_mentee_clash_message(mentee, mentee_clash(mentee.pk, start, end)))
+        return _mentee_busy(mentee, mentee_clash(mentee.pk, start, end))
     return None
 
 
@@ -394,13 +414,15 @@ def check_pending_limit(mentee, mentor, now: datetime) -> None:
     if in_all >= total:  # named first: asking another mentor would not help either
         raise PendingLimitReached(
             f"You have reached the limit of {_counted(total, 'request')} waiting for confirmation, "
-            f"with all mentors together. {_MAKE_ROOM}"
+            f"with all mentors together. {_MAKE_ROOM}",
+            code="pending_limit",
         )
     per_mentor = settings.MENTEE_PENDING_LIMIT
     if with_mentor >= per_mentor:
         raise PendingLimitReached(
             f"You have reached the limit of {_counted(per_mentor, 'request')} with "
-            f"{mentor.get_full_name()} waiting for confirmation. {_MAKE_ROOM}"
+            f"{mentor.get_full_name()} waiting for confirmation. {_MAKE_ROOM}",
+            code="pending_limit",
         )
 
 
@@ -425,25 +447,37 @@ def count_booking_attempt(mentee) -> None:
 def _check_booking(mentor, mentee, start: datetime, duration_minutes, notes: str, now) -> None:
     """The checks that need no database (cheapest first, each with its own message)."""
     if mentor.pk == mentee.pk:
-        raise BookingError("You cannot book a session with yourself.")
+        raise BookingError(
+            "You cannot book a session with yourself.", code="own_session", field="mentor"
+        )
     if duration_minutes not in BOOKABLE_MINUTES:
-        raise BookingError(CHOOSE_A_SESSION_LENGTH)
+        raise BookingError(CHOOSE_A_SESSION_LENGTH, code="session_length", field="duration_minutes")
     if not isinstance(start, datetime) or timezone.is_naive(start):
-        raise BookingError("Choose a time from the list.")
+        raise BookingError("Choose a time from the list.", code="no_start", field="start")
     if len(notes) > 2000:
-        raise BookingError("Notes can be at most 2000 characters long.")
+        raise BookingError(
+            "Notes can be at most 2000 characters long.", code="notes_too_long", field="notes"
+        )
     if start <= now:
-        raise BookingError("That time is in the past. Please choose a time from the list.")
+        raise BookingError(
+            "That time is in the past. Please choose a time from the list.",
+            code="in_the_past",
+            field="start",
+        )
     notice = settings.BOOKING_MIN_NOTICE_HOURS
     if start < now + timedelta(hours=notice):
         raise BookingError(
             f"Sessions must be booked at least {notice} hours in advance. "
-            "Please choose a later time."
+            "Please choose a later time.",
+            code="too_soon",
+            field="start",
         )
     horizon = settings.BOOKING_HORIZON_DAYS
     if start > now + timedelta(days=horizon):
         raise BookingError(
-            f"Sessions can be booked at most {horizon} days ahead. Please choose an earlier time."
+            f"Sessions can be booked at most {horizon} days ahead. Please choose an earlier time.",
+            code="too_far_ahead",
+            field="start",
         )
 
 
@@ -475,7 +509,11 @@ def book_session(
                 .first()
             )
             if profile is None:
-                raise BookingError("This mentor is not taking bookings.")
+                raise BookingError(
+                    "This mentor is not taking bookings.",
+                    code="not_taking_bookings",
+                    field="mentor",
+                )
             # The mentee's lock also keeps their count of waiting requests still until the
             # insert: parallel bookings by one mentee cannot all see room for one more.
             _lock_mentee(mentee)
@@ -483,10 +521,8 @@ def book_session(
             check_pending_limit(mentee, mentor, now)
             check_mentee_free(mentee, start, duration_minutes)
             if not is_slot_free(mentor, start, duration_minutes, now=now):
-                # Taken by someone since it was offered, or never offered at all (off the
-                # grid, outside the hours, too long for the window, time off)?
                 offered = is_slot_free(mentor, start, duration_minutes, now=now, busy=False)
-                raise BookingError(SLOT_TAKEN if offered else NOT_OFFERED)
+                raise _not_free(offered)
             session = MentoringSession.objects.create(
                 mentor=mentor,
                 mentee=mentee,
@@ -604,7 +640,11 @@ def reschedule_session(
     now = now or timezone.now()
     reason = reason or ""
     if len(reason) > 500:
-        raise RescheduleError("The reason can be at most 500 characters. Nothing was changed.")
+        raise RescheduleError(
+            "The reason can be at most 500 characters. Nothing was changed.",
+            code="reason_too_long",
+            field="reason",
+        )
     reason = " ".join(reason.split())
     try:
         with transaction.atomic():
@@ -613,13 +653,13 @@ def reschedule_session(
             # The policy of bookings/rescheduling.py, read under the lock (the mentee's
             # moves are counted inside this transaction).
             if refused := rescheduling.window(session, by, now).refusal:
-                raise RescheduleError(refused)
+                raise RescheduleError(refused, code="not_allowed")
             # The person chose the new time seeing the old one: if someone moved the session
             # meanwhile, their choice no longer answers what is there now.
             if session.start != seen:
-                raise RescheduleError(MOVED_MEANWHILE)
+                raise RescheduleError(MOVED_MEANWHILE, code="moved_meanwhile")
             if start == session.start:
-                raise RescheduleError(SAME_START)
+                raise RescheduleError(SAME_START, code="same_start", field="start")
             # Queue up behind bookings of the same mentor and mentee, in book_session's order
             # (the mentor's profile row, then the mentee's user row).
             list(
@@ -634,11 +674,11 @@ def reschedule_session(
             own = (session.start, session.start + timedelta(minutes=minutes))
             if not is_slot_free(session.mentor, start, minutes, now=now, moving=own):
                 offered = is_slot_free(session.mentor, start, minutes, now=now, busy=False)
-                raise RescheduleError(SLOT_TAKEN if offered else NOT_OFFERED)
+                raise _not_free(offered, refusal=RescheduleError)
             try:
                 check_mentee_free(session.mentee, start, session.duration_minutes, moving=session)
             except BookingError as error:
-                raise RescheduleError(str(error)) from None
+                raise RescheduleError(str(error), code=error.code, field=error.field) from None
             old_start = session.start
             session.start = start
             session.ics_sequence += 1
@@ -661,6 +701,6 @@ def reschedule_session(
     except IntegrityError as error:
         constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
         if constraint in (NO_OVERLAP_CONSTRAINT, MENTEE_NO_OVERLAP_CONSTRAINT):
-            raise RescheduleError(SLOT_TAKEN) from error
+            raise _not_free(offered=True, refusal=RescheduleError) from error
         raise
     return session

@@ -1,3 +1,4 @@
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -119,6 +120,12 @@ class Clock:
     def advance(self, delta: timedelta) -> datetime:
         self.now += delta
         return self.now
+
+
+@pytest.fixture
+def no_jitter(monkeypatch):
+    """Backoff without jitter: `random.uniform(a, b)` returns the upper bound b."""
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
 
 
 @pytest.fixture

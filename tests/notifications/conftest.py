@@ -2,7 +2,6 @@
 and the SMTP server, `smtp` and `smtp_down`, are tests/conftest.py's.)
 """
 
-import random
 import signal
 
 import pytest
@@ -10,13 +9,6 @@ from django.core.management import call_command
 
 from notifications.delivery import relay
 from tests.conftest import SITE, SUPPORT  # noqa: F401 (the email tests import them here)
-
-
-@pytest.fixture
-def no_jitter(monkeypatch):
-    """Backoff without jitter: `random.uniform(a, b)` returns the upper bound b."""
-    monkeypatch.setattr(random, "uniform", lambda low, high: high)
-
 
 # --- The real worker, in this process -------------------------------------------------------
 

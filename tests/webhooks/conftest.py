@@ -2,8 +2,6 @@
 (tests/webhook_receiver.py), allowed as an endpoint (WEBHOOK_ALLOW_PRIVATE_HOSTS), and
 endpoints pointing at it."""
 
-import random
-
 import pytest
 
 from tests.webhook_receiver import Receiver
@@ -41,9 +39,3 @@ def endpoint_for(receiver: Receiver, events: str = ALL_EVENTS, **fields) -> Webh
 @pytest.fixture
 def endpoint(db, receiver_down):
     return endpoint_for(receiver_down)
-
-
-@pytest.fixture
-def no_jitter(monkeypatch):
-    """Backoff without jitter: `random.uniform(a, b)` returns the upper bound b."""
-    monkeypatch.setattr(random, "uniform", lambda low, high: high)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.management.commands.seed_demo import DEMO_MENTORS
 from bookings.models import MentoringSession, Status
+from bookings.services import check_pending_limit
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,10 @@ def test_first_mentor_and_mentee_have_sessions_in_every_status_with_future_pendi
         mentor__email="mentor@example.com", mentee__email="mentee@example.com"
     )
     assert set(sessions.values_list("status", flat=True)) == set(Status.values)
-    assert sessions.filter(status=Status.PENDING, start__gt=timezone.now()).count() == 3
+    assert sessions.filter(status=Status.PENDING, start__gt=timezone.now()).count() == 2
+    # Two waiting, not the limit: the demo mentee can still ask the demo mentor for one more.
+    mentee, mentor = sessions[0].mentee, sessions[0].mentor
+    check_pending_limit(mentee, mentor, timezone.now())
     confirmed = sessions.get(status=Status.CONFIRMED)
     assert confirmed.get_meeting_link == "https://meet.google.com/abc-defg-hij"
 

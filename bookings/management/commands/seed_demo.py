@@ -381,15 +381,6 @@ class Command(BaseCommand):
                 mentee=mentee,
             ),
             MentoringSession(
-                start=now + 6 * day + timedelta(hours=5),
-                status=Status.PENDING,
-                duration_minutes=90,
-                amount=Decimal("90.00"),
-                notes="Mock system design interview.",
-                mentor=mentor,
-                mentee=mentee,
-            ),
-            MentoringSession(
                 start=now + 3 * day,
                 status=Status.CONFIRMED,
                 admin_provided_link="https://meet.google.com/abc-defg-hij",

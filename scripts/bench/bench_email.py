@@ -29,6 +29,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -253,6 +254,7 @@ def run_round(workers: int, total: int, env: dict[str, str], kind: "Kind", timeo
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     processes = []
     logs = []
+    cpu_before = _cpu_seconds()
     started = time.monotonic()
     for n in range(workers):
         log = open(LOG_DIR / f"worker-{workers}-{n + 1}.log", "w")
@@ -289,6 +291,7 @@ def run_round(workers: int, total: int, env: dict[str, str], kind: "Kind", timeo
                 process.wait()
         for log in logs:
             log.close()
+    cpu = {key: after - cpu_before[key] for key, after in _cpu_seconds().items()}
     window = model.objects.aggregate(first=Min("sent_at"), last=Max("sent_at"))
     steady = (window["last"] - window["first"]).total_seconds()
     states = dict(model.objects.values_list("state").annotate(n=Count("pk")))
@@ -303,6 +306,19 @@ def run_round(workers: int, total: int, env: dict[str, str], kind: "Kind", timeo
         "duplicates": sum(n - 1 for n in received.values() if n > 1),
         "missing": len(expected - set(received)),
         "states": states,
+        "worker_cpu_ms": 1000 * cpu["workers"] / total,
+        "bench_cpu_ms": 1000 * cpu["bench"] / total,
+    }
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) so far of this process (the SMTP sink, the receiver, the
+    polling) and of its children that have ended and been waited for (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "bench": own.ru_utime + own.ru_stime,
+        "workers": children.ru_utime + children.ru_stime,
     }
 
 
@@ -446,17 +462,19 @@ def main() -> None:
     )
     print(
         f"{'kind':>8}  {'workers':>7}  {'wall time':>9}  {'per s':>8}  {'steady per s':>12}  "
-        f"{'received':>8}  {'duplicates':>10}  {'missing':>7}"
+        f"{'received':>8}  {'duplicates':>10}  {'missing':>7}  {'worker CPU':>10}  {'sink CPU':>8}"
     )
     for kind, _, r in rounds:
         print(
             f"{kind.name:>8}  {r['workers']:>7}  {r['wall']:>8.2f}s  {r['per_second']:>8.1f}  "
             f"{r['steady_per_second']:>12.1f}  {r['received']:>8}  {r['duplicates']:>10}  "
-            f"{r['missing']:>7}"
+            f"{r['missing']:>7}  {r['worker_cpu_ms']:>8.2f}ms  {r['bench_cpu_ms']:>6.2f}ms"
         )
     print(
         "wall time: from starting the workers until every row is sent (start-up included); "
-        "steady: between the first and the last row sent."
+        "steady: between the first and the last row sent. CPU per message: of all the "
+        "round's workers together (start-up included), and of this script (the SMTP sink or "
+        "the webhook receiver, and its polling); PostgreSQL's is not counted."
     )
     if any(r["duplicates"] or r["missing"] or r["received"] != total for _, total, r in rounds):
         fail("some messages were lost or sent twice: see above.")

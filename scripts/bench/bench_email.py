@@ -255,6 +255,7 @@ def run_round(workers: int, total: int, env: dict[str, str], kind: "Kind", timeo
     processes = []
     logs = []
     cpu_before = _cpu_seconds()
+    machine_before = _machine_jiffies()
     started = time.monotonic()
     for n in range(workers):
         log = open(LOG_DIR / f"worker-{workers}-{n + 1}.log", "w")
@@ -279,6 +280,8 @@ def run_round(workers: int, total: int, env: dict[str, str], kind: "Kind", timeo
                 fail(f"a worker exited early; see {LOG_DIR}")
             time.sleep(0.05)
         wall = time.monotonic() - started
+        (busy_after, all_after), (busy_before, all_before) = _machine_jiffies(), machine_before
+        busy, all_jiffies = busy_after - busy_before, all_after - all_before
     finally:
         for process in processes:
             if process.poll() is None:
@@ -308,7 +311,19 @@ def run_round(workers: int, total: int, env: dict[str, str], kind: "Kind", timeo
         "states": states,
         "worker_cpu_ms": 1000 * cpu["workers"] / total,
         "bench_cpu_ms": 1000 * cpu["bench"] / total,
+        "machine_busy": busy / all_jiffies if all_jiffies else 0.0,
     }
+
+
+def _machine_jiffies() -> tuple[int, int]:
+    """(busy, all) CPU time of the whole machine since boot, in clock ticks (/proc/stat):
+    how busy its cores were over a round, whoever kept them busy."""
+    try:
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def _cpu_seconds() -> dict[str, float]:
@@ -462,19 +477,22 @@ def main() -> None:
     )
     print(
         f"{'kind':>8}  {'workers':>7}  {'wall time':>9}  {'per s':>8}  {'steady per s':>12}  "
-        f"{'received':>8}  {'duplicates':>10}  {'missing':>7}  {'worker CPU':>10}  {'sink CPU':>8}"
+        f"{'received':>8}  {'duplicates':>10}  {'missing':>7}  {'worker CPU':>10}  "
+        f"{'sink CPU':>8}  {'busy':>5}"
     )
     for kind, _, r in rounds:
         print(
             f"{kind.name:>8}  {r['workers']:>7}  {r['wall']:>8.2f}s  {r['per_second']:>8.1f}  "
             f"{r['steady_per_second']:>12.1f}  {r['received']:>8}  {r['duplicates']:>10}  "
-            f"{r['missing']:>7}  {r['worker_cpu_ms']:>8.2f}ms  {r['bench_cpu_ms']:>6.2f}ms"
+            f"{r['missing']:>7}  {r['worker_cpu_ms']:>8.2f}ms  {r['bench_cpu_ms']:>6.2f}ms  "
+            f"{r['machine_busy']:>5.0%}"
         )
     print(
         "wall time: from starting the workers until every row is sent (start-up included); "
         "steady: between the first and the last row sent. CPU per message: of all the "
         "round's workers together (start-up included), and of this script (the SMTP sink or "
-        "the webhook receiver, and its polling); PostgreSQL's is not counted."
+        "the webhook receiver, and its polling); PostgreSQL's is not counted. Busy: how much of "
+        "the machine's CPU time (all cores) was used during the round, by anything."
     )
     if any(r["duplicates"] or r["missing"] or r["received"] != total for _, total, r in rounds):
         fail("some messages were lost or sent twice: see above.")

@@ -175,3 +175,17 @@ def test_each_person_has_two_indexes_of_sessions_that_begin_with_them(db):
         ("session_mentor_rank_start", ["mentor_id", "dashboard_rank", "start", "id"]),
         ("session_mentor_start", ["mentor_id", "start", "id"]),
     ]
+
+
+@pytest.mark.django_db
+def test_the_admins_every_booking_is_emailed_to_are_read_from_their_own_index(admin_user):
+    """Each booking and move is emailed to the active admins: a few people among everyone who
+    ever signed up, found through the partial index `user_active_staff`, not a scan of all."""
+    from bookings.emails import _active_admins
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads a table this small in id order without the index")
+    plan = _plan(str(_active_admins().query))
+
+    assert "user_active_staff" in plan
+    assert list(_active_admins()) == [admin_user]

@@ -21,6 +21,10 @@ from tests.ops.test_gunicorn_conf import _children
 from tests.ops.test_slow_clients import gunicorn
 from tests.pg_cluster import private_postgres
 
+# collectstatic rewrites var/staticfiles/, which every other test's WhiteNoise reads: the
+# Makefile runs this test after the parallel ones, on its own.
+pytestmark = pytest.mark.serial
+
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "a-test-only-secret-key-that-is-long-enough-for-check-deploy-0123",

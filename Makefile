@@ -66,12 +66,21 @@ demo: migrate
 	  $(DEMO_ENV) $(RUN) manage.py run_worker --sweep-every 30 & \
 	  $(DEMO_ENV) $(RUN) manage.py runserver --noreload $(HOST):$(PORT)
 
+# Test processes for the tests outside the browser (pytest-xdist; each has its own test
+# database and its own ports). PYTEST_WORKERS=0 runs them in pytest's own process. Then,
+# in one process: the `serial` tests (they rewrite files the others read) and the browser
+# tests (each already runs a browser, a live server and a worker).
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
+
 test: install browser proxy
-	$(RUN) -m pytest -q
+	$(RUN) -m pytest -q -m "not e2e and not serial" $(PYTEST_PARALLEL)
+	$(RUN) -m pytest -q -m "serial or e2e"
 	@echo "The suite above ran on $${DATABASE_URL:-SQLite}."
 
 test-unit: install proxy
-	$(RUN) -m pytest -q -m "not e2e"
+	$(RUN) -m pytest -q -m "not e2e and not serial" $(PYTEST_PARALLEL)
+	$(RUN) -m pytest -q -m "serial and not e2e"
 
 test-e2e: install browser
 	$(RUN) -m pytest -q -m e2e

@@ -73,7 +73,10 @@ def queue_event(event: str, data: dict) -> int:
         f"INSERT INTO {quote(deliveries.db_table)} ({inserted}) "
         f"SELECT %s, 0, '', %s, %s, {endpoint_id}, %s, %s, %s || CAST({endpoint_id} AS TEXT) "
         f"FROM {quote(endpoints.db_table)} e "
-        f"WHERE e.{column(endpoints, 'enabled')} = %s AND e.{column(endpoints, 'events')} LIKE %s"
+        f"WHERE e.{column(endpoints, 'enabled')} = %s AND e.{column(endpoints, 'events')} LIKE %s "
+        # The deliveries are numbered in the endpoints' order, whatever order the table's
+        # rows happen to be stored in.
+        f"ORDER BY {endpoint_id}"
     )
     when = connection.ops.adapt_datetimefield_value(now)
     params = [

@@ -248,9 +248,11 @@ def test_a_new_rate_leaves_booked_sessions_at_their_amount(approved_profile, app
     assert booked.amount == Decimal("75.00")
 
 
-def test_a_new_rate_applies_to_the_next_booking(approved_profile, applicant, mentee):
+def test_a_new_rate_applies_to_the_next_booking(approved_profile, applicant, mentee, clock):
     """End to end with the booking service: a session booked after the change costs the
-    new rate, while the one booked before keeps its amount."""
+    new rate, while the one booked before keeps its amount. The clock stands still and the
+    mentor stays in UTC, so the times offered are still offered when they are booked, at
+    any time of day (the notice moves with the clock; the hours, with the time zone)."""
     from datetime import time
 
     from availability.models import WeeklyAvailability
@@ -263,7 +265,9 @@ def test_a_new_rate_applies_to_the_next_booking(approved_profile, applicant, men
     first, second = next_free_slots(applicant, limit=4, duration_minutes=60)[::3][:2]
     before = session_services.book_session(applicant, mentee, first, 60)
 
-    services.update_mentor_profile(applicant, details(hourly_rate=Decimal("120.00")))
+    services.update_mentor_profile(
+        applicant, details(hourly_rate=Decimal("120.00"), time_zone="UTC")
+    )
     after = session_services.book_session(applicant, mentee, second, 60)
 
     before.refresh_from_db()

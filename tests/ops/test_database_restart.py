@@ -21,6 +21,10 @@ from tests.ops.test_gunicorn_conf import _children
 from tests.ops.test_slow_clients import gunicorn
 from tests.pg_cluster import private_postgres
 
+# collectstatic rewrites var/staticfiles/, which every other test's WhiteNoise reads: the
+# Makefile runs this test after the parallel ones, on its own.
+pytestmark = pytest.mark.serial
+
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "a-test-only-secret-key-that-is-long-enough-for-check-deploy-0123",
@@ -69,7 +73,9 @@ def _gunicorn_workers(port: int) -> set[int]:
 def site_on_its_own_database(tmp_path):
     with private_postgres() as database:
         _manage(database.url, "migrate")
-        _manage(database.url, "collectstatic")
+        # Without the API docs' Swagger and ReDoc files (ninja/: 8 MB, most of the time
+        # compressing): none of the pages this test reads links to them.
+        _manage(database.url, "collectstatic", "--ignore", "ninja")
         with gunicorn(tmp_path, DATABASE_URL=database.url, **PRODUCTION) as port:
             yield database, port
 

@@ -177,6 +177,8 @@ def _act(
         messages.error(request, str(error))
     except ValidationError as error:
         _refuse_link(request, dialog, error.messages[0])
+    except link_providers.LinkProviderError as error:  # confirmed with no link: none created
+        _refuse_link(request, dialog, str(error))
     else:
         request.session.pop(RETRY_KEY, None)
         messages.success(request, success(session))

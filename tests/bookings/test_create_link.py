@@ -286,3 +286,40 @@ def test_confirming_with_a_created_link_sends_the_same_emails_as_a_pasted_one(
         assert created in email.body_text
         assert f'href="{created}"' in email.body_html
         assert "Join Jitsi Meet" in email.body_html
+
+
+def test_confirm_with_no_link_when_the_provider_fails_reopens_the_dialog(
+    use_link_provider, admin_client, pending_session
+):
+    use_link_provider(BrokenProvider())
+    before = _snapshot(pending_session)
+
+    response = admin_client.post(
+        f"/admin/sessions/{pending_session.pk}/set-status/",
+        {"action": "confirmed", "meeting_link": ""},
+    )
+
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        (
+            "error",
+            "The session was not confirmed: Broken Meet could not create a meeting link "
+            "(connection refused); try again or paste a link instead. Nothing was changed.",
+        )
+    ]
+    assert _snapshot(pending_session) == before
+    assert _nothing_else_written() == {"events": 0, "emails": 0}
+
+
+def test_confirm_with_no_link_and_jitsi_configured_stores_a_generated_room(
+    jitsi, admin_client, pending_session
+):
+    admin_client.post(
+        f"/admin/sessions/{pending_session.pk}/set-status/",
+        {"action": "confirmed", "meeting_link": ""},
+    )
+
+    pending_session.refresh_from_db()
+    assert pending_session.status == Status.CONFIRMED
+    assert pending_session.admin_provided_link == ""
+    assert JITSI_ROOM.fullmatch(pending_session.meeting_link)

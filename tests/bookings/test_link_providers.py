@@ -6,11 +6,13 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
-from bookings import link_providers
+from bookings import link_providers, services
 from bookings.link_providers import LinkProviderError, NoLinkProvider, create_meeting_link
 from bookings.meeting_links import canonicalize_meeting_link
-from bookings.models import MentoringSession
+from bookings.models import MentoringSession, Status
+from tests.factories import SessionFactory, UserFactory
 
 ROOM = re.compile(r"^https://meet\.jit\.si/CodeMentorHub-([a-z2-7]{32})$")
 BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
@@ -114,3 +116,33 @@ def test_a_failing_provider_is_a_message_for_the_admin(use_link_provider):
 def test_registered_provider_is_removed_after_the_test():
     assert "test" not in link_providers.PROVIDERS
     assert set(link_providers.PROVIDERS) == {"jitsi"}
+
+
+class RecordingProvider:
+    """Notes whether it was asked inside a database transaction."""
+
+    label = "Recording Meet"
+
+    def __init__(self) -> None:
+        self.asked_in_transaction: list[bool] = []
+
+    def create_link(self, session) -> str:
+        self.asked_in_transaction.append(connection.in_atomic_block)
+        return "https://meet.google.com/aut-omat-ick"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_confirm_asks_the_provider_before_its_transaction(use_link_provider, mentor, mentee):
+    provider = RecordingProvider()
+    use_link_provider(provider)
+    admin = UserFactory(is_staff=True)
+    session = SessionFactory(mentor=mentor, mentee=mentee)
+
+    services.confirm_session(session, link=None, by=admin)
+
+    assert provider.asked_in_transaction == [False]
+    session.refresh_from_db()
+    assert (session.status, session.meeting_link) == (
+        Status.CONFIRMED,
+        "https://meet.google.com/aut-omat-ick",
+    )

@@ -18,11 +18,12 @@ from api.schemas import (
     ChangeLinkIn,
     ConfirmIn,
     Instant,
+    ProblemDetails,
     RescheduleIn,
     SessionOut,
     SessionPage,
 )
-from bookings import selectors, services
+from bookings import link_providers, selectors, services
 from bookings.forms import CancelForm
 from bookings.models import MentoringSession, Status
 from bookings.representation import session_data
@@ -103,6 +104,8 @@ def _act(change, *, about_input: tuple[str, ...] = ()) -> dict:
         raise Problem(409, str(error)) from None
     except ValidationError as error:
         raise Problem(422, error.messages[0], errors={"meeting_link": error.messages}) from None
+    except link_providers.LinkProviderError as error:
+        raise Problem(503, str(error)) from None
 
 
 def _staff_only(request: HttpRequest, what: str) -> None:
@@ -117,6 +120,34 @@ def confirm(request: HttpRequest, id: int, payload: ConfirmIn | None = None):
     _staff_only(request, "confirm a session")
     link = payload.meeting_link if payload else None
     return _act(lambda: services.confirm_session(session, link=link or None, by=request.user))
+
+
+class CreatedLinkOut(Schema):
+    meeting_link: str = Field(
+        examples=["https://meet.jit.si/CodeMentorHub-abcdefghijklmnopqrstuvwxyz234567"]
+    )
+
+
+@router.post(
+    "/sessions/{id:id}/create-link",
+    response={200: CreatedLinkOut, **ERRORS, 503: ProblemDetails},
+    summary="Create a meeting link",
+)
+def create_link(request: HttpRequest, id: int):
+    """A new meeting link from the site's provider for a pending session, to confirm it
+    with (`/confirm` with this `meeting_link`). Nothing is saved. Admins only; 409 when the
+    session is not pending or the site has no provider; 503 when the provider failed."""
+    _session(request, id)
+    _staff_only(request, "create a meeting link")
+    try:
+        link = services.create_link_for_confirmation(id)
+    except MentoringSession.DoesNotExist:
+        raise Problem(404, "No such session.") from None
+    except (services.SessionActionError, link_providers.NoLinkProvider) as error:
+        raise Problem(409, str(error)) from None
+    except link_providers.LinkProviderError as error:
+        raise Problem(503, str(error)) from None
+    return {"meeting_link": link}
 
 
 @router.post("/sessions/{id:id}/complete", response={200: SessionOut, **ERRORS}, summary="Complete")

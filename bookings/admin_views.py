@@ -5,12 +5,12 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from bookings import rescheduling, selectors, services
+from bookings import link_providers, rescheduling, selectors, services
 from bookings.forms import (
     AdminSessionFilterForm,
     ChangeLinkForm,
@@ -54,6 +54,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
             "open_kind": open_kind if open_session else "",
             "open_session": open_session,
             "retry": retry,
+            "link_provider": link_providers.configured_provider(),
             "Status": Status,
             "now": timezone.now(),  # a row offers Complete once its session has started
         },
@@ -97,6 +98,38 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
         lambda session: _success_message(session, action),
     )
     return redirect(back)
+
+
+@staff_required
+@require_POST
+def create_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """**Create link** in the confirm dialog (docs/PRODUCT.md §3): a new link from the
+    provider, nothing saved. Asked by fetch (static/js/create-link.js) it answers JSON;
+    without JavaScript the dialog's form posts here and the dashboard re-opens the dialog
+    with the link in the field."""
+    dialog = f"confirm-{pk}"
+    back = dashboard_url(request.POST.get("return_query", ""))
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        link = services.create_link_for_confirmation(pk)
+    except MentoringSession.DoesNotExist:
+        raise Http404("No such session.") from None
+    except (services.SessionActionError, link_providers.LinkProviderError) as error:
+        if wants_json:
+            status = 503 if _is_provider_failure(error) else 409
+            return JsonResponse({"error": str(error)}, status=status)
+        _show_in_dialog(request, dialog, request.POST.get("meeting_link", ""), str(error))
+        return redirect(back)
+    if wants_json:
+        return JsonResponse({"meeting_link": link})
+    _show_in_dialog(request, dialog, link, "")
+    return redirect(back)
+
+
+def _is_provider_failure(error: Exception) -> bool:
+    return isinstance(error, link_providers.LinkProviderError) and not isinstance(
+        error, link_providers.NoLinkProvider
+    )
 
 
 def _by_id(pk: int) -> MentoringSession:
@@ -144,15 +177,21 @@ def _act(
         messages.error(request, str(error))
     except ValidationError as error:
         _refuse_link(request, dialog, error.messages[0])
+    except link_providers.LinkProviderError as error:  # confirmed with no link: none created
+        _refuse_link(request, dialog, str(error))
     else:
         request.session.pop(RETRY_KEY, None)
         messages.success(request, success(session))
 
 
+def _show_in_dialog(request: HttpRequest, dialog: str, link: str, error: str) -> None:
+    """Re-open `dialog` on the dashboard with `link` in its field (and `error`, if any)."""
+    request.session[RETRY_KEY] = {"dialog": dialog, "link": link[:600], "error": error}
+
+
 def _refuse_link(request: HttpRequest, dialog: str, error: str) -> None:
     """Say why the link was refused, and re-open its dialog with the typed value."""
-    typed = request.POST.get("meeting_link", "")
-    request.session[RETRY_KEY] = {"dialog": dialog, "link": typed[:600], "error": error}
+    _show_in_dialog(request, dialog, request.POST.get("meeting_link", ""), error)
     outcome = (
         "The link was not changed"
         if dialog.startswith("change")

@@ -7,12 +7,11 @@ ever stored or rendered.
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.module_loading import import_string
 
 MAX_LINK_LENGTH = 500
 
@@ -84,17 +83,27 @@ WHEREBY = Provider(
 ALL_PROVIDERS = {p.key: p for p in (GOOGLE_MEET, ZOOM, TEAMS, JITSI, WHEREBY)}
 
 
+def _configured_jitsi() -> Provider:
+    """Jitsi on the site's own JITSI_BASE_URL host (validated at start-up: https, a host)."""
+    host = urlsplit(settings.JITSI_BASE_URL).hostname or ""
+    return replace(JITSI, hosts=frozenset({host}), example=f"https://{host}/CodeMentorHub-room")
+
+
 def enabled_providers() -> list[Provider]:
     extra = [
         ALL_PROVIDERS[key] for key in settings.MEETING_LINK_EXTRA_PROVIDERS if key in ALL_PROVIDERS
     ]
+    if settings.MEETING_LINK_AUTO_PROVIDER == JITSI.key:
+        # The rooms this site creates must pass the validator like a pasted link: Jitsi is
+        # accepted, on exactly the configured host (docs/PRODUCT.md §3).
+        extra = [p for p in extra if p.key != JITSI.key] + [_configured_jitsi()]
     return [GOOGLE_MEET, *extra]
 
 
 def provider_for(url: str) -> Provider:
     """The provider of a stored (already canonical) link; Google Meet when unknown."""
     host = (urlsplit(url).hostname or "").lower()
-    for provider in ALL_PROVIDERS.values():
+    for provider in [*enabled_providers(), *ALL_PROVIDERS.values()]:
         if host in provider.hosts:
             return provider
     return GOOGLE_MEET
@@ -161,9 +170,3 @@ def is_valid_meeting_link(raw: object) -> bool:
     except ValidationError:
         return False
     return True
-
-
-def auto_link_provider():
-    """The configured automatic link provider, or None (then admins must paste a link)."""
-    path = settings.MEETING_LINK_AUTO_PROVIDER
-    return import_string(path)() if path else None

@@ -21,8 +21,8 @@ from accounts.models import (
     User,
 )
 from availability.slots import is_slot_free
-from bookings import cancellation, emails, ics, rescheduling
-from bookings.meeting_links import auto_link_provider, canonicalize_meeting_link
+from bookings import cancellation, emails, ics, link_providers, rescheduling
+from bookings.meeting_links import canonicalize_meeting_link
 from bookings.models import (
     ALLOWED_TRANSITIONS,
     MentoringSession,
@@ -121,25 +121,63 @@ def _next_invite(session: MentoringSession) -> list[str]:
     return ["ics_sequence", "ics_uid"]
 
 
-def _resolve_link(session: MentoringSession, link: str | None) -> tuple[str, str]:
+def _is_blank(link: object) -> bool:
+    return link is None or (isinstance(link, str) and not link.strip())
+
+
+def _created_link(session: MentoringSession) -> str:
+    """A link from the configured provider for a confirmation given none, or "" (none
+    configured, or the confirmation will be refused anyway: the provider is not asked).
+
+    Called before `confirm_session` opens its transaction: a provider may be slow, and must
+    never hold the session's row lock. The checks here are read without a lock only to spare
+    a needless call; the transaction checks everything again."""
+    if link_providers.configured_provider() is None:
+        return ""
+    current = MentoringSession.objects.filter(pk=session.pk).values("status", "start").first()
+    if current is None or current["status"] != Status.PENDING:
+        return ""
+    if current["start"] <= timezone.now():
+        return ""
+    return link_providers.create_meeting_link(session)
+
+
+def _resolve_link(link: str | None, created: str) -> tuple[str, str]:
     """(admin_provided_link, meeting_link) for a confirmation."""
-    blank = link is None or (isinstance(link, str) and not link.strip())
-    if not blank:
+    if not _is_blank(link):
         # Anything else, even non-text, goes to the validator: a message, not a crash.
         return canonicalize_meeting_link(link), ""
-    provider = auto_link_provider()
-    if provider is None:
+    if not created:
         # No automatic links: the validator refuses the blank link ("A meeting link is
         # required.") like any other bad link, next to the field.
         return canonicalize_meeting_link(""), ""
-    return "", canonicalize_meeting_link(provider.create_link(session))
+    return "", created
+
+
+def create_link_for_confirmation(session_id: int) -> str:
+    """A new link from the configured provider for a pending session's confirm dialog
+    (docs/PRODUCT.md §3): nothing is locked or saved; the admin still confirms with it.
+
+    Raises MentoringSession.DoesNotExist, SessionActionError (not pending) or
+    LinkProviderError (none configured, or it failed)."""
+    session = MentoringSession.objects.select_related("mentor", "mentee").get(pk=session_id)
+    if session.status != Status.PENDING:
+        raise SessionActionError(
+            f"Only a pending session can be given a link to confirm it with; this one is "
+            f"{_STATUS_WORDS[session.status]}. Nothing was changed."
+        )
+    return link_providers.create_meeting_link(session)
 
 
 def confirm_session(session: MentoringSession, *, link: str | None, by) -> MentoringSession:
     """pending → confirmed with a meeting link; emails and invites to mentee and mentor.
 
-    Raises SessionActionError (refused transition, no link) or ValidationError (bad link).
+    Given no link, a configured provider creates one first, outside the transaction
+    (docs/PRODUCT.md §3); it is stored as the generated link.
+    Raises SessionActionError (refused transition), ValidationError (bad or missing link) or
+    LinkProviderError (the provider failed; nothing was changed).
     """
+    created = _created_link(session) if _is_blank(link) else ""
     with transaction.atomic():
         session = _lock(session, with_clash=True)
         _check_transition(session, Status.CONFIRMED)
@@ -151,7 +189,7 @@ def confirm_session(session: MentoringSession, *, link: str | None, by) -> Mento
                 "Nothing was changed."
             )
         _check_no_confirmed_overlap(session)
-        admin_link, auto_link = _resolve_link(session, link)
+        admin_link, auto_link = _resolve_link(link, created)
         old_link = session.get_meeting_link
         now = timezone.now()
         session.status = Status.CONFIRMED

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/sessions/", admin_views.session_list, name="admin_sessions"),
     path("admin/sessions/<id:pk>/", admin_views.session_detail, name="admin_session_detail"),
     path("admin/sessions/<id:pk>/set-status/", admin_views.set_status, name="admin_set_status"),
+    path("admin/sessions/<id:pk>/create-link/", admin_views.create_link, name="admin_create_link"),
     path("admin/sessions/<id:pk>/change-link/", admin_views.change_link, name="admin_change_link"),
     path("admin/sessions/<id:pk>/mark-paid/", admin_views.mark_paid, name="admin_mark_paid"),
     path(

@@ -6,6 +6,7 @@ deployment never turns into a silently wrong setting.
 
 import ipaddress
 import os
+import re
 import unicodedata
 import zoneinfo
 from email.utils import getaddresses, parseaddr
@@ -223,6 +224,50 @@ def env_choice(name: str, default: str, choices: list[str]) -> str:
             f"{name} must be one of: {', '.join(choices)}; got {_raw(name)!r}."
         )
     return value
+
+
+def env_optional_choice(name: str, choices: list[str], *, blank: str) -> str:
+    """Empty (meaning `blank`) or one of a fixed set of names, e.g. a provider's name."""
+    value = (_raw(name) or "").lower()
+    if value and value not in choices:
+        raise ImproperlyConfigured(
+            f"{name} must be empty ({blank}) or one of: {', '.join(choices)}; got {_raw(name)!r}."
+        )
+    return value
+
+
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+"
+)
+
+
+def env_https_host(name: str, default: str) -> str:
+    """An https address of a whole host, e.g. https://meet.jit.si: no user, password, port,
+    path, query or fragment (links are made by appending "/<name>" to it)."""
+    value = _raw(name) or default
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    host = (parts.hostname or "") if parts else ""
+    if (
+        parts is None
+        or parts.scheme != "https"
+        or not _HOST_NAME.fullmatch(host)
+        or parts.netloc.lower() != host
+        or port is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or "?" in value
+        or "#" in value
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be https:// and a host name only (no user, password, port, path, "
+            f"query or fragment), such as https://meet.jit.si; got {value!r}."
+        )
+    return f"https://{host}"
 
 
 def env_required(name: str, because: str) -> str:

@@ -13,10 +13,12 @@ from config.env import (
     env_database,
     env_email,
     env_email_address,
+    env_https_host,
     env_int,
     env_int_item,
     env_list,
     env_networks,
+    env_optional_choice,
     env_required,
     env_str,
     env_text,
@@ -266,8 +268,12 @@ SESSION_REMINDER_HOURS = sorted(
 # --- Meeting links ---------------------------------------------------------------------
 # Providers accepted besides Google Meet (opt-in): zoom, teams, jitsi, whereby.
 MEETING_LINK_EXTRA_PROVIDERS = env_list("MEETING_LINK_EXTRA_PROVIDERS", [])
-# Dotted path of a provider that creates meetings automatically; empty = admins paste links.
-MEETING_LINK_AUTO_PROVIDER = env_str("MEETING_LINK_AUTO_PROVIDER", "")
+# The provider that creates meeting rooms (docs/PRODUCT.md §3, "Created links"): empty =
+# admins paste links; `jitsi` = rooms with unguessable names on JITSI_BASE_URL.
+MEETING_LINK_AUTO_PROVIDER = env_optional_choice(
+    "MEETING_LINK_AUTO_PROVIDER", ["jitsi"], blank="admins paste every meeting link"
+)
+JITSI_BASE_URL = env_https_host("JITSI_BASE_URL", "https://meet.jit.si")
 
 # --- Booking rules ---------------------------------------------------------------------
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 12, minimum=0, maximum=24 * 30)

@@ -161,3 +161,18 @@ def smtp_down(settings):
 def smtp(smtp_down):
     """A running SMTP server that accepts everything (until told otherwise)."""
     return smtp_down.start()
+
+
+@pytest.fixture
+def use_link_provider(settings):
+    """`use_link_provider(provider)`: the site creates meeting links with `provider` (an
+    object with `label` and `create_link(session)`), registered through the documented
+    bookings.link_providers.register_provider under the name "test", for this test only."""
+    from bookings import link_providers
+
+    def use(provider) -> None:
+        link_providers.register_provider("test", lambda: provider)
+        settings.MEETING_LINK_AUTO_PROVIDER = "test"
+
+    yield use
+    link_providers.unregister_provider("test")

@@ -9,6 +9,12 @@ function fillSharedDialog(dialog, opener, id) {
   const form = dialog.querySelector("form[data-action-template]");
   if (!form) return;
   form.action = form.dataset.actionTemplate.replace("/0/", `/${id}/`);
+  dialog.querySelectorAll("[data-formaction-template]").forEach((button) => {
+    button.formAction = button.dataset.formactionTemplate.replace("/0/", `/${id}/`);
+  });
+  dialog.querySelectorAll("[data-create-link-status]").forEach((status) => {
+    status.textContent = "";
+  });
   const row = opener.closest("tr");
   const line = dialog.querySelector("[data-session-line]");
   if (row && line) {

@@ -53,6 +53,8 @@ MATRIX = {
         lambda w: {"meeting_link": MEET},
         _row(401, 403, 403, 404, 409),
     ),
+    # Here no provider is configured (tests/api/test_create_link.py has one): 409 for an admin.
+    ("POST", S + "/create-link"): ("session", None, _row(401, 403, 403, 404, 409)),
     ("POST", S + "/reschedule"): (
         "session",
         lambda w: {"start": w.slot, "reason": "Clash at work."},

@@ -87,6 +87,10 @@ GET_TABLE = [
         {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 405},
     ),
     (
+        "/admin/sessions/{id}/create-link/",
+        {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 405},
+    ),
+    (
         "/admin/sessions/{id}/",
         {"anonymous": LOGIN, "mentee": 403, "mentor": 403, "other_mentee": 403, "admin": 200},
     ),
@@ -168,6 +172,19 @@ POST_TABLE = [
         },
     ),
     (
+        # Saves nothing, for anyone (docs/PRODUCT.md §3): staff are sent back to the
+        # dashboard, its dialog re-opened with the link, or here (no provider) with why not.
+        "/admin/sessions/{id}/create-link/",
+        {},
+        {
+            "anonymous": LOGIN,
+            "mentee": 403,
+            "mentor": 403,
+            "other_mentee": 403,
+            "admin": "/admin/sessions/",
+        },
+    ),
+    (
         # The session here has no emails, so no outbox row has this id: staff get 404
         # (Resend of a real email: tests/notifications/test_email_log.py).
         "/admin/emails/{id}/resend/",
@@ -240,6 +257,7 @@ def test_unknown_session_is_404_for_a_participant(method, url, mentor):
         ("/admin/sessions/999999/set-status/", {"action": "confirmed", "meeting_link": "x"}),
         ("/admin/sessions/999999/change-link/", {"meeting_link": MEET}),
         ("/admin/sessions/999999/change-link/", {"meeting_link": "javascript:alert(1)"}),
+        ("/admin/sessions/999999/create-link/", {}),
         ("/sessions/999999/reschedule/", {"start": "2030-01-07T10:00:00+00:00"}),
     ],
 )

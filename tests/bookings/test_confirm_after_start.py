@@ -20,6 +20,8 @@ PASSED = "This session's start time has passed; it can no longer be confirmed. N
 class ProviderThatMustNotBeAsked:
     """An automatic link provider: a refused confirmation must not create a meeting."""
 
+    label = "Must-not-be-asked Meet"
+
     def create_link(self, session: MentoringSession) -> str:
         raise AssertionError("a meeting was created for a session that cannot be confirmed")
 
@@ -63,10 +65,10 @@ def test_confirming_a_session_whose_start_has_passed_is_refused_and_changes_noth
     assert _side_effects() == {"events": 0, "emails": 0, "tasks": 0}
 
 
-def test_the_refusal_comes_before_an_automatic_meeting_is_created(settings, started, admin_user):
-    settings.MEETING_LINK_AUTO_PROVIDER = (
-        "tests.bookings.test_confirm_after_start.ProviderThatMustNotBeAsked"
-    )
+def test_the_refusal_comes_before_an_automatic_meeting_is_created(
+    use_link_provider, started, admin_user
+):
+    use_link_provider(ProviderThatMustNotBeAsked())
     before = _row(started)
 
     with pytest.raises(services.SessionActionError, match="^This session's start time has passed"):

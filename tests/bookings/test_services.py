@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bookings import services
+from bookings.link_providers import LinkProviderError
 from bookings.models import MentoringSession, PaymentStatus, SessionEvent, Status
 from bookings.services import SessionActionError
 from notifications.models import EmailKind, OutboundEmail
@@ -34,12 +35,16 @@ ALREADY_CONFIRMED = "This session is already confirmed; nothing was changed."
 class FakeMeetProvider:
     """An automatic link provider for tests: always creates the same real-looking meeting."""
 
+    label = "Fake Meet"
+
     def create_link(self, session: MentoringSession) -> str:
         return AUTO_MEET
 
 
 class UnsafeLinkProvider:
     """A misbehaving provider: its link must be refused like any pasted one."""
+
+    label = "Unsafe Meet"
 
     def create_link(self, session: MentoringSession) -> str:
         return "http://meet.google.com/aut-omat-ick"
@@ -221,8 +226,10 @@ def test_confirm_without_link_requires_one_when_no_auto_provider(
     assert side_effects() == NO_SIDE_EFFECTS
 
 
-def test_confirm_without_link_stores_auto_provider_link(settings, pending_session, admin_user):
-    settings.MEETING_LINK_AUTO_PROVIDER = "tests.bookings.test_services.FakeMeetProvider"
+def test_confirm_without_link_stores_auto_provider_link(
+    use_link_provider, pending_session, admin_user
+):
+    use_link_provider(FakeMeetProvider())
 
     services.confirm_session(pending_session, link=None, by=admin_user)
 
@@ -234,8 +241,10 @@ def test_confirm_without_link_stores_auto_provider_link(settings, pending_sessio
     assert only_event()["new_link"] == AUTO_MEET
 
 
-def test_confirm_prefers_admin_link_over_auto_provider(settings, pending_session, admin_user):
-    settings.MEETING_LINK_AUTO_PROVIDER = "tests.bookings.test_services.FakeMeetProvider"
+def test_confirm_prefers_admin_link_over_auto_provider(
+    use_link_provider, pending_session, admin_user
+):
+    use_link_provider(FakeMeetProvider())
 
     services.confirm_session(pending_session, link=MEET, by=admin_user)
 
@@ -243,14 +252,17 @@ def test_confirm_prefers_admin_link_over_auto_provider(settings, pending_session
     assert (session.admin_provided_link, session.meeting_link) == (MEET, "")
 
 
-def test_confirm_refuses_unsafe_auto_provider_link(settings, pending_session, admin_user):
-    settings.MEETING_LINK_AUTO_PROVIDER = "tests.bookings.test_services.UnsafeLinkProvider"
+def test_confirm_refuses_unsafe_auto_provider_link(use_link_provider, pending_session, admin_user):
+    use_link_provider(UnsafeLinkProvider())
     before = row(pending_session)
 
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(LinkProviderError) as info:
         services.confirm_session(pending_session, link=None, by=admin_user)
 
-    assert info.value.messages == [HTTPS_REQUIRED]
+    assert str(info.value) == (
+        "Unsafe Meet returned a link this site does not accept; paste a link instead. "
+        "Nothing was changed."
+    )
     assert row(pending_session) == before
     assert side_effects() == NO_SIDE_EFFECTS
 

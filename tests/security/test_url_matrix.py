@@ -208,6 +208,13 @@ MATRIX = {
         lambda w, r: {"meeting_link": MEET},
         _staff("/admin/sessions/"),
     ),
+    # Saves nothing; with no provider configured staff are sent back with why not.
+    "admin_create_link": (
+        lambda w: {"pk": w.session.pk},
+        _staff(405),
+        None,
+        _staff("/admin/sessions/"),
+    ),
     "admin_session_detail": (
         lambda w: {"pk": w.session.pk},
         _staff(200),

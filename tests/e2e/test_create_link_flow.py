@@ -38,7 +38,7 @@ def _stored(session: MentoringSession) -> tuple[str, str]:
     return session.status, session.admin_provided_link
 
 
-def test_admin_creates_a_jitsi_link_and_confirms_with_it(page: Page, live_server, pending):
+def test_admin_creates_a_jitsi_link_and_confirms_with_it(page: Page, live_server, pending, shoot):
     admin, session = pending
     log_in(page, live_server.url, admin.email)
     page.goto(f"{live_server.url}/admin/sessions/")
@@ -55,6 +55,7 @@ def test_admin_creates_a_jitsi_link_and_confirms_with_it(page: Page, live_server
         "A new link is in the field. Confirm & Send Link to send it."
     )
     assert_accessible(page)
+    shoot("60-created-link-in-the-dialog")
     link = field.input_value()
     assert _stored(session) == (Status.PENDING, "")  # creating saved nothing
 

@@ -18,14 +18,16 @@ def rows_per_connection() -> int:
     return math.ceil(settings.DELIVERY_TASK_BATCH / settings.DELIVERY_CONNECTIONS)
 
 
-def lease_warning(lease_name: str, timeout_name: str, check_id: str) -> list[checks.Warning]:
+def lease_warning(
+    lease: tuple[str, int], timeout: tuple[str, int], check_id: str
+) -> list[checks.Warning]:
     """A lease shorter than slow-but-alive sends lets a second worker take a row over while
-    the first is still sending it: the message then goes out twice."""
-    lease, timeout = getattr(settings, lease_name), getattr(settings, timeout_name)
+    the first is still sending it: the message then goes out twice. `lease` and `timeout`
+    are (the setting's name as people set it, its value)."""
+    (lease_name, lease_seconds), (timeout_name, timeout_seconds) = lease, timeout
     rows = rows_per_connection()
-    if lease > 2 * timeout * rows:
+    if lease_seconds > 2 * timeout_seconds * rows:
         return []
-    shown_timeout = timeout_name.replace("EMAIL_SEND_TIMEOUT", "EMAIL_TIMEOUT")
     per_task = (
         f" × {rows} (the rows a connection sends per task: DELIVERY_TASK_BATCH "
         f"{settings.DELIVERY_TASK_BATCH} over DELIVERY_CONNECTIONS "
@@ -35,13 +37,17 @@ def lease_warning(lease_name: str, timeout_name: str, check_id: str) -> list[che
     )
     return [
         checks.Warning(
-            f"{lease_name} ({lease}) should be more than twice {shown_timeout} ({timeout})"
-            f"{per_task}.",
-            hint=f"Raise {lease_name}, or lower {shown_timeout} or DELIVERY_TASK_BATCH.",
+            f"{lease_name} ({lease_seconds}) should be more than twice {timeout_name} "
+            f"({timeout_seconds}){per_task}.",
+            hint=f"Raise {lease_name}, or lower {timeout_name} or DELIVERY_TASK_BATCH.",
             id=check_id,
         )
     ]
 
 
 def check_lease_outlasts_send(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    return lease_warning("EMAIL_LEASE_SECONDS", "EMAIL_SEND_TIMEOUT", "notifications.W001")
+    return lease_warning(
+        ("EMAIL_LEASE_SECONDS", settings.EMAIL_LEASE_SECONDS),
+        ("EMAIL_TIMEOUT", settings.EMAIL_SEND_TIMEOUT),  # read from the variable EMAIL_TIMEOUT
+        "notifications.W001",
+    )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 
 from notifications.apps import lease_warning
@@ -17,4 +18,8 @@ class WebhooksConfig(AppConfig):
 
 
 def check_lease_outlasts_request(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    return lease_warning("WEBHOOK_LEASE_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", "webhooks.W001")
+    return lease_warning(
+        ("WEBHOOK_LEASE_SECONDS", settings.WEBHOOK_LEASE_SECONDS),
+        ("WEBHOOK_TIMEOUT_SECONDS", settings.WEBHOOK_TIMEOUT_SECONDS),
+        "webhooks.W001",
+    )
